@@ -1,0 +1,22 @@
+"""Collector for the kernel name, release and machine architecture."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditor.collectors.interface import Collector, ParseError, lines
+
+SCRIPT = "uname -s; uname -r; uname -m"
+
+
+def parse(text: str) -> dict[str, Any]:
+    """Three lines: kernel name, release, machine."""
+    rows = lines(text)
+    if len(rows) != 3:
+        raise ParseError(f"expected 3 lines from uname, got {len(rows)}")
+    name, release, machine = (r.strip()[:128] for r in rows)
+    return {"name": name, "release": release, "machine": machine}
+
+
+COLLECTOR = Collector("kernel", "kernel name, release and architecture", SCRIPT, parse,
+                      ("kernel.name", "kernel.release", "kernel.machine"))

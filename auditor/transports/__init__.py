@@ -1,0 +1,12 @@
+"""Transports by name: how the probe reaches a host."""
+
+from __future__ import annotations
+
+from auditor.transports.interface import ProbeRun, ScanOptions, Transport
+from auditor.transports.local import LocalTransport
+
+TRANSPORTS: dict[str, type[Transport]] = {
+    "local": LocalTransport,
+}
+
+__all__ = ["TRANSPORTS", "ProbeRun", "ScanOptions", "Transport"]

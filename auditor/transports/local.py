@@ -1,0 +1,46 @@
+"""The local transport: run the probe on the machine the tool runs on, no SSH."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import tempfile
+import time
+
+from auditor.inventory import Host, Inventory
+from auditor.model import HostStatus
+from auditor.transports.interface import ProbeRun, ScanOptions
+
+
+class LocalTransport:
+    """Runs the probe with /bin/sh on this machine."""
+
+    def run_probe(self, host: Host, script: bytes, inventory: Inventory,
+                  options: ScanOptions) -> ProbeRun:
+        """Run the probe in a child shell, output to a temp file so it can be capped."""
+        started = time.monotonic()
+        env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+               "LC_ALL": "C", "HOME": os.environ.get("HOME", "/")}
+        with tempfile.TemporaryFile() as out:
+            limit = host.timeout or options.timeout
+            try:
+                proc = subprocess.Popen(["/bin/sh", "-s"], stdin=subprocess.PIPE, stdout=out,
+                                        stderr=subprocess.DEVNULL, env=env,
+                                        start_new_session=True)
+            except OSError as exc:
+                return ProbeRun(HostStatus.ERROR, f"cannot run /bin/sh: {exc.strerror}",
+                                duration_s=time.monotonic() - started)
+            try:
+                proc.communicate(script, timeout=limit)
+            except subprocess.TimeoutExpired:
+                # The probe's children share its session: end them all, not just the shell.
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                return ProbeRun(HostStatus.TIMEOUT, f"the probe did not finish within {limit:g} s",
+                                duration_s=time.monotonic() - started)
+            size = out.tell()
+            out.seek(0)
+            data = out.read(options.max_output)
+        return ProbeRun(HostStatus.OK, None, data, truncated=size > options.max_output,
+                        exit_code=proc.returncode, duration_s=time.monotonic() - started)
