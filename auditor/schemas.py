@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from importlib import resources
 from typing import Any
 
 import jsonschema
 from jsonschema import Draft202012Validator
 
 from auditor.errors import Problem
+from auditor.paths import schema_path
 from auditor.yamlfile import LocatedDocument, PathKey, format_path
 
 SCHEMA_NAMES = ("inventory", "facility", "facts", "results", "spec", "service")
@@ -17,8 +17,7 @@ SCHEMA_NAMES = ("inventory", "facility", "facts", "results", "spec", "service")
 
 def load_schema(name: str) -> dict[str, Any]:
     """Return the JSON Schema ``specs/schemas/NAME.schema.json``."""
-    text = resources.files("auditor.specs").joinpath("schemas", f"{name}.schema.json").read_text(
-        encoding="utf-8")
+    text = schema_path(name).read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 

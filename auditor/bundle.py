@@ -1,0 +1,107 @@
+"""The audit bundle folder: its paths, and files written whole or not at all."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import InputError
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temp file beside ``path``, fsync it, then rename over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write UTF-8 text atomically."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_json(path: Path, data: Any) -> None:
+    """Write JSON (sorted keys, UTF-8, indented) atomically."""
+    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """Paths inside an audit bundle folder, as DESIGN.md lays it out."""
+
+    root: Path
+
+    @property
+    def inventory(self) -> Path:
+        """Copy of the inventory as scanned."""
+        return self.root / "inventory.yaml"
+
+    @property
+    def facts_dir(self) -> Path:
+        """One JSON file per host."""
+        return self.root / "facts"
+
+    def facts(self, host_id: str) -> Path:
+        """DIR/facts/HOST.json."""
+        return self.facts_dir / f"{host_id}.json"
+
+    @property
+    def services_dir(self) -> Path:
+        """One JSON file per web service."""
+        return self.root / "services"
+
+    def service(self, service_id: str) -> Path:
+        """DIR/services/SERVICE.json."""
+        return self.services_dir / f"{service_id}.json"
+
+    @property
+    def facility_dir(self) -> Path:
+        """Questionnaire answers per site."""
+        return self.root / "facility"
+
+    def facility(self, site_id: str) -> Path:
+        """DIR/facility/SITE.yaml."""
+        return self.facility_dir / f"{site_id}.yaml"
+
+    @property
+    def results(self) -> Path:
+        """DIR/results.json."""
+        return self.root / "results.json"
+
+    @property
+    def manifest(self) -> Path:
+        """DIR/manifest.json."""
+        return self.root / "manifest.json"
+
+    def require_scanned(self) -> None:
+        """Raise InputError unless this folder holds a scanned bundle."""
+        if not self.root.is_dir():
+            raise InputError(f"{self.root}: no such folder; run 'auditor scan INVENTORY -o "
+                             f"{self.root}' first")
+        if not self.inventory.is_file():
+            raise InputError(f"{self.root}: not an audit bundle (no inventory.yaml); run "
+                             f"'auditor scan INVENTORY -o {self.root}' first")
+
+
+def read_json(path: Path) -> Any:
+    """Read a JSON file we or a peer wrote; InputError names the file on any problem."""
+    try:
+        with path.open("rb") as handle:
+            return json.load(handle)
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: not readable JSON ({exc})") from None

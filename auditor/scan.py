@@ -1,0 +1,218 @@
+"""Collect facts: run the probe on every host of an inventory and write the bundle's facts."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from auditor import __version__
+from auditor.bundle import Bundle, atomic_write_json, atomic_write_text, read_json
+from auditor.collectors import COLLECTORS, Collector
+from auditor.errors import InputError
+from auditor.facility import load_answers
+from auditor.inventory import Host, Inventory
+from auditor.model import HostStatus
+from auditor.probe import build_probe, parse_output, probe_digest
+from auditor.transports import TRANSPORTS, ProbeRun, ScanOptions, Transport
+
+FACTS_FORMAT = "auditor.facts/1"
+
+
+@dataclass(frozen=True)
+class HostResult:
+    """How one host's scan ended (its facts are in the file)."""
+
+    host: str
+    status: HostStatus
+    reason: str | None
+    duration_s: float
+    skipped: bool = False
+    """True when --resume kept an earlier good facts file."""
+
+
+@dataclass(frozen=True)
+class ScanSummary:
+    """The outcome of a whole scan."""
+
+    results: tuple[HostResult, ...] = ()
+    interrupted: bool = False
+
+    @property
+    def failed(self) -> tuple[HostResult, ...]:
+        """Hosts that could not be scanned."""
+        return tuple(r for r in self.results if r.status is not HostStatus.OK)
+
+
+@dataclass
+class Progress:
+    """Counters a progress display reads; updated under a lock by the scan."""
+
+    total: int
+    done: int = 0
+    failed: int = 0
+    running: dict[str, float] = field(default_factory=dict)
+    """Host id -> monotonic start time of hosts being scanned now."""
+
+
+ProgressCallback = Callable[[Progress, HostResult | None], None]
+
+
+def utc_now() -> str:
+    """Current UTC time as ISO 8601 with a Z."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def facts_document(host: Host, run: ProbeRun, script: bytes,
+                   collectors: Mapping[str, Collector], started_at: str) -> dict[str, Any]:
+    """The DIR/facts/HOST.json document for one probe run."""
+    doc: dict[str, Any] = {
+        "format": FACTS_FORMAT,
+        "host": host.id,
+        "site": host.site,
+        "transport": host.transport,
+        "address": host.address,
+        "status": str(run.status),
+        "reason": run.reason,
+        "started_at": started_at,
+        "duration_s": round(run.duration_s, 3),
+        "auditor_version": __version__,
+        "probe": {
+            "id": probe_digest(script),
+            "output_sha256": hashlib.sha256(run.output).hexdigest(),
+            "output_bytes": len(run.output),
+            "truncated": run.truncated,
+            "exit_code": run.exit_code,
+        },
+        "facts": {},
+        "unknown": {},
+    }
+    if run.status is HostStatus.OK:
+        parsed = parse_output(run.output, collectors, run.truncated)
+        doc["facts"] = parsed.facts
+        doc["unknown"] = parsed.unknown
+    else:
+        doc["unknown"] = {name: f"host not scanned: {run.status}" for name in collectors}
+    return doc
+
+
+def good_facts(path: Path) -> bool:
+    """True when ``path`` holds a complete facts file of a host scanned successfully."""
+    try:
+        data = read_json(path)
+    except InputError:
+        return False
+    return isinstance(data, dict) and data.get("format") == FACTS_FORMAT \
+        and data.get("status") == HostStatus.OK
+
+
+def copy_inputs(inventory: Inventory, bundle: Bundle) -> None:
+    """Write the inventory (it holds no secrets) and each site's answers into the bundle."""
+    header = (f"# Inventory as scanned by auditor {__version__} on {utc_now()}.\n"
+              f"# Source: {inventory.path.name}\n")
+    atomic_write_text(bundle.inventory, header + yaml.safe_dump(
+        inventory.raw, sort_keys=False, allow_unicode=True))
+    for site in inventory.sites:
+        if site.facility is None:
+            continue
+        answers = load_answers(site.facility, site.id)
+        atomic_write_text(bundle.facility(site.id), yaml.safe_dump(
+            answers.to_data(), sort_keys=False, allow_unicode=True))
+
+
+def scan_host(host: Host, transport: Transport, inventory: Inventory, options: ScanOptions,
+              script: bytes, collectors: Mapping[str, Collector], bundle: Bundle) -> HostResult:
+    """Scan one host and write its facts file; never raises for a host's failure."""
+    started_at = utc_now()
+    try:
+        run = transport.run_probe(host, script, inventory, options)
+    except Exception as exc:  # noqa: BLE001 - a transport bug must not stop the other hosts
+        run = ProbeRun(HostStatus.ERROR, f"internal error in transport: {type(exc).__name__}")
+    atomic_write_json(bundle.facts(host.id),
+                      facts_document(host, run, script, collectors, started_at))
+    return HostResult(host.id, run.status, run.reason, run.duration_s)
+
+
+def scan(inventory: Inventory, out_dir: Path, options: ScanOptions, *, concurrency: int = 32,
+         resume: bool = False, on_progress: ProgressCallback | None = None,
+         collectors: Mapping[str, Collector] = COLLECTORS,
+         stop: threading.Event | None = None) -> ScanSummary:
+    """Scan every host of ``inventory`` into the bundle at ``out_dir``.
+
+    Hosts run in a bounded pool. Each facts file is written whole when its host ends, so an
+    interrupted scan keeps what it finished; ``resume`` skips hosts with a good facts file.
+    Setting ``stop`` lets running hosts finish and starts no new ones.
+    """
+    bundle = Bundle(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    bundle.facts_dir.mkdir(exist_ok=True)
+    copy_inputs(inventory, bundle)
+    script = build_probe(collectors)
+    transports: dict[str, Transport] = {}
+    results: list[HostResult] = []
+    todo: list[Host] = []
+    for host in inventory.hosts:
+        if resume and good_facts(bundle.facts(host.id)):
+            results.append(HostResult(host.id, HostStatus.OK, None, 0.0, skipped=True))
+        else:
+            todo.append(host)
+    progress = Progress(total=len(inventory.hosts), done=len(results))
+    lock = threading.Lock()
+    stop = stop or threading.Event()
+
+    def run_one(host: Host) -> HostResult:
+        if host.transport not in TRANSPORTS:
+            run = ProbeRun(HostStatus.ERROR, f"transport '{host.transport}' is not available")
+            atomic_write_json(bundle.facts(host.id), facts_document(
+                host, run, script, collectors, utc_now()))
+            return HostResult(host.id, run.status, run.reason, 0.0)
+        with lock:
+            transport = transports.setdefault(host.transport, TRANSPORTS[host.transport]())
+            progress.running[host.id] = time.monotonic()
+        return scan_host(host, transport, inventory, options, script, collectors, bundle)
+
+    interrupted = False
+    pending: set[Future[HostResult]] = set()
+    queue = iter(todo)
+    with ThreadPoolExecutor(max_workers=max(1, concurrency),
+                            thread_name_prefix="auditor-scan") as pool:
+        try:
+            while True:
+                while len(pending) < max(1, concurrency) and not stop.is_set():
+                    host = next(queue, None)
+                    if host is None:
+                        break
+                    pending.add(pool.submit(run_one, host))
+                if not pending:
+                    break
+                finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    result = future.result()
+                    with lock:
+                        results.append(result)
+                        progress.done += 1
+                        progress.failed += result.status is not HostStatus.OK
+                        progress.running.pop(result.host, None)
+                    if on_progress:
+                        on_progress(progress, result)
+                if not finished and on_progress:
+                    on_progress(progress, None)
+        except KeyboardInterrupt:
+            stop.set()
+            interrupted = True
+            for future in pending:
+                future.cancel()
+            raise
+        finally:
+            interrupted = interrupted or (stop.is_set() and len(results) < len(inventory.hosts))
+    order = {h.id: i for i, h in enumerate(inventory.hosts)}
+    results.sort(key=lambda r: order[r.host])
+    return ScanSummary(tuple(results), interrupted)

@@ -1,0 +1,1 @@
+"""The national specification, the offering catalogue and JSON Schemas, shipped as data."""
