@@ -1,0 +1,194 @@
+"""The command line: parses options, calls one core function, maps errors to exit codes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from auditor import __version__
+from auditor.errors import AuditorError, ExitCode, InputError
+from auditor.inventory import load_inventory
+from auditor.progress import ScanProgress
+from auditor.scan import ScanSummary, scan
+from auditor.transports import ScanOptions
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def crash_log_dir() -> Path:
+    """Where tracebacks of internal errors are saved."""
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "auditor"
+
+
+def _save_traceback() -> Path:
+    folder = crash_log_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"crash-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{os.getpid()}.log"
+        path.write_text(f"auditor {__version__}\nargv: {sys.argv[0]} {' '.join(sys.argv[1:2])}"
+                        f"\n\n{traceback.format_exc()}", encoding="utf-8")
+    except OSError:
+        import tempfile
+
+        fd, name = tempfile.mkstemp(prefix="auditor-crash-", suffix=".log")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(traceback.format_exc())
+        path = Path(name)
+    return path
+
+
+class AuditorGroup(click.Group):
+    """A group that turns core errors into exit codes and one clear message."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; AuditorError -> its exit code, any other exception -> exit 4."""
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted: what finished is kept; rerun with --resume to go on",
+                       err=True)
+            ctx.exit(130)
+        except AuditorError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(int(exc.exit_code))
+        except Exception as exc:  # noqa: BLE001 - the one place that catches bugs
+            path = _save_traceback()
+            click.echo(f"internal error ({type(exc).__name__}); this is a bug in auditor. "
+                       f"The details are saved in {path}", err=True)
+            ctx.exit(int(ExitCode.INTERNAL))
+
+
+@click.group(cls=AuditorGroup, context_settings={"help_option_names": ["-h", "--help"],
+                                                  "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="auditor")
+def cli() -> None:
+    """Audit pemda server rooms and data centres against the national specification.
+
+    Mengaudit ruang server dan pusat data pemda terhadap spesifikasi nasional, dan
+    merekomendasikan migrasi ke Pusat Data Nasional (PDN).
+
+    \b
+    The main job, on the bundled example:
+      auditor audit inventory/example.yaml -o reports/example
+
+    \b
+    Exit codes: 0 compliant, 1 non-compliance found, 2 bad input or usage,
+    3 some hosts could not be scanned, 4 internal error (a bug).
+    """
+
+
+def scan_options(func: F) -> F:
+    """Options shared by scan and audit."""
+    options = [
+        click.option("-o", "--output", "output", required=True,
+                     type=click.Path(file_okay=False, path_type=Path),
+                     help="Bundle folder to write (created if missing)."),
+        click.option("--concurrency", default=32, show_default=True,
+                     type=click.IntRange(1, 1024), help="Hosts scanned at the same time."),
+        click.option("--timeout", default=60.0, show_default=True,
+                     type=click.FloatRange(1, 3600),
+                     help="Seconds allowed for one host in total (connect, login, probe)."),
+        click.option("--known-hosts", type=click.Path(dir_okay=False, path_type=Path),
+                     help="known_hosts file used to verify SSH host keys "
+                          "[default: ~/.ssh/known_hosts]."),
+        click.option("--accept-new-host-keys", is_flag=True,
+                     help="Trust on first use: accept a host key never seen before and pin it "
+                          "into the known_hosts file. A changed key is always refused."),
+        click.option("--resume", is_flag=True,
+                     help="Keep hosts that already have a good facts file in the bundle; scan "
+                          "only the others."),
+        click.option("-q", "--quiet", is_flag=True, help="Print only errors."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _run_scan(inventory_path: Path, output: Path, concurrency: int, timeout: float,
+              known_hosts: Path | None, accept_new_host_keys: bool, resume: bool,
+              quiet: bool) -> ScanSummary:
+    inventory = load_inventory(inventory_path)
+    options = ScanOptions(timeout=timeout, known_hosts=str(known_hosts) if known_hosts else None,
+                          accept_new_host_keys=accept_new_host_keys)
+    stop = threading.Event()
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def on_term(signum: int, frame: object) -> None:
+        stop.set()
+
+    in_main = threading.current_thread() is threading.main_thread()
+    if in_main:
+        signal.signal(signal.SIGTERM, on_term)
+    try:
+        summary = scan(inventory, output, options, concurrency=concurrency, resume=resume,
+                       on_progress=None if quiet else ScanProgress(), stop=stop)
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
+    if not quiet:
+        skipped = sum(r.skipped for r in summary.results)
+        note = f" ({skipped} kept from an earlier scan)" if skipped else ""
+        click.echo(f"scanned {len(summary.results)} of {len(inventory.hosts)} hosts{note}, "
+                   f"{len(summary.failed)} could not be scanned; facts in {output / 'facts'}",
+                   err=True)
+        for failed in summary.failed:
+            click.echo(f"  {failed.host}: {failed.status}: {failed.reason}", err=True)
+    if summary.interrupted:
+        click.echo("scan stopped before the end: rerun with --resume to finish", err=True)
+    return summary
+
+
+@cli.command("scan")
+@click.argument("inventory", type=click.Path(dir_okay=False, path_type=Path))
+@scan_options
+def scan_command(inventory: Path, output: Path, concurrency: int, timeout: float,
+                 known_hosts: Path | None, accept_new_host_keys: bool, resume: bool,
+                 quiet: bool) -> None:
+    """Collect facts from every host of INVENTORY into the bundle folder.
+
+    Each host gets one read-only probe in one round trip (SSH, or the local machine for
+    `transport: local`). Facts go to DIR/facts/HOST.json. Exit 3 when some hosts could not
+    be scanned.
+    """
+    summary = _run_scan(inventory, output, concurrency, timeout, known_hosts,
+                        accept_new_host_keys, resume, quiet)
+    code = ExitCode.SCAN_INCOMPLETE if summary.failed or summary.interrupted else ExitCode.OK
+    sys.exit(int(code))
+
+
+@cli.group("inventory")
+def inventory_group() -> None:
+    """Check or build inventories."""
+
+
+@inventory_group.command("validate")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def inventory_validate(file: Path) -> None:
+    """Check an inventory: schema, ids, references and key files.
+
+    Every problem is printed as FILE:LINE: FIELD: MESSAGE. Exit 0 when valid, 2 otherwise.
+    """
+    inventory = load_inventory(file)
+    click.echo(f"{file}: valid: {len(inventory.sites)} sites, {len(inventory.hosts)} hosts, "
+               f"{len(inventory.services)} services")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        cli.main(prog_name="auditor")
+    except InputError as exc:  # raised outside a command, e.g. while parsing
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(int(ExitCode.BAD_INPUT))
