@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -15,10 +16,16 @@ from typing import Any, TypeVar
 import click
 
 from auditor import __version__
+from auditor.check import CheckOutcome, run_check
 from auditor.errors import AuditorError, ExitCode, InputError
 from auditor.inventory import load_inventory
 from auditor.progress import ScanProgress
+from auditor.report import FORMATS
+from auditor.report.messages import LANGUAGES
+from auditor.report.write import parse_formats, write_reports
 from auditor.scan import ScanSummary, scan
+from auditor.spec import control_as_data, load_spec
+from auditor.speclint import lint_spec
 from auditor.transports import ScanOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -63,7 +70,7 @@ class AuditorGroup(click.Group):
         except AuditorError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(int(exc.exit_code))
-        except Exception as exc:  # noqa: BLE001 - the one place that catches bugs
+        except Exception as exc:
             path = _save_traceback()
             click.echo(f"internal error ({type(exc).__name__}); this is a bug in auditor. "
                        f"The details are saved in {path}", err=True)
@@ -183,6 +190,145 @@ def inventory_validate(file: Path) -> None:
     inventory = load_inventory(file)
     click.echo(f"{file}: valid: {len(inventory.sites)} sites, {len(inventory.hosts)} hosts, "
                f"{len(inventory.services)} services")
+
+
+def _spec_option(func: F) -> F:
+    return click.option("--spec", "spec_path", type=click.Path(path_type=Path),
+                        help="Specification main file or folder [default: the packaged national "
+                             "specification].")(func)
+
+
+def _lang_option(func: F) -> F:
+    return click.option("--lang", type=click.Choice(list(LANGUAGES)), default="id",
+                        show_default=True, help="Report language: id (Bahasa Indonesia) or en.")(
+        func)
+
+
+def _check_exit(outcome: CheckOutcome) -> ExitCode:
+    if outcome.scan_incomplete:
+        return ExitCode.SCAN_INCOMPLETE
+    return ExitCode.OK if outcome.compliant else ExitCode.NONCOMPLIANT
+
+
+def _print_verdicts(outcome: CheckOutcome) -> None:
+    summary = outcome.results["summary"]
+    score = "-" if summary["score"] is None else f"{summary['score']:g}"
+    click.echo(f"verdict: {summary['verdict']}, score {score}, "
+               f"{summary['hosts_scanned']}/{summary['hosts']} hosts scanned", err=True)
+    for site in outcome.results["sites"]:
+        site_score = "-" if site["score"] is None else f"{site['score']:g}"
+        click.echo(f"  site {site['id']}: {site['verdict']} (score {site_score}, "
+                   f"{site['counts']['fail']} failed, {site['counts']['unknown']} unknown)",
+                   err=True)
+
+
+@cli.command("check")
+@click.argument("bundle", type=click.Path(file_okay=False, path_type=Path))
+@_spec_option
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+def check_command(bundle: Path, spec_path: Path | None, quiet: bool) -> None:
+    """Judge a bundle's facts and answers against the specification.
+
+    Writes BUNDLE/results.json. Old facts can be judged again against another
+    specification version with --spec, without scanning again. Exit 0 compliant, 1
+    non-compliance found, 3 some hosts were not scanned.
+    """
+    outcome = run_check(bundle, load_spec(spec_path))
+    if not quiet:
+        _print_verdicts(outcome)
+        click.echo(f"results in {bundle / 'results.json'}", err=True)
+    sys.exit(int(_check_exit(outcome)))
+
+
+@cli.command("report")
+@click.argument("bundle", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--format", "formats", default="html,md", show_default=True,
+              help=f"Comma-separated formats: {', '.join(FORMATS)}.")
+@_lang_option
+def report_command(bundle: Path, formats: str, lang: str) -> None:
+    """Render BUNDLE/results.json into reports inside the bundle."""
+    for path in write_reports(bundle, parse_formats(formats), lang):
+        click.echo(str(path))
+
+
+@cli.command("audit")
+@click.argument("inventory", type=click.Path(dir_okay=False, path_type=Path))
+@scan_options
+@_spec_option
+@_lang_option
+@click.option("--format", "formats", default="html,md", show_default=True,
+              help=f"Report formats: {', '.join(FORMATS)}.")
+def audit_command(inventory: Path, output: Path, concurrency: int, timeout: float,
+                  known_hosts: Path | None, accept_new_host_keys: bool, resume: bool,
+                  quiet: bool, spec_path: Path | None, lang: str, formats: str) -> None:
+    """Scan, check and report in one go: the main job.
+
+    \b
+    Example:
+      auditor audit inventory/example.yaml -o reports/example
+
+    Writes the bundle (facts, answers, results.json) and the reports into -o. Exit 0
+    compliant, 1 non-compliance found, 2 bad input, 3 some hosts could not be scanned.
+    """
+    spec = load_spec(spec_path)
+    chosen = parse_formats(formats)
+    load_inventory(inventory)  # fail on a bad inventory before any connection
+    summary = _run_scan(inventory, output, concurrency, timeout, known_hosts,
+                        accept_new_host_keys, resume, quiet)
+    outcome = run_check(output, spec)
+    written = write_reports(output, chosen, lang)
+    if not quiet:
+        _print_verdicts(outcome)
+        for path in written:
+            click.echo(f"report: {path}", err=True)
+    code = _check_exit(outcome)
+    if summary.interrupted:
+        code = ExitCode.SCAN_INCOMPLETE
+    sys.exit(int(code))
+
+
+@cli.group("spec")
+def spec_group() -> None:
+    """Check or list a specification."""
+
+
+@spec_group.command("lint")
+@click.argument("spec_path", required=False, type=click.Path(path_type=Path))
+def spec_lint(spec_path: Path | None) -> None:
+    """Check a specification: schema, duplicate ids, operators, fact paths, questions.
+
+    Exit 0 when sound, 2 with every problem as FILE:LINE: FIELD: MESSAGE.
+    """
+    spec = load_spec(spec_path)
+    problems = lint_spec(spec)
+    if problems:
+        raise InputError(f"{spec.path}: {len(problems)} problems", problems)
+    click.echo(f"{spec.path}: {spec.id} {spec.version}: {len(spec.controls)} controls, no "
+               "problems")
+
+
+@spec_group.command("show")
+@click.argument("spec_path", required=False, type=click.Path(path_type=Path))
+@click.option("--control", "control_id", help="Show one control in full.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@_lang_option
+def spec_show(spec_path: Path | None, control_id: str | None, fmt: str, lang: str) -> None:
+    """List the controls of a specification, or one control in full."""
+    spec = load_spec(spec_path)
+    controls = list(spec.controls)
+    if control_id:
+        controls = [c for c in controls if c.id == control_id.upper()]
+        if not controls:
+            raise InputError(f"no control '{control_id}' in {spec.id} {spec.version}")
+    if fmt == "json" or control_id:
+        data = [control_as_data(c) for c in controls]
+        click.echo(json.dumps(data if not control_id else data[0], indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{spec.id} {spec.version} (effective {spec.effective_date}): "
+               f"{len(controls)} controls")
+    for c in controls:
+        click.echo(f"{c.id:<28} {c.severity:<8} {c.applies_to:<8} {c.title[lang]}")
 
 
 def main() -> None:

@@ -69,7 +69,8 @@ def load_answers(path: Path, site_id: str | None = None,
     doc = load_yaml(path)
     if not isinstance(doc.data, dict):
         raise InputError("invalid facility answers",
-                         [Problem(doc.file, 1, "", "expected a mapping with version, site, answers")])
+                         [Problem(doc.file, 1, "", "expected a mapping with version, site and "
+                                  "answers")])
     problems = validate_document(doc, "facility")
     if problems:
         raise InputError(f"{doc.file}: the answers do not match their schema "

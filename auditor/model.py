@@ -19,7 +19,7 @@ class HostStatus(StrEnum):
 class FindingStatus(StrEnum):
     """The outcome of one control on one subject."""
 
-    PASS = "pass"
+    PASS = "pass"  # noqa: S105 - a finding status, not a password
     FAIL = "fail"
     UNKNOWN = "unknown"
     NOT_APPLICABLE = "not_applicable"

@@ -100,7 +100,7 @@ def facts_document(host: Host, run: ProbeRun, script: bytes,
         doc["facts"] = parsed.facts
         doc["unknown"] = parsed.unknown
     else:
-        doc["unknown"] = {name: f"host not scanned: {run.status}" for name in collectors}
+        doc["unknown"] = dict.fromkeys(collectors, f"host not scanned: {run.status}")
     return doc
 
 
@@ -134,7 +134,7 @@ def scan_host(host: Host, transport: Transport, inventory: Inventory, options: S
     started_at = utc_now()
     try:
         run = transport.run_probe(host, script, inventory, options)
-    except Exception as exc:  # noqa: BLE001 - a transport bug must not stop the other hosts
+    except Exception as exc:
         run = ProbeRun(HostStatus.ERROR, f"internal error in transport: {type(exc).__name__}")
     atomic_write_json(bundle.facts(host.id),
                       facts_document(host, run, script, collectors, started_at))
@@ -187,10 +187,10 @@ def scan(inventory: Inventory, out_dir: Path, options: ScanOptions, *, concurren
         try:
             while True:
                 while len(pending) < max(1, concurrency) and not stop.is_set():
-                    host = next(queue, None)
-                    if host is None:
+                    next_host = next(queue, None)
+                    if next_host is None:
                         break
-                    pending.add(pool.submit(run_one, host))
+                    pending.add(pool.submit(run_one, next_host))
                 if not pending:
                     break
                 finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from typing import Any
 
 import jsonschema
 from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
 
 from auditor.errors import Problem
 from auditor.paths import schema_path
 from auditor.yamlfile import LocatedDocument, PathKey, format_path
+
+FORBIDDEN_KEYS = frozenset({"password", "passphrase"})
+"""Keys the schemas name only to refuse them with a helpful message (secrets)."""
 
 SCHEMA_NAMES = ("inventory", "facility", "facts", "results", "spec", "service")
 
@@ -22,37 +27,63 @@ def load_schema(name: str) -> dict[str, Any]:
     return schema
 
 
+def _registry() -> Registry:
+    """Every packaged schema by its $id, so schemas can refer to each other."""
+    resources = []
+    for path in sorted(schema_path("spec").parent.glob("*.schema.json")):
+        contents = json.loads(path.read_text(encoding="utf-8"))
+        resources.append((contents["$id"], Resource.from_contents(contents)))
+    return Registry().with_resources(resources)
+
+
 def validator(name: str) -> Draft202012Validator:
     """A validator for the named schema, with format checking on."""
-    return Draft202012Validator(load_schema(name), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(load_schema(name), registry=_registry(),
+                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _deepest(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
+    """For oneOf/anyOf failures, the alternative that came closest, as the user meant it."""
+    while error.context:
+        best = jsonschema.exceptions.best_match(error.context)
+        if best is None:
+            break
+        error = best
+    return error
 
 
 def _describe(error: jsonschema.ValidationError) -> tuple[PathKey, str]:
     """A human message for one schema error, and the path it is best shown at."""
+    error = _deepest(error)
     path: PathKey = tuple(error.absolute_path)
     kind = error.validator
+    schema: dict[str, Any] = error.schema if isinstance(error.schema, dict) else {}
     if kind == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = sorted(error.schema.get("properties", {}))
-        extra = [k for k in error.instance if k not in allowed]
+        properties = schema.get("properties", {})
+        extra = [k for k in error.instance if k not in properties]
         key = extra[0] if extra else ""
-        return (*path, key), (f"unknown key '{key}'; allowed here: {', '.join(allowed)}")
+        allowed = sorted(k for k in properties if k not in FORBIDDEN_KEYS)
+        close = difflib.get_close_matches(str(key), allowed, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        return (*path, key), (f"unknown key '{key}'; {hint}allowed here: {', '.join(allowed)}")
     if kind == "required":
         missing = str(error.message).split("'")[1] if "'" in error.message else error.message
         return path, f"missing required key '{missing}'"
     if kind == "enum":
-        options = ", ".join(json.dumps(v) for v in error.validator_value)
+        options = ", ".join(json.dumps(v) for v in schema.get("enum", []))
         return path, f"{json.dumps(error.instance, default=str)} is not one of: {options}"
     if kind == "type":
-        expected = error.validator_value
-        if isinstance(expected, list):
-            expected = " or ".join(expected)
+        wanted = schema.get("type")
+        expected = " or ".join(wanted) if isinstance(wanted, list) else str(wanted)
         got = type(error.instance).__name__
         names = {"str": "text", "int": "a whole number", "float": "a number", "bool": "yes/no",
                  "list": "a list", "dict": "a mapping", "NoneType": "nothing"}
-        return path, f"expected {expected}, got {names.get(got, got)}"
-    if kind == "not" and error.schema.get("description"):
-        return path, str(error.schema["description"])
-    description = error.schema.get("description") if isinstance(error.schema, dict) else None
+        type_hint = schema.get("description")
+        message = f"expected {expected}, got {names.get(got, got)}"
+        return path, f"{message} ({type_hint})" if type_hint else message
+    if kind == "not" and schema.get("description"):
+        return path, str(schema["description"])
+    description = schema.get("description")
     message = error.message if len(error.message) < 200 else error.message[:200] + "…"
     if description:
         return path, f"{message} ({description})"

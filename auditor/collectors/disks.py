@@ -18,7 +18,7 @@ def parse(text: str) -> dict[str, Any]:
     rows = lines(text)
     if not rows or not rows[0].lower().startswith("filesystem"):
         raise ParseError("df output has no header")
-    filesystems = []
+    filesystems: list[dict[str, Any]] = []
     for row in rows[1:MAX_FILESYSTEMS + 1]:
         parts = row.split()
         if len(parts) < 6 or not all(p.isdigit() for p in parts[1:4]):

@@ -1,0 +1,167 @@
+"""The check stage: read a bundle's facts and answers, judge them, write results.json."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from auditor import __version__
+from auditor.bundle import Bundle, atomic_write_json
+from auditor.evaluate import (
+    Finding,
+    Scanned,
+    controls_for,
+    counts,
+    judge_scanned,
+    judge_site,
+    load_scanned,
+    score,
+    site_verdict,
+)
+from auditor.facility import FacilityAnswers, answers_from_data
+from auditor.inventory import Inventory, load_inventory
+from auditor.model import FindingStatus, HostStatus, Verdict
+from auditor.recommend import recommend
+from auditor.scan import utc_now
+from auditor.spec import Spec
+from auditor.yamlfile import load_yaml
+
+RESULTS_FORMAT = "auditor.results/1"
+VERDICT_ORDER = {Verdict.COMPLIANT: 0, Verdict.REMEDIATE: 1, Verdict.MIGRATE: 2}
+
+
+def derive_facts(facts: Mapping[str, Any], today: date) -> tuple[dict[str, Any], dict[str, str]]:
+    """Facts computed from collected ones (e.g. end-of-life from the OS release)."""
+    return {}, {"lifecycle": "the end-of-life table is not available in this version"}
+
+
+def _summary_counts(findings: list[Finding]) -> dict[str, Any]:
+    failed_by_severity = dict.fromkeys(("critical", "high", "medium", "low"), 0)
+    for f in findings:
+        if f.status is FindingStatus.FAIL:
+            failed_by_severity[str(f.severity)] += 1
+    return {"by_status": counts(findings), "failed_by_severity": failed_by_severity}
+
+
+def _control_data(spec: Spec) -> list[dict[str, Any]]:
+    return [{"id": c.id, "domain": c.domain, "applies_to": c.applies_to,
+             "severity": str(c.severity), "title": c.title, "remediation": c.remediation,
+             "references": [dict(r) for r in c.references], "enabled": c.enabled,
+             **({"disabled_reason": c.disabled_reason} if c.disabled_reason else {})}
+            for c in spec.controls]
+
+
+def _load_answers(bundle: Bundle, site_id: str) -> FacilityAnswers | None:
+    path = bundle.facility(site_id)
+    if not path.is_file():
+        return None
+    doc = load_yaml(path)
+    return answers_from_data(doc.data) if isinstance(doc.data, dict) else None
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """What the check stage decided, for the CLI's exit code."""
+
+    results: dict[str, Any]
+    scan_incomplete: bool
+    compliant: bool
+
+
+def evaluate_bundle(out_dir: Path, spec: Spec, today: date | None = None) -> CheckOutcome:
+    """Judge the bundle at ``out_dir`` against ``spec`` and build the results document."""
+    bundle = Bundle(out_dir)
+    bundle.require_scanned()
+    inventory: Inventory = load_inventory(bundle.inventory)
+    today = today or date.today()
+    weights = spec.policy.weights
+    host_controls = controls_for(spec, "host")
+    service_controls = controls_for(spec, "service")
+    site_controls = controls_for(spec, "site")
+
+    hosts_out: list[dict[str, Any]] = []
+    findings_by_site: dict[str, list[Finding]] = {s.id: [] for s in inventory.sites}
+    for host in inventory.hosts:
+        scanned = load_scanned(bundle.facts(host.id), host.id, "facts")
+        derived, derived_unknown = derive_facts(scanned.facts, today)
+        scanned = Scanned(scanned.id, scanned.status, scanned.reason,
+                          {**scanned.facts, **derived}, {**scanned.unknown, **derived_unknown})
+        findings = judge_scanned(host_controls, "host", scanned, today)
+        findings_by_site[host.site].extend(findings)
+        hosts_out.append({
+            "id": host.id, "site": host.site, "status": str(scanned.status),
+            "reason": scanned.reason, "role": host.role, "criticality": host.criticality,
+            "score": score(findings, weights) if scanned.status is HostStatus.OK else None,
+            "counts": counts(findings), "findings": [f.to_data() for f in findings]})
+
+    services_out: list[dict[str, Any]] = []
+    for service in inventory.services:
+        scanned = load_scanned(bundle.service(service.id), service.id, "service")
+        findings = judge_scanned(service_controls, "service", scanned, today)
+        site_id = service.site or (inventory.host(service.host).site if service.host else None)
+        if site_id is not None:
+            findings_by_site[site_id].extend(findings)
+        services_out.append({
+            "id": service.id, "url": service.url, "host": service.host, "site": site_id,
+            "status": str(scanned.status), "reason": scanned.reason,
+            "score": score(findings, weights) if scanned.status is HostStatus.OK else None,
+            "counts": counts(findings), "findings": [f.to_data() for f in findings]})
+
+    sites_out: list[dict[str, Any]] = []
+    all_findings: list[Finding] = []
+    for site in inventory.sites:
+        answers = _load_answers(bundle, site.id)
+        own = judge_site(site_controls, site.id, answers, today)
+        everything = own + findings_by_site[site.id]
+        all_findings.extend(everything)
+        site_score = score(everything, weights)
+        verdict, rule = site_verdict(spec.policy, everything, site_score)
+        sites_out.append({
+            "id": site.id, "name": site.name, "kind": site.kind, "score": site_score,
+            "facility_score": score(own, weights), "verdict": str(verdict),
+            "verdict_reason": rule.reason if rule else {},
+            "answered": answers is not None, "counts": counts(everything),
+            "findings": [f.to_data() for f in own]})
+
+    scan_incomplete = any(h["status"] != HostStatus.OK for h in hosts_out) or any(
+        s["status"] != HostStatus.OK for s in services_out)
+    worst = max((Verdict(s["verdict"]) for s in sites_out), key=VERDICT_ORDER.__getitem__,
+                default=Verdict.REMEDIATE)
+    compliant = worst is Verdict.COMPLIANT and not any(
+        f.status in (FindingStatus.FAIL, FindingStatus.UNKNOWN, FindingStatus.ERROR)
+        for f in all_findings)
+    results: dict[str, Any] = {
+        "format": RESULTS_FORMAT,
+        "spec": {"id": spec.id, "version": spec.version, "effective_date": spec.effective_date,
+                 "title": spec.title, "overlay": spec.overlay},
+        "generated_at": utc_now(),
+        "evaluated_on": today.isoformat(),
+        "auditor_version": __version__,
+        "organisation": {"code": inventory.organisation.code, "name": inventory.organisation.name,
+                         "level": inventory.organisation.level},
+        "summary": {
+            "score": score(all_findings, weights),
+            "verdict": str(worst),
+            "hosts": len(hosts_out),
+            "hosts_scanned": sum(h["status"] == HostStatus.OK for h in hosts_out),
+            "services": len(services_out),
+            "sites": len(sites_out),
+            **_summary_counts(all_findings),
+        },
+        "hosts": hosts_out,
+        "sites": sites_out,
+        "services": services_out,
+        "controls": _control_data(spec),
+    }
+    results["recommendation"] = recommend(inventory, results, bundle)
+    return CheckOutcome(results, scan_incomplete, compliant)
+
+
+def run_check(out_dir: Path, spec: Spec, today: date | None = None) -> CheckOutcome:
+    """Evaluate and write DIR/results.json."""
+    outcome = evaluate_bundle(out_dir, spec, today)
+    atomic_write_json(Bundle(out_dir).results, outcome.results)
+    return outcome

@@ -1,0 +1,248 @@
+"""The check language: small declarative comparisons over facts, judged pass, fail or unknown."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from auditor.model import FindingStatus
+from auditor.versions import compare_versions
+
+_MISSING = object()
+MAX_EVIDENCE_CHARS = 300
+
+
+class Unknown(Exception):
+    """A fact is missing or not of a type the operator can judge."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The judgement of one check on one subject."""
+
+    status: FindingStatus
+    """pass, fail or unknown."""
+    evidence: str
+    """What was seen, in a few words (untrusted text: escape when rendering)."""
+
+
+def show(value: Any) -> str:
+    """A short, single-line rendering of a fact value for evidence."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= MAX_EVIDENCE_CHARS else text[:MAX_EVIDENCE_CHARS] + "…"
+
+
+def resolve(facts: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path, or _MISSING."""
+    current: Any = facts
+    for part in path.split("."):
+        if isinstance(current, Mapping) and part in current:
+            current = current[part]
+        else:
+            return _MISSING
+    return current
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool):
+        raise Unknown("expected a number, got yes/no")
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            raise Unknown(f"expected a number, got {show(value)}") from None
+    raise Unknown(f"expected a number, got {show(value)}")
+
+
+def _list(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise Unknown(f"expected a list, got {show(value)}")
+    return value
+
+
+def _date(value: Any) -> date:
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).date() \
+                if "T" in value else date.fromisoformat(value[:10])
+        except ValueError:
+            pass
+    raise Unknown(f"expected a date YYYY-MM-DD, got {show(value)}")
+
+
+def _version(value: Any) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str) and value.strip():
+        return value
+    raise Unknown(f"expected a version, got {show(value)}")
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if isinstance(a, str) and isinstance(b, str):
+        return a.strip().lower() == b.strip().lower()
+    return bool(a == b)
+
+
+def _is_bool(value: Any, expected: bool) -> bool:
+    if not isinstance(value, bool):
+        raise Unknown(f"expected yes/no, got {show(value)}")
+    return value is expected
+
+
+Operator = Callable[[Any, Any, date], bool]
+
+OPERATORS: dict[str, Operator] = {
+    "equals": lambda f, v, t: _equal(f, v),
+    "not_equals": lambda f, v, t: not _equal(f, v),
+    "in": lambda f, v, t: any(_equal(f, x) for x in v),
+    "not_in": lambda f, v, t: not any(_equal(f, x) for x in v),
+    "lt": lambda f, v, t: _number(f) < _number(v),
+    "le": lambda f, v, t: _number(f) <= _number(v),
+    "gt": lambda f, v, t: _number(f) > _number(v),
+    "ge": lambda f, v, t: _number(f) >= _number(v),
+    "version_lt": lambda f, v, t: compare_versions(_version(f), str(v)) < 0,
+    "version_le": lambda f, v, t: compare_versions(_version(f), str(v)) <= 0,
+    "version_gt": lambda f, v, t: compare_versions(_version(f), str(v)) > 0,
+    "version_ge": lambda f, v, t: compare_versions(_version(f), str(v)) >= 0,
+    "matches": lambda f, v, t: re.search(str(v), _text(f)) is not None,
+    "not_matches": lambda f, v, t: re.search(str(v), _text(f)) is None,
+    "is_true": lambda f, v, t: _is_bool(f, True),
+    "is_false": lambda f, v, t: _is_bool(f, False),
+    "contains": lambda f, v, t: any(_equal(x, v) for x in _list(f)),
+    "not_contains": lambda f, v, t: not any(_equal(x, v) for x in _list(f)),
+    "any_in": lambda f, v, t: any(any(_equal(x, y) for y in v) for x in _list(f)),
+    "none_in": lambda f, v, t: not any(any(_equal(x, y) for y in v) for x in _list(f)),
+    "all_in": lambda f, v, t: all(any(_equal(x, y) for y in v) for x in _list(f)),
+    "count_le": lambda f, v, t: len(_list(f)) <= int(v),
+    "count_ge": lambda f, v, t: len(_list(f)) >= int(v),
+    "within_days": lambda f, v, t: 0 <= (t - _date(f)).days <= int(v),
+    "days_left_ge": lambda f, v, t: (_date(f) - t).days >= int(v),
+}
+"""Every operator of the check language; (fact value, check value, today) -> passes."""
+
+VALUE_FREE = {"is_true", "is_false"}
+"""Operators that take no ``value``."""
+
+KNOWN_OPERATORS = frozenset(OPERATORS) | {"exists"}
+"""Every operator name a spec may use."""
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise Unknown(f"expected text, got {show(value)}")
+
+
+def param_value(value: Any, params: Mapping[str, Any]) -> Any:
+    """Replace ``{param: NAME}`` with the parameter's value."""
+    if isinstance(value, Mapping) and set(value) == {"param"}:
+        name = value["param"]
+        if name not in params:
+            raise Unknown(f"parameter '{name}' is not set")
+        return params[name]
+    return value
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a check is judged on: facts, and why some of them are unknown."""
+
+    facts: Mapping[str, Any]
+    unknown: Mapping[str, str]
+    answer: Any = _MISSING
+    """For questionnaire controls: the answer's value (a fact path 'answer' reads it too)."""
+
+
+def _lookup(subject: Subject, path: str | None) -> Any:
+    if path is None or path == "answer":
+        if subject.answer is _MISSING or subject.answer is None:
+            raise Unknown("not answered")
+        return subject.answer
+    value = resolve(subject.facts, path)
+    if value is _MISSING:
+        section = path.split(".", 1)[0]
+        reason = subject.unknown.get(section)
+        raise Unknown(f"{path}: {reason}" if reason else f"{path}: not collected")
+    if value is None:
+        raise Unknown(f"{path}: not known")
+    return value
+
+
+def evaluate_check(check: Mapping[str, Any], subject: Subject, today: date,
+                   params: Mapping[str, Any] | None = None) -> Outcome:
+    """Judge a check expression; a missing or unusable fact gives unknown, never pass or fail."""
+    params = params or {}
+    if "all" in check or "any" in check:
+        is_all = "all" in check
+        outcomes = [evaluate_check(c, subject, today, params) for c in check["all" if is_all
+                                                                            else "any"]]
+        decisive = FindingStatus.FAIL if is_all else FindingStatus.PASS
+        for outcome in outcomes:
+            if outcome.status is decisive:
+                return outcome
+        unknown = [o for o in outcomes if o.status is FindingStatus.UNKNOWN]
+        if unknown:
+            return unknown[0]
+        other = FindingStatus.PASS if is_all else FindingStatus.FAIL
+        return Outcome(other, "; ".join(o.evidence for o in outcomes)[:MAX_EVIDENCE_CHARS])
+    if "not" in check:
+        inner = evaluate_check(check["not"], subject, today, params)
+        flipped = {FindingStatus.PASS: FindingStatus.FAIL, FindingStatus.FAIL: FindingStatus.PASS}
+        return Outcome(flipped.get(inner.status, inner.status), inner.evidence)
+    path = check.get("fact")
+    shown = path or "answer"
+    op = str(check.get("op"))
+    if op == "exists":
+        return _exists(check, subject, shown)
+    operator = OPERATORS.get(op)
+    if operator is None:
+        return Outcome(FindingStatus.UNKNOWN, f"unknown operator {show(op)}")
+    try:
+        value = _lookup(subject, path)
+        expected = param_value(check.get("value"), params)
+        passed = operator(value, expected, today)
+    except Unknown as exc:
+        return Outcome(FindingStatus.UNKNOWN, str(exc)[:MAX_EVIDENCE_CHARS])
+    except (TypeError, ValueError, re.error) as exc:
+        return Outcome(FindingStatus.UNKNOWN, f"{shown}: cannot judge: {exc}"[:MAX_EVIDENCE_CHARS])
+    status = FindingStatus.PASS if passed else FindingStatus.FAIL
+    return Outcome(status, f"{shown} = {show(value)}")
+
+
+def _exists(check: Mapping[str, Any], subject: Subject, shown: str) -> Outcome:
+    path = check.get("fact") or "answer"
+    section = path.split(".", 1)[0]
+    if section in subject.unknown:
+        return Outcome(FindingStatus.UNKNOWN, f"{path}: {subject.unknown[section]}")
+    present = resolve(subject.facts, path) not in (_MISSING, None)
+    wanted = check.get("value", True) is not False
+    status = FindingStatus.PASS if present == wanted else FindingStatus.FAIL
+    return Outcome(status, f"{shown} {'present' if present else 'absent'}")
+
+
+def referenced_facts(check: Mapping[str, Any]) -> list[str]:
+    """Every fact path a check expression reads (for spec lint)."""
+    if "all" in check or "any" in check:
+        return [p for c in check.get("all", check.get("any", [])) for p in referenced_facts(c)]
+    if "not" in check:
+        return referenced_facts(check["not"])
+    path = check.get("fact")
+    return [path] if isinstance(path, str) else []
+
+
+def referenced_operators(check: Mapping[str, Any]) -> list[str]:
+    """Every operator a check expression uses (for spec lint)."""
+    if "all" in check or "any" in check:
+        return [o for c in check.get("all", check.get("any", [])) for o in referenced_operators(c)]
+    if "not" in check:
+        return referenced_operators(check["not"])
+    return [str(check.get("op"))]

@@ -1,0 +1,170 @@
+"""Judge every subject of a bundle against the specification: findings, scores, verdicts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from auditor.bundle import read_json
+from auditor.checks import Outcome, Subject, evaluate_check, show
+from auditor.errors import InputError
+from auditor.facility import FacilityAnswers
+from auditor.model import FindingStatus, HostStatus, Severity, Verdict
+from auditor.spec import Control, Policy, Spec, VerdictRule
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The result of one control on one subject."""
+
+    control: str
+    status: FindingStatus
+    severity: Severity
+    domain: str
+    evidence: str
+    subject: str
+    """``site``, ``host`` or ``service``."""
+    subject_id: str
+    waiver: dict[str, Any] | None = None
+
+    def to_data(self) -> dict[str, Any]:
+        """The finding as results.json writes it."""
+        data: dict[str, Any] = {"control": self.control, "status": str(self.status),
+                                "severity": str(self.severity), "domain": self.domain,
+                                "evidence": self.evidence}
+        if self.waiver is not None:
+            data["waiver"] = self.waiver
+        return data
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """A host or service as the scan left it: status, facts, unknown sections."""
+
+    id: str
+    status: HostStatus
+    reason: str | None
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    unknown: Mapping[str, str] = field(default_factory=dict)
+
+
+def load_scanned(path: Path, host_id: str, kind: str) -> Scanned:
+    """A facts (or service) file as a Scanned subject; a missing or broken file is an error."""
+    if not path.is_file():
+        return Scanned(host_id, HostStatus.ERROR, f"no {kind} file in the bundle (not scanned)")
+    try:
+        data = read_json(path)
+    except InputError as exc:
+        return Scanned(host_id, HostStatus.ERROR, f"{kind} file unreadable: {exc}")
+    if not isinstance(data, dict) or not isinstance(data.get("facts"), dict):
+        return Scanned(host_id, HostStatus.ERROR, f"{kind} file is not in the expected format")
+    try:
+        status = HostStatus(str(data.get("status")))
+    except ValueError:
+        return Scanned(host_id, HostStatus.ERROR, f"{kind} file has an unknown status")
+    unknown = data.get("unknown")
+    reason = data.get("reason")
+    return Scanned(host_id, status, str(reason) if reason is not None else None, data["facts"],
+                   unknown if isinstance(unknown, dict) else {})
+
+
+def _outcome(control: Control, subject: Subject, today: date) -> Outcome:
+    if control.when is not None:
+        gate = evaluate_check(control.when, subject, today, control.params)
+        if gate.status is FindingStatus.FAIL:
+            return Outcome(FindingStatus.NOT_APPLICABLE, f"not applicable: {gate.evidence}")
+        if gate.status is not FindingStatus.PASS:
+            return gate
+    if control.check is None:
+        return Outcome(FindingStatus.UNKNOWN, "the control has no automated check")
+    return evaluate_check(control.check, subject, today, control.params)
+
+
+def _finding(control: Control, kind: str, subject_id: str, outcome: Outcome) -> Finding:
+    return Finding(control.id, outcome.status, control.severity, control.domain,
+                   outcome.evidence, kind, subject_id)
+
+
+def judge_scanned(controls: Iterable[Control], kind: str, item: Scanned,
+                  today: date) -> list[Finding]:
+    """Findings of a host or service; one that was not scanned gets unknown everywhere."""
+    findings = []
+    for control in controls:
+        if item.status is not HostStatus.OK:
+            outcome = Outcome(FindingStatus.UNKNOWN,
+                              f"not scanned: {item.status}: {item.reason or ''}".strip(": "))
+        else:
+            outcome = _outcome(control, Subject(item.facts, item.unknown), today)
+        findings.append(_finding(control, kind, item.id, outcome))
+    return findings
+
+
+def judge_site(controls: Iterable[Control], site_id: str, answers: FacilityAnswers | None,
+               today: date) -> list[Finding]:
+    """Findings of a site's questionnaire controls; unanswered or unevidenced is unknown."""
+    findings = []
+    for control in controls:
+        answer = answers.answers.get(control.id) if answers else None
+        question = control.question or {}
+        if answer is None or answer.value is None:
+            outcome = Outcome(FindingStatus.UNKNOWN, "not answered")
+        elif question.get("evidence_required", True) and question.get("evidence") \
+                and not answer.evidence:
+            outcome = Outcome(FindingStatus.UNKNOWN,
+                              f"answered {show(answer.value)} without the evidence it asks for")
+        else:
+            outcome = _outcome(control, Subject({}, {}, answer.value), today)
+            if answer.evidence:
+                files = ", ".join(str(e.get("path")) for e in answer.evidence)
+                outcome = Outcome(outcome.status, f"{outcome.evidence} (evidence: {files})"[:400])
+        findings.append(_finding(control, "site", site_id, outcome))
+    return findings
+
+
+def score(findings: Sequence[Finding], weights: Mapping[str, float]) -> float | None:
+    """Weighted share of passed among passed + failed; unknown counted apart; None if none."""
+    passed = sum(weights[f.severity] for f in findings if f.status is FindingStatus.PASS)
+    failed = sum(weights[f.severity] for f in findings if f.status is FindingStatus.FAIL)
+    if passed + failed == 0:
+        return None
+    return round(100 * passed / (passed + failed), 1)
+
+
+def counts(findings: Iterable[Finding]) -> dict[str, int]:
+    """Number of findings per status (every status present, zeros included)."""
+    out = {str(s): 0 for s in FindingStatus}
+    for f in findings:
+        out[str(f.status)] += 1
+    return out
+
+
+def _rule_matches(rule: VerdictRule, findings: Sequence[Finding], site_score: float | None) -> bool:
+    when = rule.when
+    if "score_below" in when and (site_score is None or site_score >= when["score_below"]):
+        return False
+    filters = {k: set(when[k]) for k in ("status", "severity", "domain", "subject") if k in when}
+    if not filters:
+        return True
+    hits = [f for f in findings
+            if ("status" not in filters or str(f.status) in filters["status"])
+            and ("severity" not in filters or str(f.severity) in filters["severity"])
+            and ("domain" not in filters or f.domain in filters["domain"])
+            and ("subject" not in filters or f.subject in filters["subject"])]
+    return len(hits) >= int(when.get("min_count", 1))
+
+
+def site_verdict(policy: Policy, findings: Sequence[Finding],
+                 site_score: float | None) -> tuple[Verdict, VerdictRule | None]:
+    """The first verdict rule that matches; no match at all is ``remediate`` (never compliant)."""
+    for rule in policy.verdict_rules:
+        if _rule_matches(rule, findings, site_score):
+            return Verdict(rule.verdict), rule
+    return Verdict.REMEDIATE, None
+
+
+def controls_for(spec: Spec, applies_to: str) -> list[Control]:
+    """Enabled controls of one subject kind."""
+    return [c for c in spec.controls if c.applies_to == applies_to and c.enabled]

@@ -1,0 +1,157 @@
+"""The specification: controls and policy loaded from specs/, checked, ready to evaluate."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import InputError, Problem
+from auditor.model import Severity
+from auditor.paths import specs_root
+from auditor.schemas import validate_document
+from auditor.yamlfile import LocatedDocument, load_yaml
+
+
+@dataclass(frozen=True)
+class Control:
+    """One requirement of the specification."""
+
+    id: str
+    domain: str
+    applies_to: str
+    """``site``, ``host``, ``service`` or ``organisation``."""
+    severity: Severity
+    title: dict[str, str]
+    description: dict[str, str]
+    remediation: dict[str, str]
+    rationale: dict[str, str]
+    references: tuple[dict[str, str], ...]
+    tags: tuple[str, ...] = ()
+    check: dict[str, Any] | None = None
+    when: dict[str, Any] | None = None
+    question: dict[str, Any] | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
+    """file:line where the control is defined."""
+    enabled: bool = True
+    disabled_reason: str | None = None
+    """Why a tailoring overlay turned it off."""
+
+
+@dataclass(frozen=True)
+class VerdictRule:
+    """First matching rule gives a site's verdict."""
+
+    verdict: str
+    when: dict[str, Any] = field(default_factory=dict)
+    reason: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How findings become scores and verdicts."""
+
+    weights: dict[str, float]
+    verdict_rules: tuple[VerdictRule, ...]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A loaded specification."""
+
+    id: str
+    version: str
+    effective_date: str
+    title: dict[str, str]
+    controls: tuple[Control, ...]
+    policy: Policy
+    path: Path
+    overlay: dict[str, Any] | None = None
+    """Identity of the tailoring overlay applied, if any."""
+    waivers: tuple[dict[str, Any], ...] = ()
+
+    def control(self, control_id: str) -> Control:
+        """The control with this id."""
+        return next(c for c in self.controls if c.id == control_id)
+
+
+def default_spec_path() -> Path:
+    """The packaged national specification."""
+    return specs_root() / "national.yaml"
+
+
+def _load_checked(path: Path, schema: str) -> LocatedDocument:
+    doc = load_yaml(path)
+    if not isinstance(doc.data, dict):
+        raise InputError("invalid specification", [Problem(doc.file, 1, "", "expected a mapping")])
+    problems = validate_document(doc, schema)
+    if problems:
+        raise InputError(f"{doc.file}: does not match specs/schemas/{schema}.schema.json",
+                         problems)
+    return doc
+
+
+def _control(raw: dict[str, Any], source: str) -> Control:
+    return Control(
+        id=raw["id"], domain=raw["domain"], applies_to=raw["applies_to"],
+        severity=Severity(raw["severity"]), title=raw["title"], description=raw["description"],
+        remediation=raw["remediation"], rationale=raw["rationale"],
+        references=tuple(raw["references"]), tags=tuple(raw.get("tags") or ()),
+        check=raw.get("check"), when=raw.get("when"), question=raw.get("question"),
+        params=dict(raw.get("params") or {}), source=source)
+
+
+def load_controls(path: Path) -> tuple[list[Control], LocatedDocument]:
+    """Load the main file and its includes; schema errors raise InputError with file:line."""
+    main = _load_checked(path, "spec")
+    controls: list[Control] = []
+    documents = [(main, "controls")]
+    problems: list[Problem] = []
+    for index, name in enumerate(main.data.get("include") or []):
+        file = path.parent / name
+        if not file.is_file():
+            problems.append(Problem(main.file, main.line_of(("include", index)),
+                                    f"include[{index}]", f"control file '{name}' not found"))
+            continue
+        documents.append((_load_checked(file, "controls"), "controls"))
+    if problems:
+        raise InputError(f"{main.file}: missing control files", problems)
+    for doc, key in documents:
+        for index, raw in enumerate(doc.data.get(key) or []):
+            controls.append(_control(raw, f"{doc.file}:{doc.line_of((key, index)) or 0}"))
+    return controls, main
+
+
+def load_spec(path: Path | None = None) -> Spec:
+    """Load and check a specification (the packaged national one by default)."""
+    path = path or default_spec_path()
+    if path.is_dir():
+        path = path / "national.yaml"
+    controls, main = load_controls(path)
+    seen: dict[str, str] = {}
+    problems = []
+    for control in controls:
+        if control.id in seen:
+            file, _, line = control.source.rpartition(":")
+            problems.append(Problem(file, int(line) or None, control.id,
+                                    f"duplicate control id (first defined at {seen[control.id]})"))
+        seen.setdefault(control.id, control.source)
+    if problems:
+        raise InputError(f"{main.file}: duplicate control ids", problems)
+    data = main.data
+    policy = Policy(
+        weights={k: float(v) for k, v in data["policy"]["weights"].items()},
+        verdict_rules=tuple(VerdictRule(r["verdict"], dict(r.get("when") or {}),
+                                        dict(r.get("reason") or {}))
+                            for r in data["policy"]["verdict_rules"]))
+    return Spec(id=data["id"], version=str(data["version"]), effective_date=data["effective_date"],
+                title=data["title"], controls=tuple(controls), policy=policy, path=path)
+
+
+def control_as_data(control: Control) -> dict[str, Any]:
+    """A control as plain data (for ``spec show --format json``)."""
+    data = dataclasses.asdict(control)
+    data["severity"] = str(control.severity)
+    return {k: v for k, v in data.items() if v not in (None, (), {}, [])}

@@ -1,0 +1,108 @@
+"""Semantic checks of a specification beyond its schema: operators, fact paths, questions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from auditor.checks import KNOWN_OPERATORS, VALUE_FREE, referenced_facts, referenced_operators
+from auditor.collectors import COLLECTORS
+from auditor.errors import Problem
+from auditor.spec import Control, Spec
+
+DERIVED_PATHS: tuple[str, ...] = ("lifecycle",)
+"""Fact paths the check stage derives from collected facts."""
+
+
+def host_fact_paths() -> set[str]:
+    """Every fact path a host can have."""
+    paths = {p for c in COLLECTORS.values() for p in c.paths}
+    return paths | set(DERIVED_PATHS)
+
+
+def service_fact_paths() -> set[str] | None:
+    """Every fact path a web service can have; None when no web probe is installed."""
+    return None
+
+
+def _known(path: str, known: Iterable[str]) -> bool:
+    return any(path == k or path.startswith(k + ".") for k in known)
+
+
+def _where(control: Control) -> tuple[str, int | None]:
+    file, _, line = control.source.rpartition(":")
+    return file, int(line) if line.isdigit() else None
+
+
+def lint_spec(spec: Spec) -> list[Problem]:
+    """Problems that make controls unjudgeable or misleading; empty when the spec is sound."""
+    problems: list[Problem] = []
+    host_paths = host_fact_paths()
+    service_paths = service_fact_paths()
+
+    for control in spec.controls:
+        file, line = _where(control)
+
+        def add(field: str, message: str, file: str = file, line: int | None = line,
+                cid: str = control.id) -> None:
+            problems.append(Problem(file, line, f"{cid}.{field}", message))
+
+        expressions = [("check", control.check), ("when", control.when)]
+        for name, expression in expressions:
+            if expression is None:
+                continue
+            for op in referenced_operators(expression):
+                if op not in KNOWN_OPERATORS:
+                    known = ", ".join(sorted(KNOWN_OPERATORS))
+                    add(name, f"unknown operator '{op}'; known: {known}")
+            _lint_values(expression, name, add)
+            for path in referenced_facts(expression):
+                if control.applies_to == "host" and not _known(path, host_paths):
+                    add(name, f"fact '{path}' is produced by no collector")
+                elif control.applies_to == "service" and service_paths is not None \
+                        and not _known(path, service_paths):
+                    add(name, f"fact '{path}' is produced by no web probe section")
+                elif control.applies_to in ("site", "organisation") and path != "answer":
+                    add(name, "questionnaire controls judge the answer: leave out 'fact'")
+        if control.applies_to in ("site", "organisation") and control.question is None:
+            add("question", "a site control needs a question (it is answered, not scanned)")
+        if control.applies_to in ("host", "service") and control.check is None:
+            add("check", "a host or service control needs an automated check")
+        question = control.question or {}
+        if question.get("type") == "choice" and control.check is not None:
+            allowed = {c["value"] for c in question.get("choices", [])}
+            values = control.check.get("value")
+            for value in values if isinstance(values, list) else [values]:
+                if isinstance(value, str) and value not in allowed:
+                    add("check", f"value '{value}' is not one of the question's choices")
+        for name in _params_used(control.check or {}) | _params_used(control.when or {}):
+            if name not in control.params:
+                add("params", f"parameter '{name}' is used but has no default under params")
+    rules = spec.policy.verdict_rules
+    if rules and rules[-1].when:
+        problems.append(Problem(str(spec.path), None, "policy.verdict_rules",
+                                "the last verdict rule should match every site (no 'when')"))
+    return problems
+
+
+def _lint_values(expression: dict[str, object], name: str, add: object) -> None:
+    if "all" in expression or "any" in expression:
+        items = expression.get("all", expression.get("any"))
+        for item in items if isinstance(items, list) else []:
+            _lint_values(item, name, add)
+        return
+    if "not" in expression and isinstance(expression["not"], dict):
+        _lint_values(expression["not"], name, add)
+        return
+    op = expression.get("op")
+    if op not in VALUE_FREE and op != "exists" and "value" not in expression and callable(add):
+        add(name, f"operator '{op}' needs a value")
+
+
+def _params_used(expression: object) -> set[str]:
+    if isinstance(expression, dict):
+        if set(expression) == {"param"} and isinstance(expression["param"], str):
+            return {expression["param"]}
+        return {p for v in expression.values() for p in _params_used(v)}
+    if isinstance(expression, list):
+        return {p for v in expression for p in _params_used(v)}
+    return set()
