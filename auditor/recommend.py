@@ -48,18 +48,29 @@ def site_costs(site: Site, assumptions: Mapping[str, Mapping[str, Any]]) -> dict
             "complete": bool(lines)}
 
 
+def blocker(code: str, text_id: str, text_en: str) -> dict[str, Any]:
+    """A blocker in both languages, with a stable code for programs."""
+    return {"code": code, "text": {"id": text_id, "en": text_en}}
+
+
 def _host_plan(host: dict[str, Any], facts: Mapping[str, Any],
                assumptions: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     if host["status"] != HostStatus.OK:
         return {"id": host["id"], "strategy": None, "target": None,
-                "blockers": [f"not scanned ({host['status']}): scan it before planning"]}
-    blockers: list[str] = []
+                "blockers": [blocker("not_scanned",
+                                     f"Host belum berhasil dipindai ({host['status']}); pindai "
+                                     "dahulu sebelum direncanakan.",
+                                     f"Not scanned ({host['status']}): scan it before planning.")]}
+    blockers: list[dict[str, Any]] = []
     strategy = "rehost"
     unsupported = [f for f in host["findings"] if f["control"] == "HOST-OS-SUPPORTED"
                    and f["status"] == FindingStatus.FAIL]
     if unsupported:
         strategy = "replatform"
-        blockers.append("operating system past end of life: move onto a supported OS")
+        blockers.append(blocker("os_end_of_life",
+                                "Sistem operasi sudah melewati akhir masa dukungan: pindahkan ke "
+                                "sistem operasi yang didukung.",
+                                "Operating system past end of life: move onto a supported OS."))
     cpu = facts.get("cpu", {}).get("count")
     memory = facts.get("memory", {}).get("total_mb")
     disk = facts.get("disks", {}).get("used_mb")
@@ -69,7 +80,10 @@ def _host_plan(host: dict[str, Any], facts: Mapping[str, Any],
         target |= {"vcpu": cpu, "memory_gb": max(1, math.ceil(memory / 1024)),
                    "disk_gb": max(10, math.ceil(disk * headroom / 1024))}
     else:
-        blockers.append("CPU, memory or disk use unknown: size it by hand")
+        blockers.append(blocker("size_unknown",
+                                "CPU, memori atau pemakaian disk tidak diketahui: tentukan ukuran "
+                                "secara manual.",
+                                "CPU, memory or disk use unknown: size it by hand."))
     return {"id": host["id"], "strategy": strategy, "target": target, "blockers": blockers}
 
 
