@@ -175,8 +175,7 @@ class AnsibleImporter:
               ids: dict[str, str], by_address: dict[str, str], base: Path) -> dict[str, Any] | None:
         label = f"host {ids[name]}"
         for secret in sorted(SECRET_VARS & set(variables)):
-            build.skip(f"{label}: {secret}", "secrets are never written; keep it in an environment "
-                                          "variable and set password_env: ITS_NAME on the host")
+            build.skip(f"{label}: {secret}", _secret_advice(secret))
 
         def text(*keys: str) -> str | None:
             for key in keys:
@@ -248,6 +247,17 @@ class AnsibleImporter:
                 else:
                     entry["jump"] = ids[jump_name]
         return entry
+
+
+def _secret_advice(variable: str) -> str:
+    if "become" in variable or "sudo" in variable or "su_" in variable:
+        return "secrets are never written, and the read-only audit does not need privilege " \
+               "escalation"
+    if "passphrase" in variable:
+        return "secrets are never written; keep the passphrase in an environment variable and " \
+               "set passphrase_env: ITS_NAME on the host"
+    return "secrets are never written; keep the password in an environment variable and set " \
+           "password_env: ITS_NAME on the host"
 
 
 def _compile(pattern: str | None) -> re.Pattern[str] | None:
