@@ -17,8 +17,8 @@ SSH_CONNECTIONS = ("ssh", "paramiko", "paramiko_ssh", "smart", "ansible.builtin.
 LOCAL_CONNECTIONS = ("local", "ansible.builtin.local")
 
 
-def group_order(inv: AnsibleInventory) -> list[str]:
-    """Groups from least to most specific (depth, then name), as Ansible merges their vars."""
+def group_depths(inv: AnsibleInventory) -> dict[str, int]:
+    """Group -> its depth below ``all`` (the longest parent chain)."""
     parents = inv.parents()
     depth: dict[str, int] = {}
 
@@ -31,7 +31,14 @@ def group_order(inv: AnsibleInventory) -> list[str]:
         depth[name] = value
         return value
 
-    return sorted(inv.groups, key=lambda g: (depth_of(g), g))
+    for name in inv.groups:
+        depth_of(name)
+    return depth
+
+
+def group_order(depths: dict[str, int]) -> list[str]:
+    """Groups from least to most specific (depth, then name), as Ansible merges their vars."""
+    return sorted(depths, key=lambda g: (depths[g], g))
 
 
 def host_groups(inv: AnsibleInventory) -> dict[str, set[str]]:
@@ -128,7 +135,8 @@ class AnsibleImporter:
         build = InventoryBuilder(options)
         build.warnings.extend(inv.warnings)
         pattern = _compile(options.site_from_group)
-        order = group_order(inv)
+        depths = group_depths(inv)
+        order = group_order(depths)
         memberships = host_groups(inv)
         all_vars = {h: host_vars(inv, order, memberships[h], h) for h in inv.hosts}
         ids: dict[str, str] = {}
@@ -143,20 +151,20 @@ class AnsibleImporter:
             entry = self._host(build, name, all_vars[name], ids, by_address, base)
             if entry is None:
                 continue
-            entry["site"] = self._site(build, options, pattern, order, memberships[name], name)
+            entry["site"] = self._site(build, options, pattern, depths, memberships[name], name)
             build.add_host(host_id, name, entry)
         return build.result()
 
     @staticmethod
     def _site(build: InventoryBuilder, options: ImportOptions, pattern: re.Pattern[str] | None,
-              order: list[str], groups: set[str], name: str) -> str:
+              depths: dict[str, int], groups: set[str], name: str) -> str:
         candidates: list[tuple[str, str]] = []
         for group, site in options.site_map:
             if group in groups:
                 candidates.append((site, group))
         if pattern is not None:
-            for group in reversed(order):
-                match = pattern.fullmatch(group) if group in groups else None
+            for group in sorted(groups, key=lambda g: (-depths.get(g, 0), g)):
+                match = pattern.fullmatch(group)
                 if match:
                     site_name = match.group(1) if pattern.groups else group
                     candidates.append((make_id(site_name), site_name))

@@ -69,19 +69,20 @@ class InventoryBuilder:
         if not host_id:
             self.skip(f"host {name!r}", "its name has no letter or digit to make an id from")
             return None
-        if host_id in self.hosts:
+        if host_id in self.names:
             self.skip(f"host {name!r}", f"its id '{host_id}' is already used by "
                                         f"{self.names[host_id]!r}; rename one of them")
             return None
         if host_id != name:
             self.warn(f"host {name!r} is written as id '{host_id}' (ids are lower-case "
                       "letters, digits, '.', '_', '-')")
+        self.names[host_id] = name
         return host_id
 
     def add_host(self, host_id: str, name: str, host: dict[str, Any]) -> None:
-        """Record a built host under a free id from ``host_id()``."""
+        """Record a built host under an id from ``host_id()``."""
         self.hosts[host_id] = ordered_host({"id": host_id} | host)
-        self.names[host_id] = name
+        self.names.setdefault(host_id, name)
 
     def result(self) -> ImportResult:
         """The frozen result; jumps to hosts that were not imported are dropped and reported."""
