@@ -8,12 +8,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from import_helpers import DATA, loaded, options, skipped_text
 
 from auditor.errors import InputError
 from auditor.importers import run_import
 from auditor.importers.ansible import jump_targets
 from auditor.importers.ansible_files import expand_pattern
-from import_helpers import DATA, loaded, options, skipped_text
+from auditor.importers.interface import make_id
 
 ANSIBLE = DATA / "ansible"
 SHAPES = {
@@ -176,7 +177,6 @@ def test_host_list_matches_ansible_inventory(tmp_path: Path, shape: str) -> None
     ours = {h.id for h in inv.hosts}
     notes = skipped_text(report)
     for name, their_vars in theirs.items():
-        from auditor.importers.interface import make_id
         if make_id(name) in ours:
             host = inv.host(make_id(name))
             if "ansible_host" in their_vars:

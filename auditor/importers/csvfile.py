@@ -145,7 +145,7 @@ class CsvImporter:
                 build.add_host(host["id"], host["id"], host)
         if problems:
             raise InputError(f"{shown}: {len(problems)} problem(s); nothing was imported",
-                             problems)
+                             sorted(problems, key=lambda p: p.line or 0))
         return build.result()
 
     @staticmethod
