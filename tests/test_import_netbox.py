@@ -58,6 +58,19 @@ def test_imports_active_devices_and_vms_across_pages(tmp_path: Path) -> None:
     assert TOKEN not in out.read_text()
 
 
+def test_credentials_in_the_url_are_refused_and_a_query_is_not_written(tmp_path: Path) -> None:
+    out = tmp_path / "inv.yaml"
+    with netbox() as (url, seen):
+        with pytest.raises(InputError) as caught:
+            _run(url.replace("http://", "http://admin:hunter2@"), out)
+        assert "must not hold a user name or password" in str(caught.value)
+        assert "hunter2" not in str(caught.value) and seen.requests == []
+        _run(url + "?note=private", out)
+    text = out.read_text()
+    assert "private" not in text and TOKEN not in text
+    assert f"from {url} on" in text
+
+
 def test_filters_by_site_and_tag(tmp_path: Path) -> None:
     out = tmp_path / "inv.yaml"
     with netbox() as (url, seen):

@@ -50,9 +50,11 @@ class NetBoxClient:
     def __init__(self, base_url: str, token: str, options: NetBoxOptions) -> None:
         """Prepare a session; nothing is sent yet."""
         parts = urlsplit(base_url)
+        if parts.username is not None or parts.password is not None:
+            raise InputError("the NetBox address must not hold a user name or password; NetBox "
+                             "is reached with the token only")
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise InputError(f"{base_url!r} is not a NetBox address such as "
-                             "https://netbox.example.go.id/")
+            raise InputError("the NetBox address must look like https://netbox.example.go.id/")
         path = parts.path.rstrip("/")
         path = path[:-4] if path.endswith("/api") else path
         self.base = urlunsplit((parts.scheme, parts.netloc, path + "/", "", ""))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
@@ -69,10 +70,20 @@ class _Dumper(yaml.SafeDumper):
         super().increase_indent(flow, False)
 
 
+def _shown_source(source: str) -> str:
+    """The source for the file header: never a user:password or a query string."""
+    parts = urlsplit(source)
+    if parts.scheme in ("http", "https"):
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+        source = urlunsplit((parts.scheme, host + port, parts.path, "", ""))
+    return "".join(c if c.isprintable() else " " for c in source)[:200]
+
+
 def render(data: dict[str, Any], kind: str, source: str) -> str:
     """The inventory as YAML text with a header saying where it came from."""
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
-    shown = source.split("?")[0].replace("\n", " ")[:200]
+    shown = _shown_source(source)
     head = (f"# Imported by 'auditor inventory import --from {kind}' from {shown} on {stamp}.\n"
             "# Hand edits are kept on the next import (site, role, criticality, applications,\n"
             "# facility, costs...); connection fields come from the source.\n")
@@ -111,6 +122,11 @@ def _existing(output: Path) -> tuple[dict[str, Any] | None, list[str]]:
     doc = load_yaml(output)
     if not isinstance(doc.data, dict):
         raise InputError(f"{output}: exists but is not an inventory; choose another -o file")
+    try:
+        load_inventory(output)
+    except InputError as exc:
+        raise InputError(f"{output}: the existing inventory is not valid, so nothing was "
+                         f"imported; fix it first ({exc.args[0]})", exc.problems) from None
     warnings = []
     text = output.read_text(encoding="utf-8", errors="replace")
     if any(line.lstrip().startswith("#") for line in text.splitlines()):
@@ -130,10 +146,10 @@ def _validate_and_write(text: str, output: Path, dry_run: bool) -> None:
         try:
             load_inventory(tmp)
         except InputError as exc:
-            problems = [dataclasses.replace(p, file=str(output)) for p in exc.problems]
-            raise InputError(f"{output}: the merged inventory would not be valid, so nothing "
-                             "was written; fix these in the existing file or the source",
-                             problems) from None
+            problems = [dataclasses.replace(p, file=f"{output} (as imported)", line=None)
+                        for p in exc.problems]
+            raise InputError(f"{output}: the imported inventory would not be valid, so nothing "
+                             "was written", problems) from None
         if not dry_run:
             os.replace(tmp, output)
     finally:
