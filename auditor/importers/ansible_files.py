@@ -274,6 +274,8 @@ def parse_yaml_inventory(text: str, shown: str, inv: AnsibleInventory) -> None:
 def _vars_files(folder: Path, name: str) -> list[Path]:
     """Files Ansible reads for ``group_vars/NAME`` or ``host_vars/NAME``."""
     out: list[Path] = []
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        return out
     for candidate in (folder / name, *(folder / f"{name}{s}" for s in YAML_SUFFIXES)):
         if candidate.is_file():
             out.append(candidate)
