@@ -33,6 +33,7 @@ from auditor.report.write import parse_formats, write_reports
 from auditor.scan import ScanSummary, scan
 from auditor.spec import control_as_data, load_spec
 from auditor.speclint import lint_spec
+from auditor.tailoring import load_tailored_spec
 from auditor.transports import ScanOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -300,6 +301,10 @@ def inventory_import(kind: str, source: str, output: Path, org_code: str | None,
 
 
 def _spec_option(func: F) -> F:
+    func = click.option("--overlay", "overlay_path", type=click.Path(dir_okay=False,
+                                                                      path_type=Path),
+                        help="Tailoring overlay: severities, parameters, disabled controls and "
+                             "waivers (see specs/README.md).")(func)
     return click.option("--spec", "spec_path", type=click.Path(path_type=Path),
                         help="Specification main file or folder [default: the packaged national "
                              "specification].")(func)
@@ -333,14 +338,15 @@ def _print_verdicts(outcome: CheckOutcome) -> None:
 @click.argument("bundle", type=click.Path(file_okay=False, path_type=Path))
 @_spec_option
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
-def check_command(bundle: Path, spec_path: Path | None, quiet: bool) -> None:
+def check_command(bundle: Path, spec_path: Path | None, overlay_path: Path | None,
+                  quiet: bool) -> None:
     """Judge a bundle's facts and answers against the specification.
 
     Writes BUNDLE/results.json. Old facts can be judged again against another
     specification version with --spec, without scanning again. Exit 0 compliant, 1
     non-compliance found, 3 some hosts were not scanned.
     """
-    outcome = run_check(bundle, load_spec(spec_path))
+    outcome = run_check(bundle, load_tailored_spec(spec_path, overlay_path))
     if not quiet:
         _print_verdicts(outcome)
         click.echo(f"results in {bundle / 'results.json'}", err=True)
@@ -367,7 +373,8 @@ def report_command(bundle: Path, formats: str, lang: str) -> None:
               help=f"Report formats: {', '.join(FORMATS)}.")
 def audit_command(inventory: Path, output: Path, concurrency: int, timeout: float,
                   known_hosts: Path | None, accept_new_host_keys: bool, resume: bool,
-                  quiet: bool, spec_path: Path | None, lang: str, formats: str) -> None:
+                  quiet: bool, spec_path: Path | None, overlay_path: Path | None, lang: str,
+                  formats: str) -> None:
     """Scan, check and report in one go: the main job.
 
     \b
@@ -377,7 +384,7 @@ def audit_command(inventory: Path, output: Path, concurrency: int, timeout: floa
     Writes the bundle (facts, answers, results.json) and the reports into -o. Exit 0
     compliant, 1 non-compliance found, 2 bad input, 3 some hosts could not be scanned.
     """
-    spec = load_spec(spec_path)
+    spec = load_tailored_spec(spec_path, overlay_path)
     chosen = parse_formats(formats)
     load_inventory(inventory)  # fail on a bad inventory before any connection
     summary = _run_scan(inventory, output, concurrency, timeout, known_hosts,
