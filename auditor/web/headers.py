@@ -42,9 +42,10 @@ def _csp(value: str | None) -> dict[str, Any]:
             "value": clean(value, 600)}
 
 
-def _referrer_policy(value: str | None) -> str | None:
+def _referrer_policy(value: str | None) -> str:
+    """The policy a browser applies: the last valid token; ``absent`` or ``invalid`` else."""
     if value is None:
-        return None
+        return "absent"
     chosen = None
     for token in value.split(","):
         token = token.strip().lower()

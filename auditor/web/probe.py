@@ -209,6 +209,7 @@ def utc_now() -> str:
 def probe_service(service: Service, options: WebOptions) -> dict[str, Any]:
     """Probe one service read-only; the DIR/services/SERVICE.json document. Never raises."""
     warnings.filterwarnings("ignore", category=InsecureRequestWarning)
+    warnings.filterwarnings("ignore", r"ssl\.TLSVersion\.TLSv1", DeprecationWarning)
     started, checked_at = time.monotonic(), utc_now()
     doc: dict[str, Any] = {"format": SERVICE_FORMAT, "service": service.id, "url": service.url,
                            "host": service.host, "site": service.site, "status": "ok",

@@ -1,0 +1,241 @@
+"""The web probe against real HTTP(S) servers on 127.0.0.1 with certificates made here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from web_servers import Page, TestCa, raw_server, rsa_key, serve, server_context, silent_server
+
+from auditor.bundle import Bundle
+from auditor.inventory import Inventory, Organisation, Service, Site
+from auditor.schemas import load_schema
+from auditor.web import WebOptions, probe_service, probe_services
+
+pytestmark = pytest.mark.timeout(120)
+
+SECURE_HEADERS = (
+    ("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),
+    ("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+)
+
+
+@pytest.fixture(scope="module")
+def ca(tmp_path_factory: pytest.TempPathFactory) -> TestCa:
+    return TestCa(tmp_path_factory.mktemp("pki"))
+
+
+def options(ca: TestCa, **extra: Any) -> WebOptions:
+    values: dict[str, Any] = {"timeout": 5.0, "total_timeout": 60.0, "ca_file": ca.pem,
+                              "http_port": 1}
+    values.update(extra)
+    return WebOptions(**values)
+
+
+def probe(url: str, opts: WebOptions) -> dict[str, Any]:
+    doc = probe_service(Service("portal", url, host="web-01"), opts)
+    jsonschema.validate(doc, load_schema("service"),
+                        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    json.dumps(doc)
+    return doc
+
+
+def test_valid_certificate_modern_tls_and_secure_headers(ca: TestCa) -> None:
+    tls = server_context(ca.issue("valid", key=rsa_key(2048)))
+    pages = {"/": Page(headers=(*SECURE_HEADERS, ("Server", "nginx")))}
+    with serve(pages, tls=tls) as port, \
+            serve({"/": Page(301, b"", (("Location", f"https://127.0.0.1:{port}/"),))}) as plain:
+        doc = probe(f"https://127.0.0.1:{port}/", options(ca, http_port=plain))
+    assert doc["status"] == "ok" and doc["unknown"] == {}
+    facts = doc["facts"]
+    assert facts["tls"]["versions"] == {"tls1_0": False, "tls1_1": False, "tls1_2": True,
+                                        "tls1_3": True}
+    assert facts["tls"]["legacy_versions_accepted"] is False
+    assert facts["tls"]["negotiated"]["version"] == "TLSv1.3"
+    cert = facts["certificate"]
+    assert cert["chain_verified"] is True and cert["hostname_match"] is True
+    assert cert["self_signed"] is False and cert["expired"] is False
+    assert cert["key_type"] == "RSA" and cert["key_size"] == 2048
+    assert cert["san_ip"] == ["127.0.0.1"] and cert["issuer_cn"] == "Auditor Test CA"
+    assert 363 <= cert["days_left"] <= 365
+    assert facts["http"]["verified_fetch"] is True
+    assert facts["http"]["redirects_to_https"] is True
+    assert facts["http"]["serves_plain_http"] is False
+    headers = facts["headers"]
+    assert headers["hsts_max_age"] == 31536000 and headers["hsts"]["include_subdomains"]
+    assert headers["csp_present"] and headers["csp"]["frame_ancestors"] == "'none'"
+    assert headers["nosniff"] and headers["framing_protected"]
+    assert headers["referrer_policy"] == "strict-origin-when-cross-origin"
+    assert headers["version_banner_exposed"] is False
+    assert facts["exposure"]["admin_panels"] == []
+    assert facts["exposure"]["sensitive_files"] == []
+    assert facts["exposure"]["directory_listings"] == []
+
+
+def test_missing_headers_version_banners_and_plain_http(ca: TestCa) -> None:
+    page = Page(body=b'<html><head><title>Dinas</title><meta name="generator" '
+                     b'content="WordPress 5.8.1"></head><body>x</body></html>',
+                headers=(("X-Powered-By", "PHP/7.4.3"),))
+    tls = server_context(ca.issue("bare"))
+    with serve({"/": page}, tls=tls) as port, serve({"/": Page()}) as plain:
+        doc = probe(f"https://127.0.0.1:{port}/", options(ca, http_port=plain))
+    headers = doc["facts"]["headers"]
+    assert headers["hsts"]["present"] is False and headers["hsts_max_age"] == 0
+    assert not headers["csp_present"] and not headers["nosniff"]
+    assert not headers["framing_protected"] and headers["referrer_policy"] == "absent"
+    assert headers["x_powered_by"] == "PHP/7.4.3"
+    assert headers["version_banners"] == ["x-powered-by"]
+    assert doc["facts"]["http"]["serves_plain_http"] is True
+    assert doc["facts"]["http"]["redirects_to_https"] is False
+    content = doc["facts"]["content"]
+    assert content["title"] == "Dinas"
+    assert (content["cms"], content["cms_version"]) == ("WordPress", "5.8.1")
+    assert content["generator_version_exposed"] is True
+
+
+def test_expired_certificate_is_recorded_and_the_page_still_checked(ca: TestCa) -> None:
+    with serve({"/": Page()}, tls=server_context(ca.issue("expired", expired=True))) as port:
+        doc = probe(f"https://127.0.0.1:{port}/", options(ca))
+    cert = doc["facts"]["certificate"]
+    assert doc["status"] == "ok"
+    assert cert["expired"] is True and cert["days_left"] < 0
+    assert cert["chain_verified"] is False and "expired" in cert["verify_error"]
+    assert cert["valid"] is False
+    http = doc["facts"]["http"]
+    assert http["verified_fetch"] is False and "without verification" in http["note"]
+    assert doc["facts"]["content"]["title"] == "Portal"
+
+
+def test_self_signed_certificate(ca: TestCa) -> None:
+    pki = ca.issue("selfsigned", self_signed=True)
+    with serve({"/": Page()}, tls=server_context(pki)) as port:
+        doc = probe(f"https://127.0.0.1:{port}/", options(ca))
+    cert = doc["facts"]["certificate"]
+    assert cert["self_signed"] is True and cert["chain_verified"] is False
+    assert "self-signed" in cert["verify_error"] or "self signed" in cert["verify_error"]
+    assert cert["hostname_match"] is True
+
+
+def test_wrong_hostname(ca: TestCa) -> None:
+    pki = ca.issue("wronghost", dns=("portal.other.example",), ips=())
+    with serve({"/": Page()}, tls=server_context(pki)) as port:
+        doc = probe(f"https://127.0.0.1:{port}/", options(ca))
+    cert = doc["facts"]["certificate"]
+    assert cert["chain_verified"] is True
+    assert cert["hostname_match"] is False and cert["valid"] is False
+    assert cert["san_dns"] == ["portal.other.example"]
+    assert doc["facts"]["http"]["verified_fetch"] is False
+
+
+def test_weak_key_and_legacy_tls(ca: TestCa) -> None:
+    pki = ca.issue("weak", key=rsa_key(1024))
+    with serve({"/": Page()}, tls=server_context(pki, legacy=True)) as port:
+        doc = probe(f"https://127.0.0.1:{port}/", options(ca))
+    assert doc["status"] == "ok"
+    cert = doc["facts"]["certificate"]
+    assert cert["key_type"] == "RSA" and cert["key_size"] == 1024
+    tls = doc["facts"]["tls"]
+    for version in ("tls1_0", "tls1_1"):
+        # Either the probe saw the server accept it, or it says why it could not test it.
+        assert tls["versions"][version] is True or version in tls["untested"]
+    assert tls["legacy_versions_accepted"] in (True, None)
+    assert tls["versions"]["tls1_2"] is True
+
+
+def test_exposed_git_env_listing_and_phpmyadmin(ca: TestCa, tmp_path: Path) -> None:
+    site = tmp_path / "www"
+    (site / ".git").mkdir(parents=True)
+    (site / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (site / ".env").write_text("APP_KEY=base64:SECRETVALUE\nDB_PASSWORD=hunter2\n")
+    (site / "phpmyadmin").mkdir()
+    (site / "phpmyadmin" / "index.html").write_text("<title>phpMyAdmin</title>")
+    (site / "laporan.pdf").write_bytes(b"%PDF-1.4")
+    with serve(tls=server_context(ca.issue("exposed")), directory=site) as port:
+        doc = probe(f"https://127.0.0.1:{port}/", options(ca))
+    exposure = doc["facts"]["exposure"]
+    assert exposure["directory_listings"] == ["/"]
+    assert exposure["sensitive_files"] == ["/.git/HEAD", "/.env"]
+    assert exposure["admin_panels"] == ["/phpmyadmin/"]
+    text = json.dumps(doc)
+    assert "SECRETVALUE" not in text and "hunter2" not in text
+
+
+def test_http_only_service_and_gambling_spam(ca: TestCa) -> None:
+    spam = (b"<html><title>Kabupaten</title><div style='display:none'>slot gacor maxwin "
+            b"situs slot togel</div><a href='x'>SLOT GACOR</a></html>")
+    with serve({"/": Page(body=spam, headers=(("Strict-Transport-Security", "max-age=9"),))}) \
+            as port:
+        doc = probe(f"http://127.0.0.1:{port}/", options(ca))
+    facts = doc["facts"]
+    assert doc["status"] == "ok"
+    assert facts["tls"] == {"enabled": False} and facts["certificate"] == {"present": False}
+    assert facts["http"]["serves_plain_http"] is True
+    assert facts["headers"]["hsts"]["present"] is False  # HSTS over plain HTTP is ignored
+    assert facts["content"]["gambling_keywords"] == {"slot gacor": 2, "situs slot": 1,
+                                                     "togel": 1, "maxwin": 1}
+    assert facts["content"]["gambling_keyword_count"] == 5
+
+
+def test_server_that_never_answers_times_out(ca: TestCa) -> None:
+    with silent_server() as port:
+        doc = probe(f"https://127.0.0.1:{port}/", options(ca, timeout=1.0))
+    assert doc["status"] == "timeout"
+    assert doc["facts"] == {} and set(doc["unknown"]) == {
+        "tls", "certificate", "http", "headers", "exposure", "content"}
+
+
+def test_closed_port_is_unreachable(ca: TestCa) -> None:
+    with silent_server() as port:
+        pass
+    doc = probe(f"https://127.0.0.1:{port}/", options(ca))
+    assert doc["status"] == "unreachable"
+
+
+def test_hostile_headers_and_endless_body_are_capped(ca: TestCa) -> None:
+    head = (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+            b"Server: <script>alert(1)</script>\x1b[31mApache/2.4.1\x07\r\n"
+            b"X-Powered-By: " + b"<img src=x onerror=alert(1)>" * 2000 + b"\r\n"
+            b"Content-Security-Policy: " + b"a" * 60000 + b"\r\n\r\n"
+            b"<title>\x1b]0;pwned\x07" + b"T" * 5000 + b"</title>")
+    with raw_server(head, endless=True) as port:
+        doc = probe(f"http://127.0.0.1:{port}/", options(ca, max_body_bytes=256 * 1024,
+                                                       check_exposure=False))
+    assert doc["status"] == "ok"
+    facts = doc["facts"]
+    assert facts["http"]["body_truncated"] is True
+    assert facts["http"]["body_bytes"] == 256 * 1024
+    server = facts["headers"]["server"]
+    assert "\x1b" not in server and "\x07" not in server and server.endswith("Apache/2.4.1")
+    assert len(facts["headers"]["x_powered_by"]) <= 300
+    assert len(facts["content"]["title"]) <= 300 and "\x1b" not in facts["content"]["title"]
+    assert len(json.dumps(doc)) < 64 * 1024
+
+
+def test_too_many_headers_is_an_error_not_a_hang(ca: TestCa) -> None:
+    head = b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(500)) + b"\r\n"
+    with raw_server(head, endless=True) as port:
+        doc = probe(f"http://127.0.0.1:{port}/", options(ca))
+    assert doc["status"] == "error" and "HTTP response" in doc["reason"]
+
+
+def test_probe_services_writes_one_file_per_service(ca: TestCa, tmp_path: Path) -> None:
+    with serve({"/": Page()}, tls=server_context(ca.issue("multi"))) as port, \
+            silent_server() as dead:
+        services = (Service("portal", f"https://127.0.0.1:{port}/"),
+                    Service("dead", f"https://127.0.0.1:{dead}/"))
+        inventory = Inventory(path=tmp_path / "inventory.yaml",
+                              organisation=Organisation("32.99", "Kota Uji", "kota"),
+                              sites=(Site("ruang", "Ruang", "server_room"),), hosts=(),
+                              services=services)
+        bundle = Bundle(tmp_path / "bundle")
+        results = probe_services(inventory, bundle, options(ca, timeout=1.0), concurrency=2)
+    assert [(r.service, r.status) for r in results] == [("portal", "ok"), ("dead", "timeout")]
+    for name, status in (("portal", "ok"), ("dead", "timeout")):
+        data = json.loads(bundle.service(name).read_text())
+        assert data["status"] == status and data["format"] == "auditor.service/1"
+    assert not list(bundle.services_dir.glob(".*.tmp"))
