@@ -9,7 +9,7 @@ import ssl
 import threading
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -101,7 +101,7 @@ class _Canned(BaseHTTPRequestHandler):
     server_version = "TestServer"
     sys_version = ""
 
-    def do_GET(self) -> None:  # noqa: N802 - the http.server interface
+    def do_GET(self) -> None:
         page = self.pages.get(self.path, Page(404, b"not found"))
         self.send_response(page.status)
         for name, value in page.headers:
@@ -110,7 +110,7 @@ class _Canned(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(page.body)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
 
@@ -126,10 +126,8 @@ class _Server(ThreadingHTTPServer):
             except (ssl.SSLError, OSError):
                 request.close()
                 return
-        try:
+        with suppress(OSError):
             super().finish_request(request, client_address)
-        except OSError:
-            pass
 
 
 def server_context(pki: Pki, *, legacy: bool = False) -> ssl.SSLContext:
@@ -157,7 +155,7 @@ def serve(pages: dict[str, Page] | None = None, *, tls: ssl.SSLContext | None = 
             def __init__(self, *args: Any, **kwargs: Any) -> None:
                 super().__init__(*args, directory=folder, **kwargs)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 return
         handler: type[BaseHTTPRequestHandler] = Handler
     else:
