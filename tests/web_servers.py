@@ -13,7 +13,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -97,7 +97,7 @@ class Page:
 
 
 class _Canned(BaseHTTPRequestHandler):
-    pages: dict[str, Page] = {}
+    pages: ClassVar[dict[str, Page]] = {}
     server_version = "TestServer"
     sys_version = ""
 
