@@ -8,7 +8,8 @@ from typing import Any
 
 import jsonschema
 import pytest
-from web_servers import Page, TestCa, raw_server, rsa_key, serve, server_context, silent_server
+import yaml
+from web_servers import LocalCa, Page, raw_server, rsa_key, serve, server_context, silent_server
 
 from auditor.bundle import Bundle
 from auditor.inventory import Inventory, Organisation, Service, Site
@@ -26,11 +27,11 @@ SECURE_HEADERS = (
 
 
 @pytest.fixture(scope="module")
-def ca(tmp_path_factory: pytest.TempPathFactory) -> TestCa:
-    return TestCa(tmp_path_factory.mktemp("pki"))
+def ca(tmp_path_factory: pytest.TempPathFactory) -> LocalCa:
+    return LocalCa(tmp_path_factory.mktemp("pki"))
 
 
-def options(ca: TestCa, **extra: Any) -> WebOptions:
+def options(ca: LocalCa, **extra: Any) -> WebOptions:
     values: dict[str, Any] = {"timeout": 5.0, "total_timeout": 60.0, "ca_file": ca.pem,
                               "http_port": 1}
     values.update(extra)
@@ -45,12 +46,18 @@ def probe(url: str, opts: WebOptions) -> dict[str, Any]:
     return doc
 
 
-def test_valid_certificate_modern_tls_and_secure_headers(ca: TestCa) -> None:
+@pytest.fixture(scope="module")
+def secure_doc(ca: LocalCa) -> dict[str, Any]:
+    """The probe of a well-configured HTTPS server with an HTTP-to-HTTPS redirector."""
     tls = server_context(ca.issue("valid", key=rsa_key(2048)))
     pages = {"/": Page(headers=(*SECURE_HEADERS, ("Server", "nginx")))}
     with serve(pages, tls=tls) as port, \
             serve({"/": Page(301, b"", (("Location", f"https://127.0.0.1:{port}/"),))}) as plain:
-        doc = probe(f"https://127.0.0.1:{port}/", options(ca, http_port=plain))
+        return probe(f"https://127.0.0.1:{port}/", options(ca, http_port=plain))
+
+
+def test_valid_certificate_modern_tls_and_secure_headers(secure_doc: dict[str, Any]) -> None:
+    doc = secure_doc
     assert doc["status"] == "ok" and doc["unknown"] == {}
     facts = doc["facts"]
     assert facts["tls"]["versions"] == {"tls1_0": False, "tls1_1": False, "tls1_2": True,
@@ -77,7 +84,7 @@ def test_valid_certificate_modern_tls_and_secure_headers(ca: TestCa) -> None:
     assert facts["exposure"]["directory_listings"] == []
 
 
-def test_missing_headers_version_banners_and_plain_http(ca: TestCa) -> None:
+def test_missing_headers_version_banners_and_plain_http(ca: LocalCa) -> None:
     page = Page(body=b'<html><head><title>Dinas</title><meta name="generator" '
                      b'content="WordPress 5.8.1"></head><body>x</body></html>',
                 headers=(("X-Powered-By", "PHP/7.4.3"),))
@@ -98,7 +105,7 @@ def test_missing_headers_version_banners_and_plain_http(ca: TestCa) -> None:
     assert content["generator_version_exposed"] is True
 
 
-def test_expired_certificate_is_recorded_and_the_page_still_checked(ca: TestCa) -> None:
+def test_expired_certificate_is_recorded_and_the_page_still_checked(ca: LocalCa) -> None:
     with serve({"/": Page()}, tls=server_context(ca.issue("expired", expired=True))) as port:
         doc = probe(f"https://127.0.0.1:{port}/", options(ca))
     cert = doc["facts"]["certificate"]
@@ -111,7 +118,7 @@ def test_expired_certificate_is_recorded_and_the_page_still_checked(ca: TestCa) 
     assert doc["facts"]["content"]["title"] == "Portal"
 
 
-def test_self_signed_certificate(ca: TestCa) -> None:
+def test_self_signed_certificate(ca: LocalCa) -> None:
     pki = ca.issue("selfsigned", self_signed=True)
     with serve({"/": Page()}, tls=server_context(pki)) as port:
         doc = probe(f"https://127.0.0.1:{port}/", options(ca))
@@ -121,7 +128,7 @@ def test_self_signed_certificate(ca: TestCa) -> None:
     assert cert["hostname_match"] is True
 
 
-def test_wrong_hostname(ca: TestCa) -> None:
+def test_wrong_hostname(ca: LocalCa) -> None:
     pki = ca.issue("wronghost", dns=("portal.other.example",), ips=())
     with serve({"/": Page()}, tls=server_context(pki)) as port:
         doc = probe(f"https://127.0.0.1:{port}/", options(ca))
@@ -132,7 +139,7 @@ def test_wrong_hostname(ca: TestCa) -> None:
     assert doc["facts"]["http"]["verified_fetch"] is False
 
 
-def test_weak_key_and_legacy_tls(ca: TestCa) -> None:
+def test_weak_key_and_legacy_tls(ca: LocalCa) -> None:
     pki = ca.issue("weak", key=rsa_key(1024))
     with serve({"/": Page()}, tls=server_context(pki, legacy=True)) as port:
         doc = probe(f"https://127.0.0.1:{port}/", options(ca))
@@ -147,7 +154,7 @@ def test_weak_key_and_legacy_tls(ca: TestCa) -> None:
     assert tls["versions"]["tls1_2"] is True
 
 
-def test_exposed_git_env_listing_and_phpmyadmin(ca: TestCa, tmp_path: Path) -> None:
+def test_exposed_git_env_listing_and_phpmyadmin(ca: LocalCa, tmp_path: Path) -> None:
     site = tmp_path / "www"
     (site / ".git").mkdir(parents=True)
     (site / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
@@ -165,7 +172,7 @@ def test_exposed_git_env_listing_and_phpmyadmin(ca: TestCa, tmp_path: Path) -> N
     assert "SECRETVALUE" not in text and "hunter2" not in text
 
 
-def test_http_only_service_and_gambling_spam(ca: TestCa) -> None:
+def test_http_only_service_and_gambling_spam(ca: LocalCa) -> None:
     spam = (b"<html><title>Kabupaten</title><div style='display:none'>slot gacor maxwin "
             b"situs slot togel</div><a href='x'>SLOT GACOR</a></html>")
     with serve({"/": Page(body=spam, headers=(("Strict-Transport-Security", "max-age=9"),))}) \
@@ -181,7 +188,7 @@ def test_http_only_service_and_gambling_spam(ca: TestCa) -> None:
     assert facts["content"]["gambling_keyword_count"] == 5
 
 
-def test_server_that_never_answers_times_out(ca: TestCa) -> None:
+def test_server_that_never_answers_times_out(ca: LocalCa) -> None:
     with silent_server() as port:
         doc = probe(f"https://127.0.0.1:{port}/", options(ca, timeout=1.0))
     assert doc["status"] == "timeout"
@@ -189,14 +196,14 @@ def test_server_that_never_answers_times_out(ca: TestCa) -> None:
         "tls", "certificate", "http", "headers", "exposure", "content"}
 
 
-def test_closed_port_is_unreachable(ca: TestCa) -> None:
+def test_closed_port_is_unreachable(ca: LocalCa) -> None:
     with silent_server() as port:
         pass
     doc = probe(f"https://127.0.0.1:{port}/", options(ca))
     assert doc["status"] == "unreachable"
 
 
-def test_hostile_headers_and_endless_body_are_capped(ca: TestCa) -> None:
+def test_hostile_headers_and_endless_body_are_capped(ca: LocalCa) -> None:
     head = (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
             b"Server: <script>alert(1)</script>\x1b[31mApache/2.4.1\x07\r\n"
             b"X-Powered-By: " + b"<img src=x onerror=alert(1)>" * 2000 + b"\r\n"
@@ -216,14 +223,14 @@ def test_hostile_headers_and_endless_body_are_capped(ca: TestCa) -> None:
     assert len(json.dumps(doc)) < 64 * 1024
 
 
-def test_too_many_headers_is_an_error_not_a_hang(ca: TestCa) -> None:
+def test_too_many_headers_is_an_error_not_a_hang(ca: LocalCa) -> None:
     head = b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(500)) + b"\r\n"
     with raw_server(head, endless=True) as port:
         doc = probe(f"http://127.0.0.1:{port}/", options(ca))
     assert doc["status"] == "error" and "HTTP response" in doc["reason"]
 
 
-def test_probe_services_writes_one_file_per_service(ca: TestCa, tmp_path: Path) -> None:
+def test_probe_services_writes_one_file_per_service(ca: LocalCa, tmp_path: Path) -> None:
     with serve({"/": Page()}, tls=server_context(ca.issue("multi"))) as port, \
             silent_server() as dead:
         services = (Service("portal", f"https://127.0.0.1:{port}/"),
@@ -239,3 +246,49 @@ def test_probe_services_writes_one_file_per_service(ca: TestCa, tmp_path: Path) 
         data = json.loads(bundle.service(name).read_text())
         assert data["status"] == status and data["format"] == "auditor.service/1"
     assert not list(bundle.services_dir.glob(".*.tmp"))
+
+
+def _fact_paths(check: dict[str, Any]) -> list[str]:
+    if "all" in check or "any" in check:
+        return [p for c in check.get("all", check.get("any", [])) for p in _fact_paths(c)]
+    if "not" in check:
+        return _fact_paths(check["not"])
+    return [check["fact"]]
+
+
+def _resolve(facts: dict[str, Any], path: str) -> Any:
+    value: Any = facts
+    for part in path.split("."):
+        assert isinstance(value, dict) and part in value, f"{path}: not in the probe's facts"
+        value = value[part]
+    return value
+
+
+def test_every_web_control_has_examples_and_reads_facts_the_probe_writes(
+        secure_doc: dict[str, Any]) -> None:
+    root = Path(__file__).resolve().parent.parent
+    controls = yaml.safe_load((root / "specs/controls/web.yaml").read_text())["controls"]
+    examples = yaml.safe_load((root / "tests/data/web_examples.yaml").read_text())
+    assert {c["id"] for c in controls} == set(examples)
+    facts_schema = load_schema("service")
+    for control in controls:
+        assert control["applies_to"] == "service" and control["domain"] == "web"
+        assert set(examples[control["id"]]) == {"pass", "fail"}
+        for example in examples[control["id"]].values():
+            jsonschema.validate({**_MINIMAL_DOC, "facts": example}, facts_schema)
+        for check in (control["check"], control.get("when") or {"fact": "tls.enabled"}):
+            for path in _fact_paths(check):
+                assert _resolve(secure_doc["facts"], path) is not None, path
+
+
+_MINIMAL_DOC = {"format": "auditor.service/1", "service": "portal", "url": "https://x/",
+                "status": "ok", "reason": None, "checked_at": "2026-01-01T00:00:00Z",
+                "duration_s": 0, "unknown": {}}
+
+
+def test_admin_console_recognised_by_its_page(ca: LocalCa) -> None:
+    page = Page(body=b"<html><title>Login to Webmin</title></html>")
+    with serve({"/": page}, tls=server_context(ca.issue("webmin"))) as port:
+        doc = probe(f"https://127.0.0.1:{port}/", options(ca))
+    assert doc["facts"]["exposure"]["admin_panels"] == ["console:Webmin"]
+    assert doc["facts"]["exposure"]["admin_console"] == "Webmin"

@@ -45,7 +45,7 @@ def _write(folder: Path, stem: str, cert: x509.Certificate, key: Any) -> Pki:
     return Pki(cert_path, key_path)
 
 
-class TestCa:
+class LocalCa:
     """A throwaway CA that issues server certificates."""
 
     def __init__(self, folder: Path) -> None:
