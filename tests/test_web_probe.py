@@ -9,7 +9,16 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from web_servers import LocalCa, Page, raw_server, rsa_key, serve, server_context, silent_server
+from web_servers import (
+    LocalCa,
+    Page,
+    drip_server,
+    raw_server,
+    rsa_key,
+    serve,
+    server_context,
+    silent_server,
+)
 
 from auditor.bundle import Bundle
 from auditor.inventory import Inventory, Organisation, Service, Site
@@ -292,3 +301,10 @@ def test_admin_console_recognised_by_its_page(ca: LocalCa) -> None:
         doc = probe(f"https://127.0.0.1:{port}/", options(ca))
     assert doc["facts"]["exposure"]["admin_panels"] == ["console:Webmin"]
     assert doc["facts"]["exposure"]["admin_console"] == "Webmin"
+
+
+def test_slow_drip_server_is_cut_by_the_service_time_budget(ca: LocalCa) -> None:
+    with drip_server() as port:
+        doc = probe(f"http://127.0.0.1:{port}/", options(ca, timeout=1.0, total_timeout=3.0))
+    assert doc["status"] == "timeout"
+    assert "time budget" in doc["reason"]

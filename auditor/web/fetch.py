@@ -11,6 +11,7 @@ import requests
 import urllib3
 
 from auditor.web.options import WebOptions
+from auditor.web.watchdog import Watchdog, watched_adapter
 
 MAX_HEADERS = 64
 """Headers kept at most from one response (http.client refuses more than 100)."""
@@ -61,10 +62,13 @@ def same_origin(a: str, b: str) -> bool:
         return False
 
 
-def new_session() -> requests.Session:
-    """A session that ignores proxies, .netrc and CA variables of the environment."""
+def new_session(watchdog: Watchdog) -> requests.Session:
+    """A session watched by ``watchdog`` that ignores proxies, .netrc and CA variables."""
     session = requests.Session()
     session.trust_env = False
+    adapter = watched_adapter(watchdog)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
     return session
 
 
@@ -125,10 +129,14 @@ def get_once(session: requests.Session, url: str, options: WebOptions, verify: b
                                   "Accept-Encoding": "gzip, deflate"}) as response:
             headers = _headers(response)
             body, truncated = _read_capped(response, limit, time.monotonic() + timeout)
+            if time.monotonic() >= deadline:
+                raise FetchError("timeout", "time budget for the service spent")
             return Response(url=url, status=response.status_code, headers=headers, body=body,
                             truncated=truncated, charset=response.encoding)
     except (requests.RequestException, http.client.HTTPException, urllib3.exceptions.HTTPError,
             OSError, ValueError) as exc:
+        if time.monotonic() >= deadline:
+            raise FetchError("timeout", "time budget for the service spent") from None
         raise _classify(exc) from None
 
 

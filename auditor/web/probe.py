@@ -27,6 +27,7 @@ from auditor.web.fetch import FetchError, Response, get, get_once, new_session
 from auditor.web.headers import header_facts
 from auditor.web.options import ServiceStatus, WebOptions
 from auditor.web.untrusted import clean, decode
+from auditor.web.watchdog import Watchdog
 
 SERVICE_FORMAT = "auditor.service/1"
 SECTIONS = ("tls", "certificate", "http", "headers", "exposure", "content")
@@ -80,6 +81,7 @@ class _Run:
     deadline: float
     facts: dict[str, Any]
     unknown: dict[str, str]
+    watchdog: Watchdog
 
     def left(self) -> float:
         return max(0.1, min(self.options.timeout, self.deadline - time.monotonic()))
@@ -88,13 +90,13 @@ class _Run:
 def _tls_sections(run: _Run) -> None:
     target, timeout = run.target, run.left()
     try:
-        best = tls.best_handshake(target.host, target.port, timeout)
+        best = tls.best_handshake(target.host, target.port, timeout, run.watchdog)
     except tls.HandshakeError as exc:
         raise _Stop(_STATUS.get(exc.kind, ServiceStatus.ERROR), exc.reason) from None
     facts: dict[str, Any] = {"enabled": True, "negotiated": {
         "version": best.version, "cipher": clean(best.cipher or "", 80) or None,
         "bits": best.bits}}
-    facts.update(tls.accepted_versions(target.host, target.port, run.left()))
+    facts.update(tls.accepted_versions(target.host, target.port, run.left(), run.watchdog))
     run.facts["tls"] = facts
     if best.leaf is None:
         run.unknown["certificate"] = "the server sent no certificate"
@@ -109,7 +111,7 @@ def _tls_sections(run: _Run) -> None:
     cert["trust_store"] = str(run.options.ca_file) if run.options.ca_file else "system"
     try:
         verified, error = tls.verify_chain(target.host, target.port, run.left(),
-                                           run.options.ca_file)
+                                           run.options.ca_file, run.watchdog)
     except tls.HandshakeError as exc:
         verified, error = None, f"could not verify: {exc.reason}"
     cert["chain_verified"] = verified
@@ -146,9 +148,7 @@ def _main_fetch(run: _Run, session: requests.Session) -> tuple[Response, bool | 
 def _plain_http(run: _Run, session: requests.Session, main: Response) -> None:
     http = run.facts["http"]
     if run.target.scheme == "http":
-        location = main.location if main.redirects == () else None
-        redirects = bool(location and location.startswith("https://")) or any(
-            u.startswith("https://") for u in main.redirects)
+        redirects = (main.location or "").startswith("https://")
         http.update({"plain_url": run.target.url, "plain_http_reachable": True,
                      "redirects_to_https": redirects, "serves_plain_http": not redirects})
         return
@@ -221,9 +221,11 @@ def probe_service(service: Service, options: WebOptions) -> dict[str, Any]:
         doc.update(status=str(ServiceStatus.ERROR), reason=f"bad URL: {exc}",
                    unknown=dict.fromkeys(SECTIONS, "service not probed: bad URL"))
         return doc
-    run = _Run(target, options, started + options.total_timeout, {}, {})
-    session = new_session()
+    watchdog = Watchdog(options.total_timeout + 1.0)
+    run = _Run(target, options, started + options.total_timeout, {}, {}, watchdog)
+    session = new_session(watchdog)
     try:
+        watchdog.start()
         if target.scheme == "https":
             _tls_sections(run)
         else:
@@ -247,6 +249,7 @@ def probe_service(service: Service, options: WebOptions) -> dict[str, Any]:
         doc["status"] = str(ServiceStatus.ERROR)
         doc["reason"] = f"internal error in the web probe: {type(exc).__name__}"
     finally:
+        watchdog.cancel()
         session.close()
     for section in SECTIONS:
         if section not in run.facts and section not in run.unknown:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auditor.web.watchdog import Watchdog
+
 MAX_CHAIN = 8
 """Certificates kept at most from the chain a server sends."""
 
@@ -73,10 +75,14 @@ def _chain(sock: ssl.SSLSocket) -> tuple[bytes, ...]:
         return ()
 
 
-def handshake(host: str, port: int, context: ssl.SSLContext, timeout: float) -> Handshake:
+def handshake(host: str, port: int, context: ssl.SSLContext, timeout: float,
+              watchdog: Watchdog) -> Handshake:
     """One TLS handshake; HandshakeError says why there is no session."""
+    if watchdog.expired:
+        raise HandshakeError("timeout", "time budget for the service spent")
     try:
         raw = socket.create_connection((host, port), timeout=timeout)
+        watchdog.track(raw)
     except TimeoutError:
         raise HandshakeError("timeout", "no TCP answer within the timeout") from None
     except OSError as exc:
@@ -90,6 +96,8 @@ def handshake(host: str, port: int, context: ssl.SSLContext, timeout: float) -> 
     except ssl.SSLCertVerificationError:
         raise
     except ssl.SSLError as exc:
+        if watchdog.expired:
+            raise HandshakeError("timeout", "time budget for the service spent") from None
         reason = exc.reason or str(exc)
         if reason in _LOCAL_LIMITS:
             raise HandshakeError("local", f"the local OpenSSL cannot offer it ({reason})") from None
@@ -97,17 +105,20 @@ def handshake(host: str, port: int, context: ssl.SSLContext, timeout: float) -> 
     except TimeoutError:
         raise HandshakeError("timeout", "no TLS answer within the timeout") from None
     except OSError as exc:
+        if watchdog.expired:
+            raise HandshakeError("timeout", "time budget for the service spent") from None
         raise HandshakeError("refused", f"connection closed during handshake ({exc})") from None
     finally:
         raw.close()
 
 
-def best_handshake(host: str, port: int, timeout: float) -> Handshake:
+def best_handshake(host: str, port: int, timeout: float, watchdog: Watchdog) -> Handshake:
     """The handshake a client offering every version gets (raise HandshakeError)."""
-    return handshake(host, port, _probe_context(None), timeout)
+    return handshake(host, port, _probe_context(None), timeout, watchdog)
 
 
-def accepted_versions(host: str, port: int, timeout: float) -> dict[str, Any]:
+def accepted_versions(host: str, port: int, timeout: float,
+                      watchdog: Watchdog) -> dict[str, Any]:
     """Try each TLS version alone; the tls facts about versions."""
     versions: dict[str, bool | None] = {}
     untested: dict[str, str] = {}
@@ -123,7 +134,7 @@ def accepted_versions(host: str, port: int, timeout: float) -> dict[str, Any]:
             untested[key] = f"the local OpenSSL cannot offer it ({exc})"
             continue
         try:
-            handshake(host, port, context, timeout)
+            handshake(host, port, context, timeout, watchdog)
             versions[key] = True
         except HandshakeError as exc:
             if exc.kind == "refused":
@@ -148,14 +159,14 @@ def accepted_versions(host: str, port: int, timeout: float) -> dict[str, Any]:
     }
 
 
-def verify_chain(host: str, port: int, timeout: float,
-                 ca_file: Path | None) -> tuple[bool, str | None]:
+def verify_chain(host: str, port: int, timeout: float, ca_file: Path | None,
+                 watchdog: Watchdog) -> tuple[bool, str | None]:
     """Whether the chain verifies against the trust store (hostname not checked here)."""
     context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_REQUIRED
     try:
-        handshake(host, port, context, timeout)
+        handshake(host, port, context, timeout, watchdog)
     except ssl.SSLCertVerificationError as exc:
         return False, str(exc.verify_message or exc.reason or "verification failed")[:200]
     return True, None
