@@ -21,6 +21,7 @@ from web_servers import (
 )
 
 from auditor.bundle import Bundle
+from auditor.errors import InputError
 from auditor.inventory import Inventory, Organisation, Service, Site
 from auditor.schemas import load_schema
 from auditor.web import WebOptions, probe_service, probe_services
@@ -308,3 +309,23 @@ def test_slow_drip_server_is_cut_by_the_service_time_budget(ca: LocalCa) -> None
         doc = probe(f"http://127.0.0.1:{port}/", options(ca, timeout=1.0, total_timeout=3.0))
     assert doc["status"] == "timeout"
     assert "time budget" in doc["reason"]
+
+
+def test_unusable_ca_file_is_bad_input_before_any_probe(tmp_path: Path) -> None:
+    bogus = tmp_path / "ca.pem"
+    bogus.write_text("not a certificate")
+    for opts in (WebOptions(ca_file=bogus), WebOptions(ca_file=tmp_path / "missing.pem"),
+                 WebOptions(timeout=0)):
+        with pytest.raises(InputError):
+            opts.check()
+    WebOptions().check()
+
+
+def test_gambling_spam_shown_only_to_search_engines_is_found(ca: LocalCa) -> None:
+    page = Page(crawler_body=b"<title>Dinas</title>" + b"<a>situs slot gacor maxwin</a>" * 5)
+    with serve({"/": page}, tls=server_context(ca.issue("cloaked"))) as port:
+        doc = probe(f"https://127.0.0.1:{port}/", options(ca))
+    content = doc["facts"]["content"]
+    assert content["cloaked_for_crawlers"] is True
+    assert content["gambling_keyword_count"] == 15
+    assert content["gambling_keywords"] == {"situs slot": 5, "slot gacor": 5, "maxwin": 5}

@@ -94,6 +94,8 @@ class Page:
     status: int = 200
     body: bytes = b"<html><head><title>Portal</title></head><body>ok</body></html>"
     headers: tuple[tuple[str, str], ...] = ()
+    crawler_body: bytes | None = None
+    """What search-engine crawlers get instead (cloaked spam)."""
 
 
 class _Canned(BaseHTTPRequestHandler):
@@ -103,12 +105,15 @@ class _Canned(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         page = self.pages.get(self.path, Page(404, b"not found"))
+        body = page.body
+        if page.crawler_body is not None and "Googlebot" in self.headers.get("User-Agent", ""):
+            body = page.crawler_body
         self.send_response(page.status)
         for name, value in page.headers:
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(page.body)))
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(page.body)
+        self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:
         return

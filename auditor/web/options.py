@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+
+from auditor.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,19 @@ class WebOptions:
     check_exposure: bool = True
     """Probe the fixed list of well-known exposed paths."""
     user_agent: str = "auditor-web-probe/1 (read-only compliance audit)"
+
+    def check(self) -> None:
+        """Raise InputError for options no probe could use (call before any scan)."""
+        if self.timeout <= 0 or self.total_timeout <= 0:
+            raise InputError("web service timeouts must be more than 0 seconds")
+        if not 1 <= self.http_port <= 65535:
+            raise InputError(f"HTTP port {self.http_port} is not between 1 and 65535")
+        if self.ca_file is not None:
+            try:
+                ssl.create_default_context(cafile=str(self.ca_file))
+            except (OSError, ssl.SSLError) as exc:
+                raise InputError(f"{self.ca_file}: not a readable PEM file of CA "
+                                 f"certificates ({exc})") from None
 
 
 MAX_TEXT = 300

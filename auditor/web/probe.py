@@ -286,6 +286,7 @@ def probe_services(inventory: Inventory, bundle: Bundle, options: WebOptions,
                    on_result: Callable[[ServiceResult], None] | None = None,
                    stop: threading.Event | None = None) -> list[ServiceResult]:
     """Probe every service of ``inventory`` in a bounded pool; write DIR/services/*.json."""
+    options.check()
     bundle.services_dir.mkdir(parents=True, exist_ok=True)
     stop = stop or threading.Event()
 
