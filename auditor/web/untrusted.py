@@ -18,7 +18,12 @@ def clean(value: object, limit: int = MAX_TEXT) -> str:
 
 
 def decode(body: bytes, charset: str | None = None) -> str:
-    """Decode a capped body leniently (declared charset, else UTF-8), never raising."""
+    """Decode a capped body leniently (UTF-8 when it is, else the declared charset)."""
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(body) - 3 and exc.reason == "unexpected end of data":
+            return body[: exc.start].decode("utf-8", errors="replace")
     encoding = "utf-8"
     if charset:
         try:
