@@ -35,6 +35,7 @@ from auditor.spec import control_as_data, load_spec
 from auditor.speclint import lint_spec
 from auditor.tailoring import load_tailored_spec
 from auditor.transports import ScanOptions
+from auditor.web import WebOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -124,6 +125,19 @@ def scan_options(func: F) -> F:
         click.option("--resume", is_flag=True,
                      help="Keep hosts that already have a good facts file in the bundle; scan "
                           "only the others."),
+        click.option("--service-timeout", default=10.0, show_default=True,
+                     type=click.FloatRange(0.5, 600),
+                     help="Web services: seconds to connect and to wait for each answer."),
+        click.option("--service-budget", default=120.0, show_default=True,
+                     type=click.FloatRange(1, 3600),
+                     help="Web services: seconds allowed for one service in total."),
+        click.option("--ca-file", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Web services: PEM file of a private CA to trust besides the system's."),
+        click.option("--http-port", default=80, show_default=True, type=click.IntRange(1, 65535),
+                     help="Web services: port where plain HTTP should redirect to HTTPS."),
+        click.option("--no-exposure-checks", is_flag=True,
+                     help="Web services: do not request the well-known exposed paths "
+                          "(phpMyAdmin, .git, .env, backups...)."),
         click.option("-q", "--quiet", is_flag=True, help="Print only errors."),
     ]
     for option in reversed(options):
@@ -131,12 +145,19 @@ def scan_options(func: F) -> F:
     return func
 
 
-def _run_scan(inventory_path: Path, output: Path, concurrency: int, timeout: float,
-              known_hosts: Path | None, accept_new_host_keys: bool, resume: bool,
-              quiet: bool) -> ScanSummary:
+def _run_scan(inventory_path: Path, opts: dict[str, Any]) -> ScanSummary:
+    """Run the scan stage with the options of ``scan_options`` (as click parsed them)."""
     inventory = load_inventory(inventory_path)
-    options = ScanOptions(timeout=timeout, known_hosts=str(known_hosts) if known_hosts else None,
-                          accept_new_host_keys=accept_new_host_keys)
+    output: Path = opts["output"]
+    quiet: bool = opts["quiet"]
+    known_hosts = opts["known_hosts"]
+    options = ScanOptions(timeout=opts["timeout"],
+                          known_hosts=str(known_hosts) if known_hosts else None,
+                          accept_new_host_keys=opts["accept_new_host_keys"])
+    web = WebOptions(timeout=opts["service_timeout"], total_timeout=opts["service_budget"],
+                     ca_file=opts["ca_file"], http_port=opts["http_port"],
+                     check_exposure=not opts["no_exposure_checks"])
+    web.check()
     stop = threading.Event()
     previous = signal.getsignal(signal.SIGTERM)
 
@@ -147,8 +168,9 @@ def _run_scan(inventory_path: Path, output: Path, concurrency: int, timeout: flo
     if in_main:
         signal.signal(signal.SIGTERM, on_term)
     try:
-        summary = scan(inventory, output, options, concurrency=concurrency, resume=resume,
-                       on_progress=None if quiet else ScanProgress(), stop=stop)
+        summary = scan(inventory, output, options, concurrency=opts["concurrency"],
+                       resume=opts["resume"],
+                       on_progress=None if quiet else ScanProgress(), stop=stop, web=web)
     finally:
         if in_main:
             signal.signal(signal.SIGTERM, previous)
@@ -160,6 +182,11 @@ def _run_scan(inventory_path: Path, output: Path, concurrency: int, timeout: flo
                    err=True)
         for failed in summary.failed:
             click.echo(f"  {failed.host}: {failed.status}: {failed.reason}", err=True)
+        if summary.services:
+            click.echo(f"probed {len(summary.services)} web services, "
+                       f"{len(summary.failed_services)} did not answer", err=True)
+        for service in summary.failed_services:
+            click.echo(f"  {service.service}: {service.status}: {service.reason}", err=True)
     if summary.interrupted:
         click.echo("scan stopped before the end: rerun with --resume to finish", err=True)
     return summary
@@ -168,18 +195,16 @@ def _run_scan(inventory_path: Path, output: Path, concurrency: int, timeout: flo
 @cli.command("scan")
 @click.argument("inventory", type=click.Path(dir_okay=False, path_type=Path))
 @scan_options
-def scan_command(inventory: Path, output: Path, concurrency: int, timeout: float,
-                 known_hosts: Path | None, accept_new_host_keys: bool, resume: bool,
-                 quiet: bool) -> None:
+def scan_command(inventory: Path, **opts: Any) -> None:
     """Collect facts from every host of INVENTORY into the bundle folder.
 
     Each host gets one read-only probe in one round trip (SSH, or the local machine for
     `transport: local`). Facts go to DIR/facts/HOST.json. Exit 3 when some hosts could not
     be scanned.
     """
-    summary = _run_scan(inventory, output, concurrency, timeout, known_hosts,
-                        accept_new_host_keys, resume, quiet)
-    code = ExitCode.SCAN_INCOMPLETE if summary.failed or summary.interrupted else ExitCode.OK
+    summary = _run_scan(inventory, opts)
+    incomplete = summary.failed or summary.failed_services or summary.interrupted
+    code = ExitCode.SCAN_INCOMPLETE if incomplete else ExitCode.OK
     sys.exit(int(code))
 
 
@@ -371,10 +396,8 @@ def report_command(bundle: Path, formats: str, lang: str) -> None:
 @_lang_option
 @click.option("--format", "formats", default="html,md", show_default=True,
               help=f"Report formats: {', '.join(FORMATS)}.")
-def audit_command(inventory: Path, output: Path, concurrency: int, timeout: float,
-                  known_hosts: Path | None, accept_new_host_keys: bool, resume: bool,
-                  quiet: bool, spec_path: Path | None, overlay_path: Path | None, lang: str,
-                  formats: str) -> None:
+def audit_command(inventory: Path, spec_path: Path | None, overlay_path: Path | None,
+                  lang: str, formats: str, **opts: Any) -> None:
     """Scan, check and report in one go: the main job.
 
     \b
@@ -387,11 +410,11 @@ def audit_command(inventory: Path, output: Path, concurrency: int, timeout: floa
     spec = load_tailored_spec(spec_path, overlay_path)
     chosen = parse_formats(formats)
     load_inventory(inventory)  # fail on a bad inventory before any connection
-    summary = _run_scan(inventory, output, concurrency, timeout, known_hosts,
-                        accept_new_host_keys, resume, quiet)
+    summary = _run_scan(inventory, opts)
+    output: Path = opts["output"]
     outcome = run_check(output, spec)
     written = write_reports(output, chosen, lang)
-    if not quiet:
+    if not opts["quiet"]:
         _print_verdicts(outcome)
         for path in written:
             click.echo(f"report: {path}", err=True)
