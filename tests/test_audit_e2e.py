@@ -8,10 +8,10 @@ from pathlib import Path
 
 import yaml
 from click.testing import CliRunner
-from conftest import EXAMPLE, REPO, run_cli
 
 from auditor.cli import cli
 from auditor.schemas import validate_data
+from conftest import EXAMPLE, REPO, run_cli
 
 
 def test_audit_example_writes_the_whole_bundle(example_bundle: Path) -> None:

@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import REPO, run_cli
 
 import auditor.cli as cli_module
 from auditor.cli import cli
+from conftest import REPO, run_cli
 
 
 def _commands(group: click.Group, prefix: str = "") -> list[str]:

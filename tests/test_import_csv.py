@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from import_helpers import loaded, options, skipped_text
 
 from auditor.errors import InputError
 from auditor.importers import run_import
+from import_helpers import loaded, options, skipped_text
 
 TEMPLATES = Path(__file__).parent.parent / "inventory"
 HEADER = ("id,address,port,user,key_file,password_env,jump,transport,site,site_name,site_kind,"

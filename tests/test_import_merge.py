@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from import_helpers import loaded, options
 
 from auditor.errors import InputError
 from auditor.importers import ImportOptions, OrganisationOptions, run_import
+from import_helpers import loaded, options
 
 EXISTING = """\
 # hand-written

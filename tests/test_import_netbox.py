@@ -13,11 +13,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from import_helpers import loaded, options, skipped_text
-from netbox_server import TOKEN, netbox
 
 from auditor.errors import InputError
 from auditor.importers import NetBoxOptions, run_import
+from import_helpers import loaded, options, skipped_text
+from netbox_server import TOKEN, netbox
 
 ENV = {"NETBOX_TOKEN": TOKEN}
 

@@ -42,7 +42,8 @@ def test_overlay_changes_parameters_severity_and_disables(bundle: Path, tmp_path
         "    severity: critical\n"
         "  FAC-COOLING-REDUNDANT:\n"
         "    enabled: false\n"
-        "    justification: Ruang hanya berisi satu rak jaringan; pendingin presisi tidak relevan.\n")
+        "    justification: Ruang hanya berisi satu rak jaringan; pendingin presisi tidak "
+        "relevan.\n")
     code, results, _ = _check(bundle, overlay)
     assert code == 1
     assert _site_finding(results, "FAC-UPS-RUNTIME")["status"] == "fail"   # 22 < 30 minutes

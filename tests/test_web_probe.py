@@ -9,6 +9,12 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+
+from auditor.bundle import Bundle
+from auditor.errors import InputError
+from auditor.inventory import Inventory, Organisation, Service, Site
+from auditor.schemas import load_schema
+from auditor.web import WebOptions, probe_service, probe_services
 from web_servers import (
     LocalCa,
     Page,
@@ -19,12 +25,6 @@ from web_servers import (
     server_context,
     silent_server,
 )
-
-from auditor.bundle import Bundle
-from auditor.errors import InputError
-from auditor.inventory import Inventory, Organisation, Service, Site
-from auditor.schemas import load_schema
-from auditor.web import WebOptions, probe_service, probe_services
 
 pytestmark = pytest.mark.timeout(120)
 
