@@ -15,7 +15,6 @@ from auditor.facility import FacilityAnswers
 from auditor.model import FindingStatus, HostStatus, Severity, Verdict
 from auditor.spec import Control, Policy, Spec, VerdictRule
 
-
 NEVER = "never"
 """The answer to a date question when the thing was never done."""
 

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import REPO
 
 from auditor.evaluate import Scanned, controls_for, judge_scanned, judge_site
 from auditor.facility import Answer, FacilityAnswers
 from auditor.model import FindingStatus, HostStatus
 from auditor.schemas import validate_data
 from auditor.spec import Control, Spec, load_spec
+from conftest import REPO
 
 TODAY = date(2026, 11, 27)
 """The evaluation date the examples' dates are written against."""
