@@ -170,5 +170,5 @@ def evaluate_bundle(out_dir: Path, spec: Spec, today: date | None = None) -> Che
 def run_check(out_dir: Path, spec: Spec, today: date | None = None) -> CheckOutcome:
     """Evaluate and write DIR/results.json."""
     outcome = evaluate_bundle(out_dir, spec, today)
-    atomic_write_json(Bundle(out_dir).results, outcome.results)
+    atomic_write_json(Bundle(out_dir).results, outcome.results, compact=True)
     return outcome
