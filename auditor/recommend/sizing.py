@@ -75,7 +75,7 @@ class Required:
     memory_gb: float
     disk_gb: float
     method: str
-    """``performance-based`` or ``as-on-premises``."""
+    """``performance-based``, ``partly performance-based`` or ``as-on-premises``."""
     basis: dict[str, str]
     confidence: int
     """1–5 stars: the share of SIZING_FACTS available, in fifths (at least 1)."""
@@ -103,31 +103,46 @@ def _disk_gb(usage: Usage, a: SiteAssumptions) -> tuple[int, str] | None:
 
 
 def required_size(usage: Usage, a: SiteAssumptions) -> Required | None:
-    """Performance-based size when use is known, else as on premises; None when too little."""
+    """Size from use × comfort factor where use is known, else as on premises; None if too little.
+
+    CPU and memory are sized separately: each is performance-based when its use is known (load
+    average, memory used), else as on premises (CPU count, memory total).
+    """
     disk = _disk_gb(usage, a)
     confidence = max(1, math.ceil(5 * len(usage.present) / len(SIZING_FACTS)))
-    if usage.cpu_count is None or usage.memory_total_mb is None or disk is None:
-        return None
     comfort = a("comfort_factor")
-    if usage.load is not None and usage.memory_used_mb is not None:
+    if usage.load is not None:
         vcpu = max(1, math.ceil(usage.load * comfort))
+        cpu_en = f"{usage.load_name} {usage.load:g} × comfort {comfort:g} → {vcpu} vCPU"
+        cpu_id = f"{usage.load_name} {usage.load:g} × faktor kenyamanan {comfort:g} → {vcpu} vCPU"
+    elif usage.cpu_count is not None:
+        vcpu = usage.cpu_count
+        cpu_en = f"no load average: {vcpu} CPU as on premises"
+        cpu_id = f"tanpa data beban: {vcpu} CPU seperti di lokasi"
+    else:
+        return None
+    if usage.memory_used_mb is not None:
         memory = max(1, math.ceil(usage.memory_used_mb * comfort / 1024))
-        en = (f"performance-based from one probe (current use, not p95): {usage.load_name} "
-              f"{usage.load} × comfort {comfort} → {vcpu} vCPU; memory "
-              f"{usage.memory_used_mb / 1024:.1f} GB used × {comfort} → {memory:g} GB; "
-              f"{disk[1]} → {disk[0]:g} GB")
-        id_ = (f"berbasis kinerja dari satu probe (pemakaian saat ini, bukan p95): "
-               f"{usage.load_name} {usage.load} × faktor kenyamanan {comfort} → {vcpu} vCPU; "
-               f"memori {usage.memory_used_mb / 1024:.1f} GB terpakai × {comfort} → "
-               f"{memory:g} GB; disk → {disk[0]:g} GB")
-        return Required(vcpu, memory, disk[0], "performance-based", text(id_, en), confidence)
-    vcpu = usage.cpu_count
-    memory = max(1, math.ceil(usage.memory_total_mb / 1024))
-    en = (f"as on premises (no load or memory use): {vcpu} CPU, {memory:g} GB memory; "
-          f"{disk[1]} → {disk[0]:g} GB")
-    id_ = (f"sama dengan di lokasi (tanpa data beban atau pemakaian memori): {vcpu} CPU, "
-           f"memori {memory:g} GB; disk → {disk[0]:g} GB")
-    return Required(vcpu, memory, disk[0], "as-on-premises", text(id_, en), confidence)
+        mem_en = (f"memory {usage.memory_used_mb / 1024:.1f} GB used × {comfort:g} → "
+                  f"{memory} GB")
+        mem_id = (f"memori {usage.memory_used_mb / 1024:.1f} GB terpakai × {comfort:g} → "
+                  f"{memory} GB")
+    elif usage.memory_total_mb is not None:
+        memory = max(1, math.ceil(usage.memory_total_mb / 1024))
+        mem_en = f"memory use unknown: {memory} GB as on premises"
+        mem_id = f"pemakaian memori tidak diketahui: {memory} GB seperti di lokasi"
+    else:
+        return None
+    if disk is None:
+        return None
+    measured = (usage.load is not None) + (usage.memory_used_mb is not None)
+    method = ("performance-based", "partly performance-based", "as-on-premises")[2 - measured]
+    note_en = "from one probe (current use, not p95)" if measured else "no use measured"
+    note_id = "dari satu probe (pemakaian saat ini, bukan p95)" if measured \
+        else "pemakaian tidak terukur"
+    basis = text(f"{method} {note_id}: {cpu_id}; {mem_id}; disk {disk[1]} → {disk[0]} GB",
+                 f"{method} {note_en}: {cpu_en}; {mem_en}; {disk[1]} → {disk[0]} GB")
+    return Required(vcpu, memory, disk[0], method, basis, confidence)
 
 
 def fit(offering: Offering, need: Required) -> dict[str, Any] | None:
