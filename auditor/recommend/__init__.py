@@ -45,8 +45,10 @@ def recommend(inventory: Inventory, results: Mapping[str, Any], bundle: Bundle, 
         scanned = load_scanned(bundle.facts(host.id), host.id, "facts")
         facts[host.id] = scanned.facts if scanned.status is HostStatus.OK else {}
     edges, unmapped = dependencies(inventory, facts)
-    inbound = {h.id: {e["from"] for e in edges if e["to"] == h.id and e["source"] ==
-                      "connections"} for h in inventory.hosts}
+    inbound: dict[str, set[str]] = {h.id: set() for h in inventory.hosts}
+    for edge in edges:
+        if edge["source"] == "connections":
+            inbound[edge["to"]].add(edge["from"])
     plans = [plan_host(h, results_by_id.get(h.id, {"status": "error", "findings": []}),
                        facts[h.id], catalogue, per_site[h.site], inbound[h.id])
              for h in inventory.hosts]
