@@ -159,3 +159,14 @@ def test_applications_and_services_link_hosts(tmp_path: Path) -> None:
     assert edges == {("portal-api", "portal-web", None, "application:portal"),
                      ("portal-api", "sso", 8443, "service:sso")}
     assert [sorted(w) for w in rec["waves"]] == [["portal-api", "portal-web", "sso"]]
+
+
+def test_an_idle_host_others_connect_to_is_not_retired(tmp_path: Path) -> None:
+    hosts = hand_fleet()
+    hosts[0].facts = facts(connections=[outbound("10.1.0.3", 5432)], listening=[22])
+    outcome = check(write_bundle(tmp_path / "b", hosts, [HAND_SITE]))
+    idle = plans_by_id(outcome)["idle"]
+    assert idle["utilisation"]["idle"] is True
+    assert idle["utilisation"]["idle_but_used_by"] == ["a"]
+    assert idle["strategy"] == "rehost"
+    assert any({"a", "idle"} <= set(w) for w in outcome.results["recommendation"]["waves"])

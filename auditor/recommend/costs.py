@@ -88,11 +88,12 @@ def after_lines(current: Sequence[Mapping[str, Any]], a: SiteAssumptions, stay_s
             factor = share_after + (1 - share_after) * stay_share
             out.append(_line(item, idr * factor,
                              f"{_rp(idr)} × ({share_after:g} + (1 − {share_after:g}) × "
-                             f"{stay_share:.4g} of hosts staying)", line["given"], True))
+                             f"{stay_share:.4g} of hosts staying: retained or not yet "
+                             "planned)", line["given"], True))
         else:
             out.append(_line(item, idr * stay_share,
-                             f"{_rp(idr)} × {stay_share:.4g} of hosts staying", line["given"],
-                             line["estimate"]))
+                             f"{_rp(idr)} × {stay_share:.4g} of hosts staying (retained or "
+                             "not yet planned)", line["given"], line["estimate"]))
     tb = max(a("own_backup_min_tb"), moved_tb) if any_moved else 0.0
     price = a("own_backup_idr_per_tb_year")
     out.append(_line("own_offsite_backup", tb * price,

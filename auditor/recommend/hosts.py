@@ -85,6 +85,9 @@ def plan_host(host: Host, result: Mapping[str, Any], facts: Mapping[str, Any],
     if host.data_classification is None:
         blockers.append({"code": "data_not_classified", "text": rules.unclassified_reason})
     idle, utilisation = _idle(usage, a)
+    utilisation["idle"] = idle
+    if idle and inbound:
+        utilisation["idle_but_used_by"] = sorted(inbound)
     plan: dict[str, Any] = {"id": host.id, "site": host.site, "criticality": host.criticality,
                             "role": host.role, "data_classification": classification,
                             "classification_stated": host.data_classification is not None,
