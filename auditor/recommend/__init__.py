@@ -16,7 +16,7 @@ from auditor.recommend.catalogue import (
     load_assumptions,
     load_catalogue,
 )
-from auditor.recommend.common import MOVING, blocker, text
+from auditor.recommend.common import MOVING, Strategy, blocker, text
 from auditor.recommend.costs import INPUT_KEYS, five_year, site_costs
 from auditor.recommend.graph import dependencies, plan_waves
 from auditor.recommend.hosts import plan_host
@@ -98,7 +98,7 @@ def recommend(inventory: Inventory, results: Mapping[str, Any], bundle: Bundle, 
         "summary": {
             "hosts": len(plans), "moving": len(moving),
             "by_strategy": {s: sum(p["strategy"] == s for p in plans)
-                            for s in ("rehost", "replatform", "retire", "retain")},
+                            for s in Strategy},
             "unplanned": sum(p["strategy"] is None for p in plans),
             "blockers": sum(len(p["blockers"]) for p in plans),
         },

@@ -4,10 +4,30 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
 
+
+class Strategy(StrEnum):
+    """What happens to one host (AWS/Azure terms)."""
+
+    REHOST = "rehost"
+    REPLATFORM = "replatform"
+    RETIRE = "retire"
+    RETAIN = "retain"
+
+
+class Urgency(StrEnum):
+    """How soon a site must act, in increasing order."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
 CRITICALITY_RANK = {"low": 0, "medium": 1, "high": 2}
-MOVING = ("rehost", "replatform")
+MOVING = (Strategy.REHOST, Strategy.REPLATFORM)
 
 
 def text(id_: str, en: str) -> dict[str, str]:

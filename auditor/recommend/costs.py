@@ -7,10 +7,9 @@ from typing import Any
 
 from auditor.inventory import Site
 from auditor.recommend.catalogue import SiteAssumptions
-from auditor.recommend.common import MOVING
+from auditor.recommend.common import MOVING, Strategy
 from auditor.recommend.sizing import Usage
 
-STRATEGIES = ("rehost", "replatform", "retire", "retain")
 INPUT_KEYS = ("power_kw", "hardware_value_idr", "maintenance_idr", "staff_fte", "licences_idr",
               "space_idr", "other_idr")
 """Inventory ``costs`` keys that are the site's own figures (the rest override assumptions)."""
@@ -109,7 +108,7 @@ def site_costs(site: Site, plans: Sequence[Mapping[str, Any]], usages: Mapping[s
     """The cost block of one site: current, after, one-off and the multi-year comparison."""
     cores = sum(usages[p["id"]].cpu_count or 0 for p in plans if p["id"] in usages)
     current = current_lines(site, a, len(plans), cores)
-    staying = [p for p in plans if p["strategy"] in ("retain", None)]
+    staying = [p for p in plans if p["strategy"] in (Strategy.RETAIN, None)]
     moved = [p for p in plans if p["strategy"] in MOVING]
     stay_share = len(staying) / len(plans) if plans else 1.0
     moved_mb = 0.0
@@ -127,7 +126,7 @@ def site_costs(site: Site, plans: Sequence[Mapping[str, Any]], usages: Mapping[s
                         offerings_idr, basis)
     rate = a("migration_rate_idr_per_hour")
     one_off = []
-    for strategy in STRATEGIES:
+    for strategy in Strategy:
         count = sum(p["strategy"] == strategy for p in plans)
         hours = a(f"migration_hours_{strategy}")
         if count:

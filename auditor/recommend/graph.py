@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from auditor.inventory import Inventory
-from auditor.recommend.common import CRITICALITY_RANK, MOVING, dig, text
+from auditor.recommend.common import CRITICALITY_RANK, MOVING, Strategy, dig, text
 
 MAX_CONNECTIONS_READ = 5000
 """Connections read per host at most (facts are untrusted)."""
@@ -149,7 +149,7 @@ def plan_waves(plans: Sequence[Mapping[str, Any]], edges: Sequence[Mapping[str, 
 
     def risk(group: Sequence[str]) -> tuple[int, int, int]:
         return (max(CRITICALITY_RANK.get(by_id[h]["criticality"], 1) for h in group),
-                sum(by_id[h]["strategy"] == "replatform" for h in group),
+                sum(by_id[h]["strategy"] == Strategy.REPLATFORM for h in group),
                 sum(len(by_id[h]["blockers"]) for h in group))
 
     groups: list[tuple[list[str], int]] = []   # (hosts, size of the component it came from)

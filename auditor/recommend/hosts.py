@@ -8,10 +8,10 @@ from typing import Any
 from auditor.inventory import Host
 from auditor.model import FindingStatus, HostStatus
 from auditor.recommend.catalogue import Catalogue, Offering, SiteAssumptions
-from auditor.recommend.common import blocker, dig, strings, text
+from auditor.recommend.common import Strategy, blocker, dig, strings, text
 from auditor.recommend.sizing import Required, Usage, fit, required_size, usage_of
 
-Done = Callable[[str, str, dict[str, str], dict[str, Any] | None], dict[str, Any]]
+Done = Callable[[Strategy, str, dict[str, str], dict[str, Any] | None], dict[str, Any]]
 
 MANAGED_KINDS = {"web_hosting": "web", "database": "database", "object_storage": None}
 """Managed kinds a replatformed host may land on, and which servers.* list must fit."""
@@ -94,15 +94,15 @@ def plan_host(host: Host, result: Mapping[str, Any], facts: Mapping[str, Any],
                             "utilisation": utilisation,
                             "sizing": need.to_data(usage) if need else None}
 
-    def done(strategy: str, rule: str, reason: dict[str, str],
+    def done(strategy: Strategy, rule: str, reason: dict[str, str],
              target: dict[str, Any] | None) -> dict[str, Any]:
         return plan | {"strategy": strategy, "rule": rule, "reason": reason, "target": target,
                        "blockers": blockers}
 
     if (host.role or "").lower() in rules.retain_roles:
-        return done("retain", "retain_role", rules.retain_reason, None)
+        return done(Strategy.RETAIN, "retain_role", rules.retain_reason, None)
     if idle and not inbound:
-        return done("retire", "idle", text(
+        return done(Strategy.RETIRE, "idle", text(
             f"Menganggur: CPU {utilisation['cpu_pct']}% dan memori {utilisation['memory_pct']}% "
             f"di bawah ambang {a('idle_cpu_pct'):g}%/{a('idle_memory_pct'):g}%; konfirmasi dengan "
             "pemilik aplikasi, arsipkan, lalu matikan.",
@@ -142,7 +142,7 @@ def plan_host(host: Host, result: Mapping[str, Any], facts: Mapping[str, Any],
     allowed = [o for o in candidates if o.allows(classification)]
     refused = [o.id for o in candidates if not o.allows(classification)]
     plan["excluded_by_classification"] = refused
-    strategy = "replatform" if replatform else "rehost"
+    strategy = Strategy.REPLATFORM if replatform else Strategy.REHOST
     rule = "eol" if eol else ("os_not_supported" if replatform else "rehost")
     if not allowed:
         blockers.append(blocker(
@@ -151,7 +151,7 @@ def plan_host(host: Host, result: Mapping[str, Any], facts: Mapping[str, Any],
             "menampungnya; tetap di fasilitas pemerintah yang memenuhi syarat.",
             f"Data classified '{classification}': no offering in the catalogue may hold it; it "
             "stays in a qualified government facility."))
-        return done("retain", "classification", text(
+        return done(Strategy.RETAIN, "classification", text(
             f"Dipertahankan: klasifikasi data '{classification}' tidak diizinkan oleh layanan "
             "mana pun di katalog.",
             f"Retained: no offering in the catalogue allows data classified "
@@ -168,10 +168,10 @@ def plan_host(host: Host, result: Mapping[str, Any], facts: Mapping[str, Any],
     return _place(done, blockers, (strategy, rule), eol, need, allowed, refused, classification)
 
 
-def _reason(strategy: str, eol: bool, target: dict[str, Any] | None) -> dict[str, str]:
+def _reason(strategy: Strategy, eol: bool, target: dict[str, Any] | None) -> dict[str, str]:
     where = f" → {target['offering']}" + (f" ({target['flavour']})" if target and
                                           target.get("flavour") else "") if target else ""
-    if strategy == "rehost":
+    if strategy is Strategy.REHOST:
         return text(f"Dipindah apa adanya ke layanan pusat{where}.",
                     f"Moved as it is to a central offering{where}.")
     why_id = "sistem operasi akhir masa dukungan" if eol else "tumpukan tidak didukung target"
@@ -179,7 +179,7 @@ def _reason(strategy: str, eol: bool, target: dict[str, Any] | None) -> dict[str
     return text(f"Dibangun ulang ({why_id}){where}.", f"Rebuilt ({why_en}){where}.")
 
 
-def _place(done: Done, blockers: list[dict[str, Any]], decided: tuple[str, str], eol: bool,
+def _place(done: Done, blockers: list[dict[str, Any]], decided: tuple[Strategy, str], eol: bool,
            need: Required,
            allowed: list[Offering], refused: list[str], classification: str) -> dict[str, Any]:
     options = [(o, t) for o in allowed if (t := fit(o, need)) is not None]
@@ -194,7 +194,7 @@ def _place(done: Done, blockers: list[dict[str, Any]], decided: tuple[str, str],
             f"ada layanan yang diizinkan cukup besar{refused_text}.",
             f"Needs {need.vcpu} vCPU, {need.memory_gb} GB memory, {need.disk_gb} GB disk: no "
             f"allowed offering is large enough{refused_en}."))
-        return done("retain", "too_large", text(
+        return done(Strategy.RETAIN, "too_large", text(
             "Dipertahankan: terlalu besar untuk layanan yang diizinkan di katalog.",
             "Retained: too large for the offerings the catalogue allows."), None)
     order = {o.id: i for i, o in enumerate(allowed)}

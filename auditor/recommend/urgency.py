@@ -6,9 +6,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from auditor.recommend.catalogue import Rules
-from auditor.recommend.common import text
+from auditor.recommend.common import Urgency, text
 
-LEVELS = ("low", "medium", "high", "critical")
+LEVELS = tuple(Urgency)
 GAP_STATUSES = ("fail", "unknown", "error")
 
 KEEP_OWN_BACKUPS = text(
@@ -68,4 +68,4 @@ def site_urgency(site: Mapping[str, Any], hosts: Sequence[Mapping[str, Any]],
 
 def worst(levels: Sequence[str]) -> str:
     """The most urgent of several levels (low when there are none)."""
-    return max(levels, key=LEVELS.index, default="low")
+    return str(max((Urgency(v) for v in levels), key=LEVELS.index, default=Urgency.LOW))
