@@ -71,6 +71,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "severity_high": {"id": "tinggi", "en": "high"},
     "severity_medium": {"id": "sedang", "en": "medium"},
     "severity_low": {"id": "rendah", "en": "low"},
+    "urgency_critical": {"id": "kritis", "en": "critical"},
     "urgency_high": {"id": "tinggi", "en": "high"},
     "urgency_medium": {"id": "sedang", "en": "medium"},
     "urgency_low": {"id": "rendah", "en": "low"},
