@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import run_cli
-from recommend_bundle import FleetHost, check, facts, outbound, plans_by_id, write_bundle
 
 from auditor.check import CheckOutcome
 from auditor.schemas import validate_data
+from conftest import run_cli
+from recommend_bundle import FleetHost, check, facts, outbound, plans_by_id, write_bundle
 
 SITE = {"id": "dinas", "name": "Ruang Server Dinas", "kind": "server_room",
         "costs": {"power_kw": 3, "staff_fte": 2}}

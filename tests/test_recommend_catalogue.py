@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from recommend_bundle import TODAY, FleetHost, facts, write_bundle
 
 from auditor.bundle import Bundle
 from auditor.check import evaluate_bundle
@@ -16,6 +15,7 @@ from auditor.inventory import load_inventory
 from auditor.paths import schema_path, specs_root
 from auditor.recommend import load_assumptions, load_catalogue, recommend
 from auditor.spec import load_spec
+from recommend_bundle import TODAY, FleetHost, facts, write_bundle
 
 
 def test_packaged_catalogue_has_every_kind_and_free_pdn_offerings() -> None:

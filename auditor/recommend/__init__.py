@@ -32,16 +32,29 @@ def _site_assumptions(defaults: Mapping[str, Mapping[str, Any]],
                                       if k in defaults and k not in INPUT_KEYS})
 
 
+SECTIONS = ("os", "lifecycle", "cpu", "memory", "disks", "uptime", "listening", "connections",
+            "servers")
+"""The fact sections the recommendation reads; the check stage keeps only these for it."""
+
+
 def recommend(inventory: Inventory, results: Mapping[str, Any], bundle: Bundle, *,
               catalogue_path: Path | None = None, assumptions_path: Path | None = None,
-              max_wave_size: int | None = None) -> dict[str, Any]:
-    """The ``recommendation`` section of results.json (see the README for its shape)."""
+              max_wave_size: int | None = None,
+              host_facts: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """The ``recommendation`` section of results.json (see the README for its shape).
+
+    ``host_facts`` (host id -> facts of scanned hosts, at least SECTIONS) saves reading the
+    facts files again when the caller already has them.
+    """
     catalogue: Catalogue = load_catalogue(catalogue_path)
     defaults = load_assumptions(assumptions_path)
     per_site = {s.id: _site_assumptions(defaults, s.costs) for s in inventory.sites}
     results_by_id = {h["id"]: h for h in results["hosts"]}
     facts: dict[str, Mapping[str, Any]] = {}
     for host in inventory.hosts:
+        if host_facts is not None:
+            facts[host.id] = host_facts.get(host.id, {})
+            continue
         scanned = load_scanned(bundle.facts(host.id), host.id, "facts")
         facts[host.id] = scanned.facts if scanned.status is HostStatus.OK else {}
     edges, unmapped = dependencies(inventory, facts)
@@ -49,10 +62,10 @@ def recommend(inventory: Inventory, results: Mapping[str, Any], bundle: Bundle, 
     for edge in edges:
         if edge["source"] == "connections":
             inbound[edge["to"]].add(edge["from"])
-    plans = [plan_host(h, results_by_id.get(h.id, {"status": "error", "findings": []}),
-                       facts[h.id], catalogue, per_site[h.site], inbound[h.id])
-             for h in inventory.hosts]
     usages: dict[str, Usage] = {h.id: usage_of(facts[h.id]) for h in inventory.hosts}
+    plans = [plan_host(h, results_by_id.get(h.id, {"status": "error", "findings": []}),
+                       facts[h.id], catalogue, per_site[h.site], inbound[h.id], usages[h.id])
+             for h in inventory.hosts]
     wave_size = int(max_wave_size or min([per_site[s.id]("max_wave_size")
                                           for s in inventory.sites] or
                                          [defaults["max_wave_size"]["value"]]))
@@ -61,12 +74,17 @@ def recommend(inventory: Inventory, results: Mapping[str, Any], bundle: Bundle, 
 
     site_plans = []
     costs = []
+    site_results = {s["id"]: s for s in results["sites"]}
+    hosts_by_site: dict[str, list[Mapping[str, Any]]] = {s.id: [] for s in inventory.sites}
+    for host_result in results["hosts"]:
+        hosts_by_site[host_result["site"]].append(host_result)
+    plans_by_site: dict[str, list[dict[str, Any]]] = {s.id: [] for s in inventory.sites}
+    for plan in plans:
+        plans_by_site[plan["site"]].append(plan)
     for site in inventory.sites:
-        site_result = next(s for s in results["sites"] if s["id"] == site.id)
-        hosts_here = [h for h in results["hosts"] if h["site"] == site.id]
-        site_plans.append(site_urgency(site_result, hosts_here, catalogue.rules))
-        costs.append(site_costs(site, [p for p in plans if p["site"] == site.id], usages,
-                                per_site[site.id]))
+        site_plans.append(site_urgency(site_results[site.id], hosts_by_site[site.id],
+                                       catalogue.rules))
+        costs.append(site_costs(site, plans_by_site[site.id], usages, per_site[site.id]))
     current = sum(c["current"]["annual_idr"] for c in costs)
     after = sum(c["after"]["annual_idr"] for c in costs)
     one_off = sum(c["one_off"]["idr"] for c in costs)

@@ -73,12 +73,13 @@ def _idle(usage: Usage, a: SiteAssumptions) -> tuple[bool, dict[str, Any]]:
 
 
 def plan_host(host: Host, result: Mapping[str, Any], facts: Mapping[str, Any],
-              catalogue: Catalogue, a: SiteAssumptions, inbound: Set[str]) -> dict[str, Any]:
+              catalogue: Catalogue, a: SiteAssumptions, inbound: Set[str],
+              usage: Usage | None = None) -> dict[str, Any]:
     """The plan for one host: strategy, rule, reason, target, sizing and blockers."""
     if result["status"] != HostStatus.OK:
         return _not_scanned(host, result)
     rules = catalogue.rules
-    usage = usage_of(facts)
+    usage = usage if usage is not None else usage_of(facts)
     need = required_size(usage, a)
     blockers: list[dict[str, Any]] = []
     classification = host.data_classification or rules.unclassified_as
