@@ -23,7 +23,7 @@ echo "@tools"; for t in {' '.join(TOOLS)}; do command -v $t >/dev/null 2>&1 && e
 echo "@running"
 grep -h -x -E 'bacula-fd|bareos-fd|veeamservice|veeamagent|burp|urbackupclientb|dsmc|dsmcad|amandad|restic|borg|rsnapshot|duplicity' /proc/[0-9]*/comm 2>/dev/null
 echo "@cron"
-grep -H -i -m 20 -E '{_WORDS}' /etc/crontab /etc/cron.d/* /etc/anacrontab /var/spool/cron/* /var/spool/cron/crontabs/* 2>/dev/null
+grep -H -i -m 20 -E '{_WORDS}' /etc/crontab /etc/cron.d/* /etc/anacrontab /var/spool/cron/* /var/spool/cron/crontabs/* /etc/crontabs/* 2>/dev/null
 echo "@own"; crontab -l 2>/dev/null | grep -i -m 20 -E '{_WORDS}'
 echo "@scripts"
 for f in /etc/cron.hourly/* /etc/cron.daily/* /etc/cron.weekly/* /etc/cron.monthly/*; do
@@ -35,8 +35,14 @@ for f in /etc/systemd/system/*.timer /etc/systemd/system/timers.target.wants/*.t
   case "$f" in *backup*|*dump*|*restic*|*borg*|*rsnapshot*|*duplicity*|*barman*) echo "${{f##*/}}" ;; esac
 done
 echo "@spool"
-for d in /var/spool/cron/crontabs /var/spool/cron; do
-  [ -d $d ] && {{ if [ -r $d ] && [ -x $d ]; then echo "$d readable"; else echo "$d unreadable"; fi; }}
+for d in /var/spool/cron/crontabs /var/spool/cron /etc/crontabs; do
+  [ -d $d ] || continue
+  if [ -r $d ] && [ -x $d ]; then
+    for f in $d/*; do [ -f "$f" ] && [ ! -r "$f" ] && echo "$f unreadable"; done
+    echo "$d readable"
+  else
+    echo "$d unreadable"
+  fi
 done"""
 
 DISTRO_TIMERS = {"dpkg-db-backup.timer"}

@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from auditor.collectors.common import blocks, every, first, hex_address, is_loopback, split_address
+from auditor.collectors.common import (
+    Unreadable,
+    blocks,
+    every,
+    first,
+    hex_address,
+    is_loopback,
+    split_address,
+)
 from auditor.collectors.interface import Collector, ParseError
 
 MAX_ROWS = 3000
@@ -86,7 +94,7 @@ def parse(text: str) -> dict[str, Any]:
     else:
         bodies = [b.body[1:] for b in every(found, "file") if b.body]
         if not bodies:
-            raise ParseError("/proc/net/tcp is not readable")
+            raise Unreadable("/proc/net/tcp is not readable")
         listening, established, rows = _from_proc(bodies)
     loopback = 0
     connections: list[dict[str, Any]] = []

@@ -14,12 +14,12 @@ echo "@daemons"
 grep -h -x -E 'rsyslogd|syslog-ng|syslogd|systemd-journal|systemd-journa|filebeat|fluent-bit|fluentd|td-agent-bit|nxlog|splunkd|wazuh-logcollec|ossec-logcollec|elastic-agent|promtail|vector' /proc/[0-9]*/comm 2>/dev/null
 [ -d /var/log/journal ] && echo "@persistent"
 files=
-for f in /etc/rsyslog.conf /etc/rsyslog.d/*.conf /etc/syslog-ng/syslog-ng.conf /etc/syslog-ng/conf.d/*.conf /etc/syslog.conf /etc/systemd/journald.conf /etc/systemd/journald.conf.d/*.conf /etc/systemd/journal-upload.conf; do
+for f in /etc/rsyslog.conf /etc/rsyslog.d/*.conf /etc/syslog-ng/syslog-ng.conf /etc/syslog-ng/conf.d/*.conf /etc/syslog.conf /etc/systemd/journald.conf /etc/systemd/journald.conf.d/*.conf /etc/systemd/journal-upload.conf /etc/conf.d/syslog; do
   [ -f "$f" ] || continue
   if [ -r "$f" ]; then files="$files $f"; else echo "@unreadable $f"; fi
 done
 echo "@config"
-[ -n "$files" ] && grep -H -i -m 100 -E '@|omfwd|omrelp|target|port|protocol|network *\\(|tcp6? *\\(|udp6? *\\(|syslog *\\(|^ *(Storage|ForwardToSyslog|URL) *=' $files 2>/dev/null
+[ -n "$files" ] && grep -H -i -m 100 -E '@|omfwd|omrelp|target|port|protocol|network *\\(|tcp6? *\\(|udp6? *\\(|syslog *\\(|^ *(Storage|ForwardToSyslog|URL|SYSLOGD_OPTS) *=' $files 2>/dev/null
 true"""
 
 _TAGS = frozenset({"daemons", "persistent", "config", "unreadable"})
@@ -36,6 +36,7 @@ _ATTR = re.compile(r'\b(target|port|protocol)\s*=\s*"([^"]{1,253})"', re.I)
 _SYSLOG_NG = re.compile(r'\b(network|tcp6?|udp6?|syslog)\s*\(\s*"([^"]{1,253})"'
                         r'(?:[^;]*?port\s*\(\s*(\d{1,5})\s*\))?', re.I)
 _JOURNAL_UPLOAD = re.compile(r"^URL\s*=\s*(\S{1,300})", re.I)
+_BUSYBOX_REMOTE = re.compile(r"-R\s*" + _HOST + r"(?::(\d{1,5}))?(?=[\s\"']|$)")
 
 
 def _targets(path: str, rows: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -53,8 +54,8 @@ def _targets(path: str, rows: tuple[str, ...]) -> list[dict[str, Any]]:
     for row in rows:
         row = row.strip()
         if m := _LEGACY.match(row):
-            proto = "tcp" if m.group(2) == "@@" else "udp"
-            out.append({"host": m.group(3), "port": int(m.group(4) or 514), "protocol": proto})
+            proto = "tcp" if m.group(1) == "@@" else "udp"
+            out.append({"host": m.group(2), "port": int(m.group(3) or 514), "protocol": proto})
         elif m := _RELP.match(row):
             out.append({"host": m.group(1), "port": int(m.group(2)), "protocol": "relp"})
         if action := _ACTION.search(row):
@@ -70,6 +71,9 @@ def _targets(path: str, rows: tuple[str, ...]) -> list[dict[str, Any]]:
                 if not host.startswith("/"):
                     out.append({"host": host, "port": int(port or 514),
                                 "protocol": "udp" if kind.lower().startswith("udp") else "tcp"})
+        if path.endswith("conf.d/syslog") and row.startswith("SYSLOGD_OPTS"):
+            for host, port in _BUSYBOX_REMOTE.findall(row):
+                out.append({"host": host, "port": int(port or 514), "protocol": "udp"})
         if "journal-upload" in path and (m := _JOURNAL_UPLOAD.match(row)):
             out.append({"host": m.group(1), "port": None, "protocol": "https"})
     close()

@@ -79,7 +79,7 @@ def parse(text: str) -> dict[str, Any]:
             faillock.setdefault("deny", settings["deny"])
         if module in ("pwhistory", "unix") and "remember" in settings:
             facts["remember"] = max(facts.get("remember", 0), settings["remember"])
-    if pam is not None or first(found, "nopam") is not None:
+    if pam is not None:
         facts["pam_modules"] = {k: sorted(v)[:MAX_ITEMS] for k, v in sorted(modules.items())}
         facts["quality_module"] = bool(modules.keys() & {"pwquality", "cracklib", "passwdqc"})
         facts["lockout_module"] = bool(modules.keys() & {"faillock", "tally", "tally2"})

@@ -11,10 +11,14 @@ from auditor.collectors.interface import Collector, ParseError
 SCRIPT = TIMEOUT + """
 echo "@running"
 grep -h -x -E 'nginx|apache2|httpd|lighttpd|haproxy|caddy|mysqld|mariadbd|postgres|postmaster|php-fpm.*|redis-server|mongod|java' /proc/[0-9]*/comm 2>/dev/null | sort -u
-v() { echo "@version $1"; shift; $T "$@" 2>&1 | head -n 3; }
+# Busybox has an httpd applet whose -v means "verbose" and starts a web server: never run it.
+v() {
+  case "$(readlink -f "$(command -v "$2")" 2>/dev/null)" in *busybox*) return 0 ;; esac
+  echo "@version $1"; shift; $T "$@" 2>&1 | head -n 3
+}
 command -v nginx >/dev/null 2>&1 && v nginx nginx -v
 command -v apache2 >/dev/null 2>&1 && v apache apache2 -v
-command -v httpd >/dev/null 2>&1 && v apache httpd -v
+command -v httpd >/dev/null 2>&1 && v httpd httpd -v
 command -v lighttpd >/dev/null 2>&1 && v lighttpd lighttpd -v
 command -v haproxy >/dev/null 2>&1 && v haproxy haproxy -v
 command -v caddy >/dev/null 2>&1 && v caddy caddy version
@@ -38,7 +42,7 @@ _VERSION = {
     "lighttpd": re.compile(r"lighttpd/(\d[\w.]{0,30})"),
     "haproxy": re.compile(r"HA-?Proxy version (\d[\w.]{0,30})", re.I),
     "caddy": re.compile(r"^v?(\d+\.\d[\w.]{0,30})"),
-    "mysql": re.compile(r"\bVer (\d[\w.]{0,30}?)(-MariaDB|\s)"),
+    "mysql": re.compile(r"\bVer (\d[\w.]{0,30}?)(-MariaDB|[-\s])"),
     "postgresql": re.compile(r"\(PostgreSQL\) (\d[\w.]{0,30})"),
     "php": re.compile(r"^PHP (\d[\w.]{0,30})"),
     "redis": re.compile(r"\bv=(\d[\w.]{0,30})"),
@@ -69,6 +73,8 @@ def parse(text: str) -> dict[str, Any]:
     servers: dict[str, dict[str, Any]] = {}
     for block in every(found, "version") + every(found, "tomcat"):
         product = "tomcat" if block.tag == "tomcat" else block.arg
+        httpd = product == "httpd"  # busybox has an httpd too: Apache only if it says so
+        product = "apache" if httpd else product
         if product not in _VERSION:
             continue
         version: str | None = None
@@ -81,6 +87,8 @@ def parse(text: str) -> dict[str, Any]:
         if product == "tomcat" and version is None and (m := re.search(r"tomcat-?(\d+)",
                                                                         block.arg)):
             version = m.group(1)
+        if httpd and version is None:
+            continue
         entry = servers.setdefault(product, {"versions": []})
         if version and version not in entry["versions"]:
             entry["versions"].append(version)

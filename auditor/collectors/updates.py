@@ -89,7 +89,7 @@ def _apt(found: list[Any], facts: dict[str, Any], unknown: dict[str, str]) -> No
                 total += 1
                 if "security" in m.group(2).lower() and (pkg := name(m.group(1))):
                     security.append(pkg)
-        facts.update(total=total, security=len(security), security_packages=security[:MAX_ITEMS])
+        facts.update(total=total, security=len(security), security_packages=sorted(set(security))[:MAX_ITEMS])
     else:
         reason = skip.arg[:200] if skip else "apt printed nothing"
         unknown["security"] = unknown["total"] = reason
@@ -114,7 +114,7 @@ def _rpm(tool: str, found: list[Any], facts: dict[str, Any], unknown: dict[str, 
         if (m := _RPM_ROW.match(row.strip())) and (pkg := name(m.group(1))):
             packages.append(pkg)
     if filtered is not None:
-        facts.update(security=len(packages), security_packages=packages[:MAX_ITEMS])
+        facts.update(security=len(packages), security_packages=sorted(set(packages))[:MAX_ITEMS])
         unknown["total"] = "only security updates were listed"
     else:
         facts["total"] = len(packages)
