@@ -1,4 +1,4 @@
-"""Collectors: recorded outputs of real distributions, hostile output, and the probe run for real."""
+"""Collectors: recorded outputs of real distributions, hostile output, the probe run here."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from jsonschema import Draft202012Validator
 
 from auditor.collectors import COLLECTORS, Collector
 from auditor.collectors.common import Unreadable
-from auditor.collectors.interface import ParseError
 from auditor.probe import BEGIN, END, build_probe, parse_output
 from auditor.schemas import load_schema
 
@@ -155,7 +154,8 @@ def test_a_firewall_with_no_service_and_unreadable_rules_is_unknown_not_off() ->
 
 
 def _hostile_texts() -> dict[str, str]:
-    texts = {p.stem: p.read_text(encoding="utf-8") for p in sorted((DATA / "hostile").glob("*.txt"))}
+    files = sorted((DATA / "hostile").glob("*.txt"))
+    texts = {p.stem: p.read_text(encoding="utf-8") for p in files}
     texts["long-lines"] = "\n".join(["A" * 10_000, "@tool ss", "B" * 10_000 + ":22",
                                      "@passwd", "root:x:0:0:" + "r" * 10_000 + ":/root:/bin/sh"])
     texts["invalid-utf8"] = (b"@tool ss\n\xff\xfe\xfd\x80ESTAB 0 0 1.2.3.4:22 \xc3\x28:80\n"

@@ -15,7 +15,8 @@ echo "@uidmin"; grep -E '^[[:space:]]*UID_MIN[[:space:]]' /etc/login.defs 2>/dev
 echo "@groups"; grep -E '^(sudo|wheel|admin|root):' /etc/group 2>/dev/null
 if [ -r /etc/shadow ]; then
   echo "@shadow"
-  awk -F: 'NR <= {MAX_ACCOUNTS} {{s = "hash"; if ($2 == "") s = "empty"; else if ($2 ~ /^[!*]/) s = "locked"; print $1 ":" s}}' /etc/shadow 2>/dev/null
+  awk -F: 'NR <= {MAX_ACCOUNTS} {{s = "hash"; if ($2 == "") s = "empty";
+    else if ($2 ~ /^[!*]/) s = "locked"; print $1 ":" s}}' /etc/shadow 2>/dev/null
 else
   echo "@noshadow"
 fi"""

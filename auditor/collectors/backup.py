@@ -17,22 +17,28 @@ KEYWORDS = ("backup", "mysqldump", "mariadb-dump", "pg_dump", "pg_dumpall", "pg_
             "rdiff-backup", "barman", "pgbackrest", "xtrabackup", "mariabackup", "rsync")
 _WORDS = "|".join(KEYWORDS)
 _STRONG = "mysqldump|mariadb-dump|pg_dump|pg_basebackup|mongodump|restic|borg|rsnapshot|duplicity"
+_PROCS = ("bacula-fd|bareos-fd|veeamservice|veeamagent|burp|urbackupclientb|dsmc|dsmcad|amandad"
+          "|restic|borg|rsnapshot|duplicity")
 
 SCRIPT = f"""\
 echo "@tools"; for t in {' '.join(TOOLS)}; do command -v $t >/dev/null 2>&1 && echo $t; done
 echo "@running"
-grep -h -x -E 'bacula-fd|bareos-fd|veeamservice|veeamagent|burp|urbackupclientb|dsmc|dsmcad|amandad|restic|borg|rsnapshot|duplicity' /proc/[0-9]*/comm 2>/dev/null
+grep -h -x -E '{_PROCS}' /proc/[0-9]*/comm 2>/dev/null
 echo "@cron"
-grep -H -i -m 20 -E '{_WORDS}' /etc/crontab /etc/cron.d/* /etc/anacrontab /var/spool/cron/* /var/spool/cron/crontabs/* /etc/crontabs/* 2>/dev/null
+grep -H -i -m 20 -E '{_WORDS}' /etc/crontab /etc/cron.d/* /etc/anacrontab \\
+  /var/spool/cron/* /var/spool/cron/crontabs/* /etc/crontabs/* 2>/dev/null
 echo "@own"; crontab -l 2>/dev/null | grep -i -m 20 -E '{_WORDS}'
 echo "@scripts"
 for f in /etc/cron.hourly/* /etc/cron.daily/* /etc/cron.weekly/* /etc/cron.monthly/*; do
   case "$f" in *backup*|*dump*) echo "$f" ;; esac
 done
-grep -l -E '{_STRONG}' /etc/cron.hourly/* /etc/cron.daily/* /etc/cron.weekly/* /etc/cron.monthly/* 2>/dev/null
+grep -l -E '{_STRONG}' \\
+  /etc/cron.hourly/* /etc/cron.daily/* /etc/cron.weekly/* /etc/cron.monthly/* 2>/dev/null
 echo "@timers"
 for f in /etc/systemd/system/*.timer /etc/systemd/system/timers.target.wants/*.timer; do
-  case "$f" in *backup*|*dump*|*restic*|*borg*|*rsnapshot*|*duplicity*|*barman*) echo "${{f##*/}}" ;; esac
+  case "$f" in
+    *backup*|*dump*|*restic*|*borg*|*rsnapshot*|*duplicity*|*barman*) echo "${{f##*/}}" ;;
+  esac
 done
 echo "@spool"
 for d in /var/spool/cron/crontabs /var/spool/cron /etc/crontabs; do

@@ -25,6 +25,9 @@ MAX_ITEMS = 200
 MAX_TEXT = 200
 """Longest free-text value kept from a target."""
 
+MAX_BLOCKS = 5000
+"""Tagged blocks read from one section at most; hostile output past that is ignored."""
+
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:+@~/-]{0,127}$")
 
 
@@ -53,6 +56,8 @@ def blocks(text: str, tags: frozenset[str]) -> list[Block]:
             if word in tags:
                 if tag is not None:
                     out.append(Block(tag, arg, tuple(body)))
+                    if len(out) >= MAX_BLOCKS:
+                        return out
                 tag, arg, body = word, rest.strip(), []
                 continue
         if tag is not None:

@@ -18,7 +18,8 @@ if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
 fi
 echo "@procs"; grep -h -x -E 'firewalld|fail2ban-server|crowdsec|lfd' /proc/[0-9]*/comm 2>/dev/null
 [ -r /etc/ufw/ufw.conf ] && echo "@ufw $(grep -E '^ENABLED=' /etc/ufw/ufw.conf)"
-[ -r /etc/firewalld/firewalld.conf ] && echo "@firewalld $(grep -E '^DefaultZone=' /etc/firewalld/firewalld.conf)"
+[ -r /etc/firewalld/firewalld.conf ] && \\
+  echo "@firewalld $(grep -E '^DefaultZone=' /etc/firewalld/firewalld.conf)"
 if command -v nft >/dev/null 2>&1; then
   echo "@nft"; $T nft list ruleset 2>&1 | head -n {MAX_RULE_LINES}
 fi

@@ -11,15 +11,21 @@ from auditor.collectors.interface import Collector, ParseError
 
 SCRIPT = """\
 echo "@daemons"
-grep -h -x -E 'rsyslogd|syslog-ng|syslogd|systemd-journal|systemd-journa|filebeat|fluent-bit|fluentd|td-agent-bit|nxlog|splunkd|wazuh-logcollec|ossec-logcollec|elastic-agent|promtail|vector' /proc/[0-9]*/comm 2>/dev/null
+grep -h -x -E -e 'rsyslogd|syslog-ng|syslogd|systemd-journal|systemd-journa|filebeat' \\
+  -e 'fluent-bit|fluentd|td-agent-bit|nxlog|splunkd|wazuh-logcollec|ossec-logcollec' \\
+  -e 'elastic-agent|promtail|vector' /proc/[0-9]*/comm 2>/dev/null
 [ -d /var/log/journal ] && echo "@persistent"
 files=
-for f in /etc/rsyslog.conf /etc/rsyslog.d/*.conf /etc/syslog-ng/syslog-ng.conf /etc/syslog-ng/conf.d/*.conf /etc/syslog.conf /etc/systemd/journald.conf /etc/systemd/journald.conf.d/*.conf /etc/systemd/journal-upload.conf /etc/conf.d/syslog; do
+for f in /etc/rsyslog.conf /etc/rsyslog.d/*.conf /etc/syslog-ng/syslog-ng.conf \\
+    /etc/syslog-ng/conf.d/*.conf /etc/syslog.conf /etc/systemd/journald.conf \\
+    /etc/systemd/journald.conf.d/*.conf /etc/systemd/journal-upload.conf /etc/conf.d/syslog; do
   [ -f "$f" ] || continue
   if [ -r "$f" ]; then files="$files $f"; else echo "@unreadable $f"; fi
 done
 echo "@config"
-[ -n "$files" ] && grep -H -i -m 100 -E '@|omfwd|omrelp|target|port|protocol|network *\\(|tcp6? *\\(|udp6? *\\(|syslog *\\(|^ *(Storage|ForwardToSyslog|URL|SYSLOGD_OPTS) *=' $files 2>/dev/null
+[ -n "$files" ] && grep -H -i -m 100 -E -e '@|omfwd|omrelp|target|port|protocol' \\
+  -e 'network *\\(|tcp6? *\\(|udp6? *\\(|syslog *\\(' \\
+  -e '^ *(Storage|ForwardToSyslog|URL|SYSLOGD_OPTS) *=' $files 2>/dev/null
 true"""
 
 _TAGS = frozenset({"daemons", "persistent", "config", "unreadable"})
@@ -34,7 +40,7 @@ _RELP = re.compile(r"^\S+\s+:omrelp:" + _HOST + r":(\d{1,5})")
 _ACTION = re.compile(r'type\s*=\s*"(omfwd|omrelp)"', re.I)
 _ATTR = re.compile(r'\b(target|port|protocol)\s*=\s*"([^"]{1,253})"', re.I)
 _SYSLOG_NG = re.compile(r'\b(network|tcp6?|udp6?|syslog)\s*\(\s*"([^"]{1,253})"'
-                        r'(?:[^;]*?port\s*\(\s*(\d{1,5})\s*\))?', re.I)
+                        r'(?:[^;]{0,200}?port\s*\(\s*(\d{1,5})\s*\))?', re.I)
 _JOURNAL_UPLOAD = re.compile(r"^URL\s*=\s*(\S{1,300})", re.I)
 _BUSYBOX_REMOTE = re.compile(r"-R\s*" + _HOST + r"(?::(\d{1,5}))?(?=[\s\"']|$)")
 

@@ -14,10 +14,12 @@ if [ -r /var/lib/dpkg/status ]; then
   echo "@manager dpkg"
   echo "@count $(grep -c '^Status: [a-z]* ok installed' /var/lib/dpkg/status)"
   stat -c '@mtime %n %Y' /var/lib/dpkg/status /var/lib/dpkg/info 2>/dev/null
-  [ -r /var/log/dpkg.log ] && echo "@logged $(grep -E '^[0-9-]+ [0-9:]+ (install|upgrade) ' /var/log/dpkg.log | tail -n 1)"
+  [ -r /var/log/dpkg.log ] && \\
+    echo "@logged $(grep -E '^[0-9-]+ [0-9:]+ (install|upgrade) ' /var/log/dpkg.log | tail -n 1)"
 elif command -v rpm >/dev/null 2>&1; then
   echo "@manager rpm"
-  $T rpm -qa --qf '%{INSTALLTIME}\\n' 2>/dev/null | awk '{n++; if ($1 > m) m = $1} END {print "@count " n; print "@newest " m}'
+  $T rpm -qa --qf '%{INSTALLTIME}\\n' 2>/dev/null | \\
+    awk '{n++; if ($1 > m) m = $1} END {print "@count " n; print "@newest " m}'
   for f in /var/lib/rpm/rpmdb.sqlite /usr/lib/sysimage/rpm/rpmdb.sqlite /var/lib/rpm/Packages; do
     [ -f $f ] && { stat -c '@mtime %n %Y' $f 2>/dev/null; break; }
   done

@@ -10,12 +10,15 @@ from auditor.collectors.interface import Collector, ParseError
 
 SCRIPT = """\
 echo "@logindefs"
-grep -E '^[[:space:]]*(PASS_MAX_DAYS|PASS_MIN_DAYS|PASS_MIN_LEN|PASS_WARN_AGE|ENCRYPT_METHOD|LOGIN_RETRIES)[[:space:]]' /etc/login.defs 2>/dev/null
+grep -E -e '^[[:space:]]*(PASS_MAX_DAYS|PASS_MIN_DAYS|PASS_MIN_LEN|PASS_WARN_AGE)[[:space:]]' \\
+  -e '^[[:space:]]*(ENCRYPT_METHOD|LOGIN_RETRIES)[[:space:]]' /etc/login.defs 2>/dev/null
 echo "@conf"
-grep -H -m 50 -E '^[[:space:]]*[a-z_]+[[:space:]]*=' /etc/security/pwquality.conf /etc/security/pwquality.conf.d/*.conf /etc/security/faillock.conf 2>/dev/null
+grep -H -m 50 -E '^[[:space:]]*[a-z_]+[[:space:]]*=' /etc/security/pwquality.conf \\
+  /etc/security/pwquality.conf.d/*.conf /etc/security/faillock.conf 2>/dev/null
 if [ -d /etc/pam.d ]; then
   echo "@pam"
-  grep -H -m 30 -E 'pam_(pwquality|cracklib|faillock|tally2?|pwhistory|unix|passwdqc)\\.so' /etc/pam.d/* 2>/dev/null
+  grep -H -m 30 -E 'pam_(pwquality|cracklib|faillock|tally2?|pwhistory|unix|passwdqc)\\.so' \\
+    /etc/pam.d/* 2>/dev/null
 else
   echo "@nopam"
 fi"""
@@ -53,15 +56,16 @@ def parse(text: str) -> dict[str, Any]:
     if (method := defs.get("ENCRYPT_METHOD", "")) and method.isalnum():
         facts["encrypt_method"] = method.upper()[:20]
     if not logindefs.body:
-        unknown["pass_max_days"] = "/etc/login.defs is missing or sets no password ageing"
+        reason = "/etc/login.defs is missing or sets no password ageing"
+        unknown["pass_max_days"] = reason
     pwquality: dict[str, int] = {}
     faillock: dict[str, int] = {}
     conf = first(found, "conf")
     for row in conf.body if conf else ():
         path, _, setting = row.partition(":")
-        key, _, value = setting.partition("=")
+        option, _, text = setting.partition("=")
         target = faillock if path.endswith("faillock.conf") else pwquality
-        target.update(_args(f"{key.strip()}={value.strip()}"))
+        target.update(_args(f"{option.strip()}={text.strip()}"))
     modules: dict[str, set[str]] = {}
     pam_minlen: list[int] = []
     if first(found, "nopam") is not None:

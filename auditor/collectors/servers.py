@@ -10,7 +10,8 @@ from auditor.collectors.interface import Collector, ParseError
 
 SCRIPT = TIMEOUT + """
 echo "@running"
-grep -h -x -E 'nginx|apache2|httpd|lighttpd|haproxy|caddy|mysqld|mariadbd|postgres|postmaster|php-fpm.*|redis-server|mongod|java' /proc/[0-9]*/comm 2>/dev/null | sort -u
+grep -h -x -E -e 'nginx|apache2|httpd|lighttpd|haproxy|caddy|mysqld|mariadbd|postgres' \\
+  -e 'postmaster|php-fpm.*|redis-server|mongod|java' /proc/[0-9]*/comm 2>/dev/null | sort -u
 # Busybox has an httpd applet whose -v means "verbose" and starts a web server: never run it.
 v() {
   case "$(readlink -f "$(command -v "$2")" 2>/dev/null)" in *busybox*) return 0 ;; esac
@@ -31,7 +32,8 @@ command -v php >/dev/null 2>&1 && v php php -v
 command -v redis-server >/dev/null 2>&1 && v redis redis-server --version
 command -v mongod >/dev/null 2>&1 && v mongodb mongod --version
 for d in /usr/share/tomcat* /opt/tomcat* /opt/apache-tomcat* /usr/local/tomcat* /var/lib/tomcat*; do
-  [ -d "$d" ] && { echo "@tomcat $d"; grep -m1 -h 'Apache Tomcat Version' "$d/RELEASE-NOTES" 2>/dev/null; }
+  [ -d "$d" ] || continue
+  echo "@tomcat $d"; grep -m1 -h 'Apache Tomcat Version' "$d/RELEASE-NOTES" 2>/dev/null
 done
 true"""
 

@@ -19,8 +19,12 @@ echo "@localtime $(readlink /etc/localtime 2>/dev/null)"
 if [ -d /run/systemd/system ] && command -v timedatectl >/dev/null 2>&1; then
   echo "@timedatectl"; $T timedatectl show 2>/dev/null || $T timedatectl status 2>/dev/null
 fi
-case "$procs" in *chronyd*) command -v chronyc >/dev/null 2>&1 && { echo "@chronyc"; $T chronyc -n tracking 2>/dev/null; } ;; esac
-case "$procs" in *ntpd*) command -v ntpq >/dev/null 2>&1 && { echo "@ntpq"; $T ntpq -pn 2>/dev/null | head -n 40; } ;; esac
+case "$procs" in *chronyd*)
+  command -v chronyc >/dev/null 2>&1 && { echo "@chronyc"; $T chronyc -n tracking 2>/dev/null; } ;;
+esac
+case "$procs" in *ntpd*)
+  command -v ntpq >/dev/null 2>&1 && { echo "@ntpq"; $T ntpq -pn 2>/dev/null | head -n 40; } ;;
+esac
 true"""
 
 _TAGS = frozenset({"daemons", "localtime", "timesyncd-synced", "timedatectl", "chronyc", "ntpq"})

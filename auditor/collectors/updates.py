@@ -17,11 +17,14 @@ if command -v apt-get >/dev/null 2>&1; then
   echo "@lists $(stat -c %Y /var/lib/apt/lists 2>/dev/null)"
   n=/var/lib/update-notifier/updates-available
   c=/var/cache/apt/pkgcache.bin
-  if [ -s $n ] && [ -r $n ] && [ -z "$(find /var/lib/apt/lists -maxdepth 0 -newer $n 2>/dev/null)" ]; then
+  stale=$(find /var/lib/apt/lists -maxdepth 0 -newer $n 2>/dev/null)
+  if [ -s $n ] && [ -r $n ] && [ -z "$stale" ]; then
     echo "@notifier $(stat -c %Y $n 2>/dev/null)"; head -n 20 $n
-  elif [ -f $c ] && [ -z "$(find /var/lib/apt/lists /var/lib/dpkg/status -maxdepth 1 -type f -newer $c 2>/dev/null | head -n 1)" ]; then
+  elif [ -f $c ] && [ -z "$(find /var/lib/apt/lists /var/lib/dpkg/status -maxdepth 1 -type f \\
+                            -newer $c 2>/dev/null | head -n 1)" ]; then
     echo "@simulate"
-    {{ $T apt-get -s -q dist-upgrade 2>/dev/null; echo "@rc $?"; }} | grep -E '^(Inst |@rc )' | head -n {MAX_ROWS + 1}
+    {{ $T apt-get -s -q dist-upgrade 2>/dev/null; echo "@rc $?"; }} | grep -E '^(Inst |@rc )' | \\
+      head -n {MAX_ROWS + 1}
   else
     echo "@skip apt's package cache is missing or older than its lists; building it takes seconds"
   fi
@@ -29,13 +32,16 @@ elif command -v dnf >/dev/null 2>&1 || command -v yum >/dev/null 2>&1; then
   y=yum; command -v dnf >/dev/null 2>&1 && y=dnf
   echo "@tool $y"
   if grep -q -E '^ID="?centos"?$' /etc/os-release 2>/dev/null; then
-    echo "@nosecurity"; {{ $T $y -q -C check-update 2>/dev/null; echo "@rc $?"; }} | head -n {MAX_ROWS + 1}
+    echo "@nosecurity"
+    {{ $T $y -q -C check-update 2>/dev/null; echo "@rc $?"; }} | head -n {MAX_ROWS + 1}
   else
-    echo "@list"; {{ $T $y -q -C --security check-update 2>/dev/null; echo "@rc $?"; }} | head -n {MAX_ROWS + 1}
+    echo "@list"
+    {{ $T $y -q -C --security check-update 2>/dev/null; echo "@rc $?"; }} | head -n {MAX_ROWS + 1}
   fi
 elif command -v zypper >/dev/null 2>&1; then
   echo "@tool zypper"
-  {{ $T zypper -q -n --no-refresh list-patches --category security 2>/dev/null; echo "@rc $?"; }} | head -n {MAX_ROWS + 1}
+  {{ $T zypper -q -n --no-refresh list-patches --category security 2>/dev/null; echo "@rc $?"; }} \\
+    | head -n {MAX_ROWS + 1}
 elif command -v apk >/dev/null 2>&1; then
   echo "@tool apk"; echo "@nosecurity"
   {{ $T apk version -l '<' 2>/dev/null; echo "@rc $?"; }} | head -n {MAX_ROWS + 1}
@@ -46,7 +52,8 @@ fi"""
 _TAGS = frozenset({"tool", "lists", "notifier", "simulate", "skip", "nosecurity", "list", "rc"})
 _INST = re.compile(r"^Inst (\S{1,128}) (?:\[[^\]]{0,128}\] )?\(([^)]{0,512})\)")
 _RPM_ROW = re.compile(r"^(\S{1,200})\.(\w{1,20})\s+\S{1,128}\s+\S{1,128}$")
-_NOTIFIER_TOTAL = re.compile(r"^(\d{1,6}) (?:updates?|packages?) can be (?:applied|updated|installed)")
+_NOTIFIER_TOTAL = re.compile(r"^(\d{1,6}) (?:updates?|packages?) can be "
+                             r"(?:applied|updated|installed)")
 _NOTIFIER_SEC = re.compile(r"^(\d{1,6}) (?:of these )?updates? (?:is|are) (?:an? )?"
                            r"(?:standard )?security updates?")
 _NOTIFIER_ESM = re.compile(r"^(\d{1,6}) additional security updates? can be applied with ESM")
@@ -59,7 +66,8 @@ def _rc(found: list[Any]) -> int | None:
 
 
 def _apt(found: list[Any], facts: dict[str, Any], unknown: dict[str, str]) -> None:
-    notifier, simulate, skip = first(found, "notifier"), first(found, "simulate"), first(found, "skip")
+    notifier, simulate = first(found, "notifier"), first(found, "simulate")
+    skip = first(found, "skip")
     if notifier is not None:
         facts["source"] = "update-notifier"
         if when := epoch(notifier.arg):
@@ -89,7 +97,8 @@ def _apt(found: list[Any], facts: dict[str, Any], unknown: dict[str, str]) -> No
                 total += 1
                 if "security" in m.group(2).lower() and (pkg := name(m.group(1))):
                     security.append(pkg)
-        facts.update(total=total, security=len(security), security_packages=sorted(set(security))[:MAX_ITEMS])
+        facts.update(total=total, security=len(security),
+                     security_packages=sorted(set(security))[:MAX_ITEMS])
     else:
         reason = skip.arg[:200] if skip else "apt printed nothing"
         unknown["security"] = unknown["total"] = reason

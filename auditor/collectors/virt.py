@@ -17,7 +17,8 @@ grep -q '^flags.* hypervisor' /proc/cpuinfo 2>/dev/null && echo "@flag hyperviso
 [ -e /run/.containerenv ] && echo "@marker podman"
 [ -r /run/systemd/container ] && read -r v < /run/systemd/container && echo "@marker $v"
 [ -d /proc/vz ] && [ ! -d /proc/bc ] && echo "@marker openvz"
-[ -r /proc/sys/kernel/osrelease ] && read -r v < /proc/sys/kernel/osrelease && case "$v" in *[Mm]icrosoft*) echo "@marker wsl" ;; esac
+[ -r /proc/sys/kernel/osrelease ] && read -r v < /proc/sys/kernel/osrelease && \\
+  case "$v" in *[Mm]icrosoft*) echo "@marker wsl" ;; esac
 echo "@cgroup $(grep -o -m1 -E 'docker|lxc|kubepods|libpod|containerd' /proc/1/cgroup 2>/dev/null)"
 true"""
 
