@@ -142,8 +142,22 @@ def test_apt_without_a_package_cache_is_unknown_not_zero() -> None:
     assert "package cache" in facts["unknown"]["security"]
 
 
+def test_a_container_without_dmi_is_told_by_systemd_detect_virt_and_markers() -> None:
+    facts = COLLECTORS["virt"].parse("@detect docker\n@flag hypervisor\n@marker docker\n"
+                                     "@cgroup docker\n")
+    assert facts["kind"] == "container" and facts["container"] == "docker"
+    assert COLLECTORS["virt"].parse("@cgroup \n")["unknown"]["kind"]
+
+
+def test_a_firewall_started_by_openrc_is_active() -> None:
+    facts = COLLECTORS["firewall"].parse("@uid 1000\n@started\niptables\n@iptables\n"
+                                         "iptables v1.8.10: Permission denied (you must be root)\n")
+    assert facts["active"] is True and facts["services"] == {"iptables": "active"}
+    assert "rules" not in facts and "root" in facts["unknown"]["rules"]
+
+
 def test_a_firewall_with_no_service_and_unreadable_rules_is_unknown_not_off() -> None:
-    text = "@uid 1000\n@units\ninactive\ninactive\ninactive\ninactive\ninactive\n@procs\n@nft\n" \
+    text = "@uid 1000\n@units\ninactive\ninactive\ninactive\ninactive\ninactive\n@started\n@nft\n" \
            "Error: Operation not permitted (you must be root)\n"
     facts = COLLECTORS["firewall"].parse(text)
     assert "active" not in facts

@@ -17,13 +17,9 @@ KEYWORDS = ("backup", "mysqldump", "mariadb-dump", "pg_dump", "pg_dumpall", "pg_
             "rdiff-backup", "barman", "pgbackrest", "xtrabackup", "mariabackup", "rsync")
 _WORDS = "|".join(KEYWORDS)
 _STRONG = "mysqldump|mariadb-dump|pg_dump|pg_basebackup|mongodump|restic|borg|rsnapshot|duplicity"
-_PROCS = ("bacula-fd|bareos-fd|veeamservice|veeamagent|burp|urbackupclientb|dsmc|dsmcad|amandad"
-          "|restic|borg|rsnapshot|duplicity")
 
 SCRIPT = f"""\
 echo "@tools"; for t in {' '.join(TOOLS)}; do command -v $t >/dev/null 2>&1 && echo $t; done
-echo "@running"
-grep -h -x -E '{_PROCS}' /proc/[0-9]*/comm 2>/dev/null
 echo "@cron"
 grep -H -i -m 20 -E '{_WORDS}' /etc/crontab /etc/cron.d/* /etc/anacrontab \\
   /var/spool/cron/* /var/spool/cron/crontabs/* /etc/crontabs/* 2>/dev/null
@@ -54,7 +50,7 @@ done"""
 DISTRO_TIMERS = {"dpkg-db-backup.timer"}
 """Timers a distribution ships that back up its own package database, not the host's data."""
 
-_TAGS = frozenset({"tools", "running", "cron", "own", "scripts", "timers", "spool"})
+_TAGS = frozenset({"tools", "cron", "own", "scripts", "timers", "spool"})
 _KEYWORD = re.compile("|".join(re.escape(k) for k in KEYWORDS), re.I)
 _SCHEDULE = re.compile(r"^\s*((?:@\w+)|(?:[\d*/,-]+\s+){4}[\w*/,-]+)\s")
 
@@ -78,7 +74,6 @@ def parse(text: str) -> dict[str, Any]:
         return block.body if block else ()
 
     tools = sorted({t.strip() for t in body("tools")} & set(TOOLS))
-    running = sorted({p for p in (r.strip() for r in body("running")) if name(p)})[:50]
     jobs: list[dict[str, Any]] = []
     for row in body("cron"):
         file, sep, line = row.partition(":")
@@ -90,9 +85,9 @@ def parse(text: str) -> dict[str, Any]:
     scripts = sorted({s.strip()[:200] for s in body("scripts") if s.startswith("/etc/cron.")})
     timers = sorted({t.strip() for t in body("timers") if name(t.strip())} - DISTRO_TIMERS)
     facts: dict[str, Any] = {
-        "tools": tools, "running": running, "cron_jobs": jobs[:50],
+        "tools": tools, "cron_jobs": jobs[:50],
         "cron_scripts": scripts[:50], "timers": timers[:50],
-        "evidence": bool(tools or running or jobs or scripts or timers),
+        "evidence": bool(tools or jobs or scripts or timers),
     }
     unreadable = [r.split()[0] for r in body("spool") if r.endswith(" unreadable")]
     if unreadable:
@@ -102,5 +97,5 @@ def parse(text: str) -> dict[str, Any]:
 
 
 COLLECTOR = Collector("backup", "backup tools, agents, cron jobs and timers", SCRIPT, parse,
-                      ("backup.tools", "backup.running", "backup.cron_jobs", "backup.cron_scripts",
+                      ("backup.tools", "backup.cron_jobs", "backup.cron_scripts",
                        "backup.timers", "backup.evidence", "backup.unknown"))

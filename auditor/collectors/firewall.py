@@ -16,7 +16,10 @@ echo "@uid $(id -u)"
 if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
   echo "@units"; $T systemctl is-active {' '.join(u + '.service' for u in UNITS)} 2>/dev/null
 fi
-echo "@procs"; grep -h -x -E 'firewalld|fail2ban-server|crowdsec|lfd' /proc/[0-9]*/comm 2>/dev/null
+echo "@started"
+for s in firewalld ufw nftables iptables ip6tables; do
+  [ -e /run/openrc/started/$s ] || [ -e /var/lock/subsys/$s ] && echo $s
+done
 [ -r /etc/ufw/ufw.conf ] && echo "@ufw $(grep -E '^ENABLED=' /etc/ufw/ufw.conf)"
 [ -r /etc/firewalld/firewalld.conf ] && \\
   echo "@firewalld $(grep -E '^DefaultZone=' /etc/firewalld/firewalld.conf)"
@@ -27,7 +30,7 @@ if command -v iptables >/dev/null 2>&1; then
   echo "@iptables"; $T iptables -S 2>&1 | head -n {MAX_RULE_LINES}
 fi"""
 
-_TAGS = frozenset({"uid", "units", "procs", "ufw", "firewalld", "nft", "iptables"})
+_TAGS = frozenset({"uid", "units", "started", "ufw", "firewalld", "nft", "iptables"})
 _NFT_SKIP = ("table ", "chain ", "}", "type ", "policy ", "set ", "map ", "elements ", "flags ",
              "comment ", "counter packets", "#")
 _NFT_POLICY = re.compile(r"type filter hook input priority [^;]{1,40}; policy (accept|drop);")
@@ -72,9 +75,11 @@ def parse(text: str) -> dict[str, Any]:
         states = [r.strip() for r in units.body]
         if len(states) == len(UNITS) and all(name(s) for s in states):
             services = dict(zip(UNITS, states, strict=True))
+    started = first(found, "started")
+    for service in started.body if started else ():
+        if service in ("firewalld", "ufw", "nftables", "iptables", "ip6tables"):
+            services[service] = "active"  # OpenRC or SysV init marks what it started
     facts["services"] = services
-    procs = first(found, "procs")
-    facts["processes"] = sorted({p for p in (procs.body if procs else ()) if name(p)})[:20]
     ufw, firewalld = first(found, "ufw"), first(found, "firewalld")
     if ufw is not None and ufw.arg.startswith("ENABLED="):
         facts["ufw_enabled"] = ufw.arg[8:].strip("\"' ").lower() == "yes"
@@ -93,8 +98,7 @@ def parse(text: str) -> dict[str, Any]:
             facts.update(rules_tool=tag, rules=result[0], input_policy=result[1])
     if "rules" not in facts:
         unknown["rules"] = "; ".join(reasons) or "neither nft nor iptables is installed"
-    service_active = any(services.get(u) == "active" for u in UNITS) or "firewalld" in facts[
-        "processes"] or facts.get("ufw_enabled") is True
+    service_active = "active" in services.values() or facts.get("ufw_enabled") is True
     if "rules" in facts:
         facts["active"] = facts["rules"] > 0 or facts.get("input_policy") == "drop"
     elif service_active:
@@ -108,7 +112,7 @@ def parse(text: str) -> dict[str, Any]:
 
 
 COLLECTOR = Collector("firewall", "host firewall state", SCRIPT, parse,
-                      ("firewall.as_root", "firewall.services", "firewall.processes",
+                      ("firewall.as_root", "firewall.services",
                        "firewall.ufw_enabled", "firewall.firewalld_zone", "firewall.rules_tool",
                        "firewall.rules", "firewall.input_policy", "firewall.active",
                        "firewall.unknown"))

@@ -8,10 +8,13 @@ from auditor.collectors.common import blocks, every, first, name, text
 from auditor.collectors.interface import Collector
 
 SCRIPT = """\
-command -v systemd-detect-virt >/dev/null 2>&1 && echo "@detect $(systemd-detect-virt 2>/dev/null)"
+dmi=
 for f in sys_vendor product_name; do
-  [ -r /sys/class/dmi/id/$f ] && read -r v < /sys/class/dmi/id/$f && echo "@dmi $f $v"
+  [ -r /sys/class/dmi/id/$f ] && read -r v < /sys/class/dmi/id/$f && echo "@dmi $f $v" && dmi=1
 done
+# systemd-detect-virt costs more than the rest together: asked only when DMI says nothing.
+[ -z "$dmi" ] && command -v systemd-detect-virt >/dev/null 2>&1 && \\
+  echo "@detect $(systemd-detect-virt 2>/dev/null)"
 grep -q '^flags.* hypervisor' /proc/cpuinfo 2>/dev/null && echo "@flag hypervisor"
 [ -e /.dockerenv ] && echo "@marker docker"
 [ -e /run/.containerenv ] && echo "@marker podman"
