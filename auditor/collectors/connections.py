@@ -16,7 +16,7 @@ from auditor.collectors.common import (
 )
 from auditor.collectors.interface import Collector, ParseError
 
-MAX_ROWS = 3000
+MAX_ROWS = 2000
 """Rows of ss (or of each /proc/net file) the snippet prints at most."""
 MAX_CONNECTIONS = 300
 """Connections listed one by one; the count and the peer summary cover the rest."""
