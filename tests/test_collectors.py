@@ -142,6 +142,15 @@ def test_apt_without_a_package_cache_is_unknown_not_zero() -> None:
     assert "package cache" in facts["unknown"]["security"]
 
 
+def test_sshd_reports_the_openssh_version_beside_its_settings() -> None:
+    text = ("@@ effective\nport 22\npermitrootlogin no\n"
+            "@@ version OpenSSH_8.0p1, OpenSSL 1.1.1k  FIPS 25 Mar 2021\n")
+    facts = COLLECTORS["sshd"].parse(text)
+    assert facts["version"] == "8.0p1" and facts["version_text"] == "OpenSSH_8.0p1"
+    assert facts["permitrootlogin"] == "no" and "@@" not in facts["settings"]
+    check_facts(COLLECTORS["sshd"], facts)
+
+
 def test_a_container_without_dmi_is_told_by_systemd_detect_virt_and_markers() -> None:
     facts = COLLECTORS["virt"].parse("@detect docker\n@flag hypervisor\n@marker docker\n"
                                      "@cgroup docker\n")
