@@ -17,7 +17,7 @@ from auditor.yamlfile import LocatedDocument, PathKey, format_path
 FORBIDDEN_KEYS = frozenset({"password", "passphrase"})
 """Keys the schemas name only to refuse them with a helpful message (secrets)."""
 
-SCHEMA_NAMES = ("inventory", "facility", "facts", "results", "spec", "service")
+SCHEMA_NAMES = ("inventory", "facility", "facts", "results", "spec", "service", "lifecycle")
 
 
 def load_schema(name: str) -> dict[str, Any]:
