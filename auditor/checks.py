@@ -190,9 +190,7 @@ def _lookup(subject: Subject, path: str | None) -> Any:
         return subject.answer
     value = resolve(subject.facts, path)
     if value is _MISSING:
-        section = path.split(".", 1)[0]
-        reason = subject.unknown.get(section)
-        raise Unknown(f"{path}: {reason}" if reason else f"{path}: not collected")
+        raise Unknown(f"{path}: {missing_reason(subject, path)}")
     if value is None:
         raise Unknown(f"{path}: not known")
     return value
@@ -239,11 +237,28 @@ def evaluate_check(check: Mapping[str, Any], subject: Subject, today: date,
     return Outcome(status, f"{shown} = {show(value)}")
 
 
+def missing_reason(subject: Subject, path: str) -> str:
+    """Why a fact is absent: its section's reason, or the reason a section gives for it."""
+    parts = path.split(".")
+    if parts[0] in subject.unknown:
+        return subject.unknown[parts[0]]
+    parent: Any = subject.facts
+    for part in parts[:-1]:
+        if not isinstance(parent, Mapping) or part not in parent:
+            return "not collected"
+        parent = parent[part]
+    nested = parent.get("unknown") if isinstance(parent, Mapping) else None
+    if isinstance(nested, Mapping) and nested:
+        reason = nested.get(parts[-1]) or next(iter(nested.values()))
+        return str(reason)[:MAX_EVIDENCE_CHARS]
+    return "not collected"
+
+
 def _exists(check: Mapping[str, Any], subject: Subject, shown: str) -> Outcome:
     path = check.get("fact") or "answer"
-    section = path.split(".", 1)[0]
-    if section in subject.unknown:
-        return Outcome(FindingStatus.UNKNOWN, f"{path}: {subject.unknown[section]}")
+    reason = missing_reason(subject, path)
+    if reason != "not collected":
+        return Outcome(FindingStatus.UNKNOWN, f"{path}: {reason}")
     present = resolve(subject.facts, path) not in (_MISSING, None)
     wanted = check.get("value", True) is not False
     status = FindingStatus.PASS if present == wanted else FindingStatus.FAIL

@@ -21,6 +21,7 @@ from auditor.evaluate import (
     score,
 )
 from auditor.inventory import Host
+from auditor.lifecycle import load_table, lookup
 from auditor.model import HostStatus
 from auditor.spec import Spec
 from auditor.tailoring import apply_waivers
@@ -42,16 +43,23 @@ class HostJudgement:
     """The fact sections the recommendation reads (None when the host was not scanned)."""
 
 
-def derive_facts(facts: Mapping[str, Any], today: date) -> tuple[dict[str, Any], dict[str, str]]:
-    """Facts computed from collected ones (e.g. end-of-life from the OS release)."""
-    return {}, {"lifecycle": "the end-of-life table is not available in this version"}
+def derive_facts(facts: Mapping[str, Any], lifecycle: dict[str, Any],
+                 today: date) -> tuple[dict[str, Any], dict[str, str]]:
+    """Facts computed from collected ones: end of life from the OS release."""
+    os_facts = facts.get("os")
+    if not isinstance(os_facts, dict):
+        return {}, {"lifecycle": "the operating system is not known"}
+    result = lookup(os_facts, lifecycle, today)
+    if result["known"]:
+        return {"lifecycle": result}, {}
+    return {}, {"lifecycle": str(result.get("reason") or "not in the lifecycle table")}
 
 
-def judge_host(host: Host, bundle: Bundle, spec: Spec, today: date,
-               keep: Sequence[str]) -> HostJudgement:
+def judge_host(host: Host, bundle: Bundle, spec: Spec, today: date, keep: Sequence[str],
+               lifecycle: dict[str, Any]) -> HostJudgement:
     """Read one facts file and judge it with the spec's host controls."""
     scanned = load_scanned(bundle.facts(host.id), host.id, "facts")
-    derived, derived_unknown = derive_facts(scanned.facts, today)
+    derived, derived_unknown = derive_facts(scanned.facts, lifecycle, today)
     scanned = Scanned(scanned.id, scanned.status, scanned.reason,
                       {**scanned.facts, **derived}, {**scanned.unknown, **derived_unknown})
     findings = apply_waivers(judge_scanned(controls_for(spec, "host"), "host", scanned, today),
@@ -66,22 +74,23 @@ def judge_host(host: Host, bundle: Bundle, spec: Spec, today: date,
 
 
 def _judge_chunk(hosts: Sequence[Host], bundle: Bundle, spec: Spec, today: date,
-                 keep: Sequence[str]) -> list[HostJudgement]:
-    return [judge_host(h, bundle, spec, today, keep) for h in hosts]
+                 keep: Sequence[str], lifecycle: dict[str, Any]) -> list[HostJudgement]:
+    return [judge_host(h, bundle, spec, today, keep, lifecycle) for h in hosts]
 
 
 def judge_hosts(hosts: Sequence[Host], bundle: Bundle, spec: Spec, today: date,
                 keep: Sequence[str], workers: int | None = None) -> Iterator[HostJudgement]:
     """Judgements in inventory order; large fleets use one process per CPU."""
+    lifecycle = load_table()
     workers = workers or os.cpu_count() or 1
     if workers < 2 or len(hosts) < PARALLEL_FROM:
         for host in hosts:
-            yield judge_host(host, bundle, spec, today, keep)
+            yield judge_host(host, bundle, spec, today, keep, lifecycle)
         return
     chunks = [hosts[i:i + CHUNK] for i in range(0, len(hosts), CHUNK)]
     context = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(_judge_chunk, chunk, bundle, spec, today, keep)
+        futures = [pool.submit(_judge_chunk, chunk, bundle, spec, today, keep, lifecycle)
                    for chunk in chunks]
         for future in futures:
             yield from future.result()

@@ -67,7 +67,7 @@ def _unknown(family: str | None, reason: str) -> dict[str, Any]:
     return {"known": False, "family": family, "release": None, "name": None, "eol_date": None,
             "days_left": None, "supported": None, "extended_eol_date": None,
             "extended_days_left": None, "extended_supported": None, "extended_name": None,
-            "source": None, "precision": None, "reason": reason}
+            "source": None, "precision": None, "reason": reason, "security_updates": None}
 
 
 def lookup(os_facts: dict[str, Any], table: dict[str, Any], today: date) -> dict[str, Any]:
@@ -75,6 +75,7 @@ def lookup(os_facts: dict[str, Any], table: dict[str, Any], today: date) -> dict
 
     Returns ``known``, ``family``, ``release``, ``eol_date``, ``days_left``, ``supported``
     (standard support), the same three for extended support (None where none exists),
+    ``security_updates`` (standard support, or free extended support such as Debian LTS),
     ``source``, and a ``reason`` when ``known`` is False (then ``supported`` is None).
     """
     os_id = str(os_facts.get("id") or "").lower()
@@ -106,6 +107,7 @@ def lookup(os_facts: dict[str, Any], table: dict[str, Any], today: date) -> dict
         "supported": today <= eol, "extended_eol_date": None, "extended_days_left": None,
         "extended_supported": None, "extended_name": None, "source": entry["source"],
         "precision": release.get("precision", "day"), "reason": None,
+        "security_updates": today <= eol,
     }
     if "extended_eol" in release:
         extended = date.fromisoformat(release["extended_eol"])
@@ -113,4 +115,6 @@ def lookup(os_facts: dict[str, Any], table: dict[str, Any], today: date) -> dict
                       extended_days_left=(extended - today).days,
                       extended_supported=today <= extended,
                       extended_name=entry.get("extended_name"))
+        if entry.get("extended_free"):
+            result["security_updates"] = today <= extended
     return result

@@ -40,7 +40,7 @@ def facts(*, cpu: int = 4, load: float | None = 1.0, mem_total_mb: int = 8192,
     if disk_used_mb is not None:
         out["disks"]["used_mb"] = disk_used_mb
     if supported is not None:
-        out["lifecycle"] = {"supported": supported}
+        out["lifecycle"] = {"supported": supported, "security_updates": supported}
     if connections is not None:
         out["connections"] = {"count": len(connections), "connections": connections}
     return out

@@ -33,7 +33,7 @@ def _not_scanned(host: Host, result: Mapping[str, Any]) -> dict[str, Any]:
 def _end_of_life(result: Mapping[str, Any], facts: Mapping[str, Any]) -> bool:
     failed = any(f["control"] == "HOST-OS-SUPPORTED" and f["status"] == FindingStatus.FAIL
                  for f in result.get("findings", []))
-    return failed or dig(facts, "lifecycle", "supported") is False
+    return failed or dig(facts, "lifecycle", "security_updates") is False
 
 
 def _os_ids(facts: Mapping[str, Any]) -> list[str]:
