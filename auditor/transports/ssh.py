@@ -1,0 +1,400 @@
+"""The SSH transport: one connection per host, key checked before login, one exec, capped output."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any, cast
+
+import paramiko
+
+from auditor.inventory import Host, Inventory
+from auditor.model import HostStatus
+from auditor.transports.interface import ProbeRun, ScanOptions
+from auditor.transports.ssh_keys import ClientKeys, KeyCheck, KnownHosts, fingerprint
+from auditor.transports.ssh_route import Hop, RouteError, SSHConfigs, resolve_route
+
+REMOTE_COMMAND = "/bin/sh -s 2>/dev/null"
+"""The one command run on every host; the probe text comes on its stdin."""
+
+READ_CHUNK = 256 * 1024
+_UNREACHABLE_ERRNOS = {errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH,
+                       errno.EHOSTDOWN, errno.ENETDOWN, errno.EADDRNOTAVAIL}
+
+
+class HostFailure(Exception):
+    """Ends one host's scan with a status and a one-line reason (never holding a secret)."""
+
+    def __init__(self, status: HostStatus, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+class TunedSocket:
+    """A TCP socket for paramiko with TCP_NODELAY set, and TCP_QUICKACK before each read.
+
+    paramiko sets neither; without them small handshake packets wait on Nagle's algorithm
+    and delayed ACKs (about 40 ms each, several times per connection).
+    """
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._quickack = getattr(socket, "TCP_QUICKACK", None)
+
+    @property
+    def _closed(self) -> bool:
+        return bool(getattr(self._sock, "_closed", False))
+
+    def recv(self, size: int) -> bytes:
+        """Ask the kernel to acknowledge at once (the flag does not stick), then read."""
+        if self._quickack is not None:
+            try:
+                self._sock.setsockopt(socket.IPPROTO_TCP, self._quickack, 1)
+            except OSError:
+                self._quickack = None
+        return self._sock.recv(size)
+
+    def send(self, data: bytes) -> int:
+        """Send what the socket takes."""
+        return self._sock.send(data)
+
+    def sendall(self, data: bytes) -> None:
+        """Send everything."""
+        self._sock.sendall(data)
+
+    def settimeout(self, value: float | None) -> None:
+        """Socket timeout for paramiko's reader thread."""
+        self._sock.settimeout(value)
+
+    def fileno(self) -> int:
+        """The descriptor."""
+        return self._sock.fileno()
+
+    def getpeername(self) -> Any:
+        """The remote address."""
+        return self._sock.getpeername()
+
+    def shutdown(self) -> None:
+        """End both directions now, so paramiko's reader thread wakes and exits at once."""
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        """Close the socket."""
+        self._sock.close()
+
+
+class Attempt:
+    """The connections of one host's scan and the watchdog that enforces its deadline."""
+
+    def __init__(self, budget: float) -> None:
+        self.budget = budget
+        self.deadline = time.monotonic() + budget
+        self.expired = False
+        self._lock = threading.Lock()
+        self._sockets: list[TunedSocket] = []
+        self._transports: list[paramiko.Transport] = []
+        self._timer = threading.Timer(budget, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def remaining(self) -> float:
+        """Seconds left; a failure when none are."""
+        left = self.deadline - time.monotonic()
+        if left <= 0 or self.expired:
+            raise HostFailure(HostStatus.TIMEOUT, f"no result within {self.budget:g} s")
+        return left
+
+    def track(self, item: TunedSocket | paramiko.Transport) -> None:
+        """Close this when the attempt ends or expires."""
+        with self._lock:
+            if isinstance(item, TunedSocket):
+                self._sockets.append(item)
+            else:
+                self._transports.append(item)
+            if self.expired:
+                self._close_all()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            self._close_all()
+
+    def _close_all(self) -> None:
+        for sock in self._sockets:
+            sock.shutdown()
+        for transport in reversed(self._transports):
+            transport.close()
+        for sock in self._sockets:
+            sock.close()
+        self._sockets.clear()
+        self._transports.clear()
+
+    def finish(self) -> None:
+        """Stop the watchdog and close every connection."""
+        self._timer.cancel()
+        with self._lock:
+            self._close_all()
+
+
+def _sanitize(text: str, secrets: tuple[str, ...]) -> str:
+    line = " ".join(text.split())[:300]
+    for secret in secrets:
+        if secret:
+            line = line.replace(secret, "***")
+    return line
+
+
+class SSHTransport:
+    """Runs the probe over SSH; one instance serves a whole scan.
+
+    The known_hosts file, the ssh config and private keys are read once and shared by the
+    scan's threads.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._known: dict[Path, KnownHosts] = {}
+        self._configs = SSHConfigs()
+        self._keys = ClientKeys()
+
+    def known_hosts(self, options: ScanOptions) -> KnownHosts:
+        """The known_hosts store for ``options`` (default ~/.ssh/known_hosts)."""
+        path = Path(options.known_hosts or "~/.ssh/known_hosts").expanduser()
+        with self._lock:
+            return self._known.setdefault(path, KnownHosts(path))
+
+    def run_probe(self, host: Host, script: bytes, inventory: Inventory,
+                  options: ScanOptions) -> ProbeRun:
+        """Connect (through jump hosts if any), verify, log in, run ``script``; never raise."""
+        started = time.monotonic()
+        attempt = Attempt(host.timeout or options.timeout)
+        secrets: tuple[str, ...] = ()
+        try:
+            route = resolve_route(host, inventory, self._configs.get(options.ssh_config))
+            secrets = tuple(os.environ.get(h.password_env, "") for h in route if h.password_env)
+            transport = self._connect(route, attempt, options)
+            output, truncated, code = self._execute(transport, script, attempt, options)
+            return ProbeRun(HostStatus.OK, None, output, truncated, code,
+                            time.monotonic() - started)
+        except HostFailure as failure:
+            status, reason = failure.status, failure.reason
+        except RouteError as exc:
+            status, reason = HostStatus.ERROR, str(exc)
+        except Exception as exc:
+            if attempt.expired:
+                status, reason = HostStatus.TIMEOUT, f"no result within {attempt.budget:g} s"
+            else:
+                status = HostStatus.ERROR
+                reason = f"SSH failed: {type(exc).__name__}: {exc}"
+        finally:
+            attempt.finish()
+        if attempt.expired and status is HostStatus.ERROR:
+            status, reason = HostStatus.TIMEOUT, f"no result within {attempt.budget:g} s"
+        return ProbeRun(status, _sanitize(reason, secrets),
+                        duration_s=time.monotonic() - started)
+
+    def _connect(self, route: tuple[Hop, ...], attempt: Attempt,
+                 options: ScanOptions) -> paramiko.Transport:
+        """Open each hop in turn, the next one through a channel of the previous."""
+        previous: paramiko.Transport | None = None
+        for index, hop in enumerate(route):
+            prefix = "" if index == len(route) - 1 else f"jump host '{hop.label}': "
+            try:
+                previous = self._open_hop(hop, previous, attempt, options)
+            except HostFailure as failure:
+                raise HostFailure(failure.status, prefix + failure.reason) from None
+        assert previous is not None
+        return previous
+
+    def _socket(self, hop: Hop, via: paramiko.Transport | None,
+                attempt: Attempt, options: ScanOptions) -> TunedSocket | paramiko.Channel:
+        where = f"{hop.hostname} port {hop.port}"
+        if via is not None:
+            try:
+                return via.open_channel("direct-tcpip", (hop.hostname, hop.port),
+                                        ("127.0.0.1", 0), timeout=attempt.remaining())
+            except paramiko.ChannelException as exc:
+                raise HostFailure(HostStatus.UNREACHABLE,
+                                  f"the jump host could not connect to {where} "
+                                  f"({exc.text or exc.code})") from None
+        timeout = min(options.connect_timeout, attempt.remaining())
+        try:
+            sock = socket.create_connection((hop.hostname, hop.port), timeout=timeout)
+        except socket.gaierror:
+            raise HostFailure(HostStatus.UNREACHABLE,
+                              f"cannot resolve the name '{hop.hostname}'") from None
+        except TimeoutError:
+            raise HostFailure(HostStatus.TIMEOUT, f"no TCP answer from {where} within "
+                                                  f"{timeout:g} s") from None
+        except OSError as exc:
+            status = (HostStatus.UNREACHABLE if exc.errno in _UNREACHABLE_ERRNOS
+                      else HostStatus.ERROR)
+            raise HostFailure(status, f"cannot connect to {where}: "
+                                      f"{exc.strerror or type(exc).__name__}") from None
+        tuned = TunedSocket(sock)
+        attempt.track(tuned)
+        return tuned
+
+    def _open_hop(self, hop: Hop, via: paramiko.Transport | None, attempt: Attempt,
+                  options: ScanOptions) -> paramiko.Transport:
+        sock = self._socket(hop, via, attempt, options)
+        transport = paramiko.Transport(cast(Any, sock))
+        attempt.track(transport)
+        left = attempt.remaining()
+        transport.banner_timeout = min(options.banner_timeout, left)
+        transport.handshake_timeout = min(options.banner_timeout, left)
+        transport.auth_timeout = min(options.auth_timeout, left)
+        known = self.known_hosts(options)
+        preferred = known.known_types(hop.key_name)
+        if preferred:
+            security = transport.get_security_options()
+            offered = list(security.key_types)
+            wanted = [t for t in offered if t in preferred or
+                      (t.startswith("rsa-sha2-") and "ssh-rsa" in preferred)]
+            security.key_types = wanted + [t for t in offered if t not in wanted]
+        try:
+            transport.start_client(timeout=left)
+        except paramiko.SSHException as exc:
+            if attempt.expired or "banner" in str(exc).lower():
+                raise HostFailure(HostStatus.TIMEOUT, "the host accepted the connection but "
+                                  f"did not speak SSH within {transport.banner_timeout:g} s"
+                                  ) from None
+            raise HostFailure(HostStatus.ERROR,
+                              f"SSH handshake failed: {_sanitize(str(exc), ())}") from None
+        except (EOFError, OSError):
+            if attempt.expired:
+                raise
+            raise HostFailure(HostStatus.ERROR, "the host closed the connection during the "
+                                                "SSH handshake") from None
+        self._verify_host_key(hop, transport.get_remote_server_key(), known, options)
+        self._authenticate(hop, transport, attempt)
+        return transport
+
+    def _verify_host_key(self, hop: Hop, key: paramiko.PKey, known: KnownHosts,
+                         options: ScanOptions) -> None:
+        """Refuse a changed or revoked key always, an unknown one unless pinning is allowed.
+
+        This runs before any credential is sent.
+        """
+        verdict = known.check(hop.key_name, key)
+        if verdict is KeyCheck.KNOWN:
+            return
+        shown = f"{key.get_name()} {fingerprint(key)}"
+        if verdict is KeyCheck.CHANGED:
+            raise HostFailure(HostStatus.HOSTKEY_MISMATCH,
+                              f"host key CHANGED for {hop.key_name}: it offered {shown}, "
+                              f"which differs from {known.path}; refused before login "
+                              "(if the host was reinstalled, verify and update that entry)")
+        if verdict is KeyCheck.REVOKED:
+            raise HostFailure(HostStatus.HOSTKEY_MISMATCH,
+                              f"host key {shown} of {hop.key_name} is marked @revoked in "
+                              f"{known.path}")
+        if not options.accept_new_host_keys:
+            raise HostFailure(HostStatus.HOSTKEY_MISMATCH,
+                              f"host key not known for {hop.key_name} ({shown}) in "
+                              f"{known.path}; rerun with --accept-new-host-keys to trust on "
+                              "first use")
+        try:
+            known.pin(hop.key_name, key)
+        except OSError as exc:
+            raise HostFailure(HostStatus.ERROR, f"cannot pin the host key into {known.path}: "
+                                                f"{exc.strerror}") from None
+
+    def _authenticate(self, hop: Hop, transport: paramiko.Transport,
+                      attempt: Attempt) -> None:
+        """Keys, then the agent, then the password; only after the host key was accepted."""
+        tried: list[str] = []
+        notes: list[str] = []
+        allowed: list[str] | None = None
+
+        def offer(kind: str, call: Any) -> bool:
+            nonlocal allowed
+            if allowed is not None and kind not in allowed:
+                return False
+            attempt.remaining()
+            try:
+                call()
+            except paramiko.BadAuthenticationType as exc:
+                allowed = list(exc.allowed_types)
+                return False
+            except paramiko.AuthenticationException as exc:
+                if "timeout" in str(exc).lower():
+                    raise HostFailure(HostStatus.TIMEOUT, "no answer to the login within "
+                                      f"{transport.auth_timeout:g} s") from None
+                return transport.is_authenticated()
+            return transport.is_authenticated()
+
+        for path in hop.key_files:
+            key = self._keys.load(path, hop.passphrase_env)
+            if isinstance(key, str):
+                notes.append(key)
+                continue
+            tried.append(f"key {path.name}")
+            if offer("publickey", lambda k=key: transport.auth_publickey(hop.user, k)):
+                return
+        if hop.agent:
+            agent = paramiko.Agent()
+            try:
+                agent_keys = agent.get_keys()
+                if not agent_keys:
+                    notes.append("the ssh-agent holds no keys (is SSH_AUTH_SOCK set?)")
+                for agent_key in agent_keys:
+                    tried.append("agent key")
+                    if offer("publickey",
+                             lambda k=agent_key: transport.auth_publickey(hop.user, k)):
+                        return
+            finally:
+                agent.close()
+        if hop.password_env:
+            password = os.environ.get(hop.password_env)
+            if password is None:
+                notes.append(f"environment variable {hop.password_env} is not set")
+            else:
+                tried.append(f"password from ${hop.password_env}")
+                if offer("password", lambda: transport.auth_password(hop.user, password)):
+                    return
+        what = ", ".join(tried) or "nothing"
+        extra = f"; server accepts: {', '.join(allowed)}" if allowed is not None else ""
+        note = f"; {'; '.join(notes)}" if notes else ""
+        raise HostFailure(HostStatus.AUTH_FAILED,
+                          f"login as '{hop.user}' refused (tried {what}{extra}){note}")
+
+    def _execute(self, transport: paramiko.Transport, script: bytes, attempt: Attempt,
+                 options: ScanOptions) -> tuple[bytes, bool, int | None]:
+        """One exec of the shell, the probe on its stdin, stdout read up to the cap."""
+        channel = transport.open_session(timeout=attempt.remaining())
+        channel.settimeout(attempt.remaining())
+        channel.exec_command(REMOTE_COMMAND)
+        channel.sendall(script)
+        channel.shutdown_write()
+        chunks: list[bytes] = []
+        size = 0
+        truncated = False
+        while True:
+            channel.settimeout(attempt.remaining())
+            try:
+                data = channel.recv(READ_CHUNK)
+            except TimeoutError:
+                raise HostFailure(HostStatus.TIMEOUT, "the probe did not finish within "
+                                                      f"{attempt.budget:g} s") from None
+            if not data:
+                break
+            if size + len(data) > options.max_output:
+                chunks.append(data[:options.max_output - size])
+                truncated = True
+                break
+            chunks.append(data)
+            size += len(data)
+        code: int | None = None
+        if not truncated and channel.status_event.wait(min(2.0, attempt.remaining())):
+            code = channel.recv_exit_status()
+        channel.close()
+        return b"".join(chunks), truncated, code
