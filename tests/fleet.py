@@ -124,11 +124,14 @@ class Fleet:
         self.client_key = self.root / "client_key"
         self.client_pub = keygen(self.client_key)
         self.other_key = self.root / "other_key"
-        keygen(self.other_key)
+        self.other_pub = keygen(self.other_key)
+        self.passphrase = "fleet-passphrase-3b9d"
+        self.encrypted_key = self.root / "encrypted_key"
+        encrypted_pub = keygen(self.encrypted_key, self.passphrase)
         auth = self.root / "authorized"
         auth.mkdir()
         for user in ("root", USER):
-            (auth / user).write_text(self.client_pub + "\n")
+            (auth / user).write_text(f"{self.client_pub}\n{encrypted_pub}\n")
         self.home = self.root / "home"
         self.home.mkdir()
         os.chown(self.home, USER_UID, USER_UID)
@@ -203,6 +206,10 @@ class Fleet:
                     return
             time.sleep(0.05)
         raise RuntimeError(f"sshd {host.name} did not answer: {host.log_text()[-2000:]}")
+
+    def host(self, name: str) -> SshdHost:
+        """The running host called ``name``."""
+        return next(h for h in self.hosts if h.name == name)
 
     def stop(self) -> None:
         """Stop every sshd by its pid."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import socket
 import threading
@@ -23,6 +24,9 @@ REMOTE_COMMAND = "/bin/sh -s 2>/dev/null"
 """The one command run on every host; the probe text comes on its stdin."""
 
 READ_CHUNK = 256 * 1024
+
+# paramiko logs a traceback for every failed connection; a scan reports failures itself.
+logging.getLogger("paramiko").addHandler(logging.NullHandler())
 _UNREACHABLE_ERRNOS = {errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH,
                        errno.EHOSTDOWN, errno.ENETDOWN, errno.EADDRNOTAVAIL}
 
@@ -87,7 +91,8 @@ class TunedSocket:
             self._sock.shutdown(socket.SHUT_RDWR)
 
     def close(self) -> None:
-        """Close the socket."""
+        """Shut down, so a reader blocked in recv wakes at once, then close."""
+        self.shutdown()
         self._sock.close()
 
 
@@ -127,13 +132,17 @@ class Attempt:
             self.expired = True
             self._close_all()
 
-    def _close_all(self) -> None:
-        for sock in self._sockets:
-            sock.shutdown()
+    def _close_all(self, graceful: bool = False) -> None:
+        """Close tunnels before what carries them; on expiry, cut the TCP socket first."""
+        if not graceful:
+            for sock in self._sockets:
+                sock.shutdown()
         for transport in reversed(self._transports):
-            transport.close()
+            with contextlib.suppress(Exception):  # a tunnel closes after its carrier died
+                transport.close()
         for sock in self._sockets:
-            sock.close()
+            with contextlib.suppress(OSError):
+                sock.close()
         self._sockets.clear()
         self._transports.clear()
 
@@ -141,7 +150,7 @@ class Attempt:
         """Stop the watchdog and close every connection."""
         self._timer.cancel()
         with self._lock:
-            self._close_all()
+            self._close_all(graceful=not self.expired)
 
 
 def _sanitize(text: str, secrets: tuple[str, ...]) -> str:
@@ -265,7 +274,7 @@ class SSHTransport:
         except paramiko.SSHException as exc:
             if attempt.expired or "banner" in str(exc).lower():
                 raise HostFailure(HostStatus.TIMEOUT, "the host accepted the connection but "
-                                  f"did not speak SSH within {transport.banner_timeout:g} s"
+                                  f"did not speak SSH within {transport.banner_timeout:.3g} s"
                                   ) from None
             raise HostFailure(HostStatus.ERROR,
                               f"SSH handshake failed: {_sanitize(str(exc), ())}") from None

@@ -131,7 +131,7 @@ def _read_key(path: Path, passphrase_env: str | None) -> paramiko.PKey | str:
     if passphrase_env and passphrase is None:
         return f"environment variable {passphrase_env} (passphrase of {path.name}) is not set"
     try:
-        return paramiko.PKey.from_path(path, passphrase)
+        return paramiko.PKey.from_path(path, passphrase.encode() if passphrase else None)
     except paramiko.PasswordRequiredException:
         return f"key file {path.name} is encrypted: name the variable holding its " \
                "passphrase with passphrase_env"
