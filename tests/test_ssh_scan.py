@@ -133,7 +133,7 @@ def test_scan_gives_every_host_its_status_and_reason(fleet: Fleet, pit: Tarpit, 
     assert "--accept-new-host-keys" in reasons["unknown"]
     assert "login as 'auditor' refused" in reasons["wrongkey"]
     assert "refused" in reasons["dead"]
-    assert "did not speak SSH" in reasons["tarpit"]
+    assert "accepted the connection but did not" in reasons["tarpit"]
     for host, reason in reasons.items():
         assert (reason is None) == (statuses[host] is HostStatus.OK)
         assert reason is None or "\n" not in reason
@@ -343,3 +343,15 @@ def test_cli_resume_after_sigterm_rescans_only_unfinished_hosts(fleet: Fleet, pi
     assert first_done.read_bytes() == kept
     statuses = {h["id"]: facts(bundle, h["id"])["status"] for h in hosts}
     assert statuses == {"deb12": "ok", "tarpit": "timeout", "u2204": "ok", "c7": "ok"}
+
+
+def test_host_named_by_dns_name_is_resolved_and_its_key_filed_under_that_name(
+        fleet: Fleet, tmp_path: Path) -> None:
+    deb12 = fleet.host("deb12")
+    known = tmp_path / "known_hosts"
+    known.write_text(deb12.known_hosts_line("localhost"))
+    inventory = load_inventory(write_inventory(tmp_path, [entry(fleet, "deb12",
+                                                                address="localhost")]))
+    options = ScanOptions(timeout=TIMEOUT, known_hosts=str(known), ssh_config=None)
+    summary = scan(inventory, tmp_path / "b", options)
+    assert summary.results[0].status is HostStatus.OK

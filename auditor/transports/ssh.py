@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import ipaddress
 import logging
 import os
 import socket
@@ -106,7 +107,9 @@ class Attempt:
         self._lock = threading.Lock()
         self._sockets: list[TunedSocket] = []
         self._transports: list[paramiko.Transport] = []
-        self._timer = threading.Timer(budget, self._expire)
+        # The watchdog is the backstop: each stage's own timeout (bounded by what is left)
+        # normally fires first and says which stage hung.
+        self._timer = threading.Timer(budget + min(1.0, budget / 10), self._expire)
         self._timer.daemon = True
         self._timer.start()
 
@@ -153,6 +156,44 @@ class Attempt:
             self._close_all(graceful=not self.expired)
 
 
+class LookupTimeout(TimeoutError):
+    """The name resolver did not answer in time."""
+
+
+def _resolve(name: str, port: int, timeout: float) -> tuple[str, int]:
+    """The address to connect to, a name looked up within ``timeout``.
+
+    The lookup runs in a helper thread: a slow resolver costs one timeout, not a stall.
+    """
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        pass
+    else:
+        return name, port
+    found: list[tuple[str, int] | BaseException] = []
+
+    def lookup() -> None:
+        try:
+            info = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
+            found.append((str(info[0][4][0]), port))
+        except (OSError, IndexError) as exc:
+            found.append(exc)
+
+    worker = threading.Thread(target=lookup, daemon=True, name="auditor-dns")
+    worker.start()
+    worker.join(timeout)
+    if not found:
+        raise LookupTimeout(f"no answer from the name resolver for '{name}' within "
+                            f"{timeout:g} s")
+    result = found[0]
+    if isinstance(result, socket.gaierror):
+        raise result
+    if isinstance(result, BaseException):
+        raise socket.gaierror(str(result))
+    return result
+
+
 def _sanitize(text: str, secrets: tuple[str, ...]) -> str:
     line = " ".join(text.split())[:300]
     for secret in secrets:
@@ -188,7 +229,8 @@ class SSHTransport:
         secrets: tuple[str, ...] = ()
         try:
             route = resolve_route(host, inventory, self._configs.get(options.ssh_config))
-            secrets = tuple(os.environ.get(h.password_env, "") for h in route if h.password_env)
+            secrets = tuple(os.environ.get(name, "") for h in route
+                            for name in (h.password_env, h.passphrase_env) if name)
             transport = self._connect(route, attempt, options)
             output, truncated, code = self._execute(transport, script, attempt, options)
             return ProbeRun(HostStatus.OK, None, output, truncated, code,
@@ -205,7 +247,7 @@ class SSHTransport:
                 reason = f"SSH failed: {type(exc).__name__}: {exc}"
         finally:
             attempt.finish()
-        if attempt.expired and status is HostStatus.ERROR:
+        if attempt.expired and status is not HostStatus.HOSTKEY_MISMATCH:
             status, reason = HostStatus.TIMEOUT, f"no result within {attempt.budget:g} s"
         return ProbeRun(status, _sanitize(reason, secrets),
                         duration_s=time.monotonic() - started)
@@ -236,10 +278,13 @@ class SSHTransport:
                                   f"({exc.text or exc.code})") from None
         timeout = min(options.connect_timeout, attempt.remaining())
         try:
-            sock = socket.create_connection((hop.hostname, hop.port), timeout=timeout)
+            address = _resolve(hop.hostname, hop.port, timeout)
+            sock = socket.create_connection(address, timeout=timeout)
         except socket.gaierror:
             raise HostFailure(HostStatus.UNREACHABLE,
                               f"cannot resolve the name '{hop.hostname}'") from None
+        except LookupTimeout as exc:
+            raise HostFailure(HostStatus.TIMEOUT, str(exc)) from None
         except TimeoutError:
             raise HostFailure(HostStatus.TIMEOUT, f"no TCP answer from {where} within "
                                                   f"{timeout:g} s") from None
@@ -283,7 +328,12 @@ class SSHTransport:
                 raise
             raise HostFailure(HostStatus.ERROR, "the host closed the connection during the "
                                                 "SSH handshake") from None
-        self._verify_host_key(hop, transport.get_remote_server_key(), known, options)
+        try:  # start_client returns quietly when its own timeout ends first
+            server_key = transport.get_remote_server_key()
+        except paramiko.SSHException:
+            raise HostFailure(HostStatus.TIMEOUT, "the host accepted the connection but did not "
+                              f"complete the SSH handshake within {left:.3g} s") from None
+        self._verify_host_key(hop, server_key, known, options)
         self._authenticate(hop, transport, attempt)
         return transport
 
@@ -402,6 +452,9 @@ class SSHTransport:
                 break
             chunks.append(data)
             size += len(data)
+        if attempt.expired:  # the watchdog closed the connection: the output is partial
+            raise HostFailure(HostStatus.TIMEOUT, f"the probe did not finish within "
+                                                  f"{attempt.budget:g} s")
         code: int | None = None
         if not truncated and channel.status_event.wait(min(2.0, attempt.remaining())):
             code = channel.recv_exit_status()

@@ -7,6 +7,7 @@ import os
 import threading
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import paramiko
 
@@ -131,7 +132,9 @@ def _read_key(path: Path, passphrase_env: str | None) -> paramiko.PKey | str:
     if passphrase_env and passphrase is None:
         return f"environment variable {passphrase_env} (passphrase of {path.name}) is not set"
     try:
-        return paramiko.PKey.from_path(path, passphrase.encode() if passphrase else None)
+        # paramiko wants bytes here, whatever its type stubs say.
+        secret: Any = passphrase.encode() if passphrase else None
+        return paramiko.PKey.from_path(path, secret)
     except paramiko.PasswordRequiredException:
         return f"key file {path.name} is encrypted: name the variable holding its " \
                "passphrase with passphrase_env"
