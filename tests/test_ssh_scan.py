@@ -355,3 +355,46 @@ def test_host_named_by_dns_name_is_resolved_and_its_key_filed_under_that_name(
     options = ScanOptions(timeout=TIMEOUT, known_hosts=str(known), ssh_config=None)
     summary = scan(inventory, tmp_path / "b", options)
     assert summary.results[0].status is HostStatus.OK
+
+
+def test_ssh_agent_login(fleet: Fleet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sock = tmp_path / "agent.sock"
+    agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        end = time.monotonic() + 10
+        while not sock.exists() and time.monotonic() < end:
+            time.sleep(0.02)
+        env = {**os.environ, "SSH_AUTH_SOCK": str(sock)}
+        subprocess.run(["ssh-add", "-q", str(fleet.client_key)], env=env, check=True,
+                       capture_output=True, timeout=10)
+        monkeypatch.setenv("SSH_AUTH_SOCK", str(sock))
+        hosts = [entry(fleet, "rocky9", key_file=None, agent=True)]
+        inventory = load_inventory(write_inventory(tmp_path, hosts))
+        options = ScanOptions(timeout=TIMEOUT, known_hosts=str(write_known_hosts(tmp_path, fleet)),
+                              ssh_config=None)
+        summary = scan(inventory, tmp_path / "b", options)
+        assert (summary.results[0].status, summary.results[0].reason) == (HostStatus.OK, None)
+    finally:
+        agent.terminate()
+        agent.wait(5)
+
+
+def test_password_login_failures_name_the_variable_never_the_value(
+        fleet: Fleet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    hosts = [entry(fleet, "pw", key_file=None, password_env=PASSWORD_ENV)]
+    inventory = load_inventory(write_inventory(tmp_path, hosts))
+    options = ScanOptions(timeout=TIMEOUT, known_hosts=str(write_known_hosts(tmp_path, fleet)),
+                          ssh_config=None)
+    monkeypatch.delenv(PASSWORD_ENV, raising=False)
+    result = scan(inventory, tmp_path / "b1", options).results[0]
+    assert result.status is HostStatus.AUTH_FAILED
+    assert f"environment variable {PASSWORD_ENV} is not set" in str(result.reason)
+    wrong = fleet.password + "-wrong"
+    monkeypatch.setenv(PASSWORD_ENV, wrong)
+    result = scan(inventory, tmp_path / "b2", options).results[0]
+    assert result.status is HostStatus.AUTH_FAILED
+    assert f"password from ${PASSWORD_ENV}" in str(result.reason)
+    for path in (tmp_path / "b2").rglob("*"):
+        if path.is_file():
+            assert wrong.encode() not in path.read_bytes()
