@@ -283,6 +283,7 @@ def test_cli_scan_keeps_the_password_out_of_the_bundle(fleet: Fleet, pit: Tarpit
     err = done.stderr.decode()
     assert "14 hosts, 5 could not be scanned" in err
     assert "tarpit: timeout:" in err and "changed: hostkey_mismatch:" in err
+    assert "Traceback" not in err  # paramiko's own logging stays quiet
     assert facts(bundle, "pw")["status"] == "ok"
     secret = fleet.password.encode()
     assert secret not in done.stdout + done.stderr
@@ -398,3 +399,15 @@ def test_password_login_failures_name_the_variable_never_the_value(
     for path in (tmp_path / "b2").rglob("*"):
         if path.is_file():
             assert wrong.encode() not in path.read_bytes()
+
+
+def test_hashed_known_hosts_entries_are_honoured(fleet: Fleet, tmp_path: Path) -> None:
+    known = write_known_hosts(tmp_path, fleet)
+    subprocess.run(["ssh-keygen", "-q", "-H", "-f", str(known)], check=True,
+                   capture_output=True, timeout=30)
+    assert "[127.0.0.1]" not in known.read_text()  # every name is hashed now
+    inventory = load_inventory(write_inventory(tmp_path, [entry(fleet, "u2004"),
+                                                          entry(fleet, "changed")]))
+    options = ScanOptions(timeout=TIMEOUT, known_hosts=str(known), ssh_config=None)
+    summary = scan(inventory, tmp_path / "b", options)
+    assert [r.status for r in summary.results] == [HostStatus.OK, HostStatus.HOSTKEY_MISMATCH]
