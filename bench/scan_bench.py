@@ -119,10 +119,17 @@ def main() -> None:
     parser.add_argument("--sizes", default="20,50")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-ansible", action="store_true")
-    parser.add_argument("--worker", choices=("floor", "probe"))
+    parser.add_argument("--worker", choices=("floor", "probe", "startup"))
     parser.add_argument("--hosts")
     parser.add_argument("--concurrency", type=int, default=50)
     args = parser.parse_args()
+    if args.worker == "startup":  # what (a) and (b) import before their first connection
+        import paramiko  # noqa: F401
+
+        from auditor.collectors import COLLECTORS
+        from auditor.probe import build_probe
+        build_probe(COLLECTORS)
+        return
     if args.worker:
         worker(args.worker, Path(args.hosts), args.concurrency)
         return
@@ -160,6 +167,7 @@ def run_all(fleet: object, work: Path, sizes: list[int], repeats: int,
     home.mkdir()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HOME": str(home)}
     plans: list[tuple[str, int, int, list[str], dict[str, str]]] = []
+    me = [sys.executable, str(Path(__file__).resolve())]
     for size in sizes:
         hosts = fleet.hosts[:size]
         spec = work / f"hosts-{size}.json"
@@ -180,7 +188,6 @@ def run_all(fleet: object, work: Path, sizes: list[int], repeats: int,
             f"ansible_ssh_common_args='-o UserKnownHostsFile={known} "
             "-o StrictHostKeyChecking=yes'\n")
         for conc in sorted({size, 1} if size == min(sizes) else {size}):
-            me = [sys.executable, str(Path(__file__).resolve())]
             plans.append(("b", size, conc, [*me, "--worker", "probe", "--hosts", str(spec),
                                             "--concurrency", str(conc)], env))
             plans.append(("c", size, conc, [sys.executable, "-m", "auditor", "scan",
@@ -197,8 +204,13 @@ def run_all(fleet: object, work: Path, sizes: list[int], repeats: int,
                            "ANSIBLE_SSH_CONTROL_PATH_DIR": str(work / "cp")}
                 plans.append(("d", size, conc, [str(ansible), "all", "-i", str(ini), "-m",
                                                 "setup", "-f", str(conc)], ans_env))
+    me = [sys.executable, str(Path(__file__).resolve())]
+    startups = {"b": [*me, "--worker", "startup"],
+                "c": [sys.executable, "-m", "auditor", "--help"]}
     results: dict[tuple[str, int, int], list[Run]] = {}
     for repeat in range(repeats):
+        for kind, argv in startups.items():
+            results.setdefault((kind, 0, 0), []).append(measure(argv, env))
         for kind, size, conc, argv, run_env in plans:
             shutil.rmtree(work / "bundle", ignore_errors=True)
             print(f"  round {repeat + 1}: ({kind}) {size} hosts, concurrency {conc}",
@@ -218,20 +230,29 @@ def print_table(results: dict[tuple[str, int, int], list[Run]], sizes: list[int]
     print("\n| hosts | pool | contender | wall s | ms/host | client CPU ms/host | "
           "peak RSS MB | vs (b) |")
     print("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
-    order = sorted(results, key=lambda k: (k[2] == 1, k[1], k[0]))
+    def median(kind: str, size: int, conc: int, what: str) -> float:
+        return statistics.median(getattr(r, what) for r in results[(kind, size, conc)])
+
+    start = {k: median(k, 0, 0, "wall") for k in ("b", "c")}
+    start_cpu = {k: median(k, 0, 0, "cpu") for k in ("b", "c")}
+    order = sorted((k for k in results if k[1]), key=lambda k: (k[2] == 1, k[1], k[0]))
     for kind, size, conc in order:
-        runs = results[(kind, size, conc)]
-        wall = statistics.median(r.wall for r in runs)
-        cpu = statistics.median(r.cpu for r in runs)
-        rss = statistics.median(r.rss_mb for r in runs)
-        base = results.get(("b", size, conc))
-        ratio = wall / statistics.median(r.wall for r in base) if base else float("nan")
+        wall = median(kind, size, conc, "wall")
+        cpu = median(kind, size, conc, "cpu")
+        rss = median(kind, size, conc, "rss_mb")
+        ratio = wall / median("b", size, conc, "wall")
+        net = ""
+        if kind in start:
+            net_ratio = (wall - start[kind]) / (median("b", size, conc, "wall") - start["b"])
+            net = f" ({net_ratio:.2f}x after start-up)"
         print(f"| {size} | {conc} | {LABELS[kind]} | {wall:.2f} | {1000 * wall / size:.0f} | "
-              f"{1000 * cpu / size:.1f} | {rss:.0f} | {ratio:.2f}x |")
+              f"{1000 * cpu / size:.1f} | {rss:.0f} | {ratio:.2f}x{net} |")
     if ansible_why:
         print(f"| - | - | {LABELS['d']} | n/a | n/a | n/a | n/a | {ansible_why} |")
     print("\nMedians of the repeats; wall time includes interpreter start-up for every "
-          "contender.")
+          "contender.\nStart-up alone (interpreter + imports, no host): (b) "
+          f"{start['b']:.2f} s wall / {start_cpu['b']:.2f} s CPU, (c) {start['c']:.2f} s wall "
+          f"/ {start_cpu['c']:.2f} s CPU; 'after start-up' compares wall minus start-up.")
 
 
 if __name__ == "__main__":

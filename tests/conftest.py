@@ -8,10 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fleet import HOSTILE_OS_RELEASE, Fleet, Tarpit, sshd_available
-
-INNER_NAME = "inner-db.fleet.test"
-"""A name only the bastion's namespace resolves: the inner host is reachable only through it."""
+from fleet import HOSTILE_OS_RELEASE, INNER_NAME, Fleet, Tarpit, sshd_available
 
 
 @pytest.fixture(scope="session")

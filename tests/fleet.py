@@ -16,6 +16,8 @@ from pathlib import Path
 SSHD = "/usr/sbin/sshd"
 USER = "auditor"
 USER_UID = 4242
+INNER_NAME = "inner-db.fleet.test"
+"""A name only the bastion's namespace resolves: the inner host is reachable only through it."""
 
 OS_RELEASES: dict[str, str] = {
     "debian-12": 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\n'

@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import INNER_NAME
-from fleet import Fleet, Tarpit, free_port
+from fleet import INNER_NAME, Fleet, Tarpit, free_port
 
 from auditor.inventory import load_inventory
 from auditor.model import HostStatus

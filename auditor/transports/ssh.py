@@ -90,7 +90,7 @@ class SSHTransport:
                 reason = f"SSH failed: {type(exc).__name__}: {exc}"
         finally:
             attempt.finish()
-        if attempt.expired and status is not HostStatus.HOSTKEY_MISMATCH:
+        if attempt.expired and status not in (HostStatus.HOSTKEY_MISMATCH, HostStatus.TIMEOUT):
             status, reason = HostStatus.TIMEOUT, f"no result within {attempt.budget:g} s"
         return ProbeRun(status, _sanitize(reason, secrets),
                         duration_s=time.monotonic() - started)
@@ -130,7 +130,7 @@ class SSHTransport:
             raise HostFailure(HostStatus.TIMEOUT, str(exc)) from None
         except TimeoutError:
             raise HostFailure(HostStatus.TIMEOUT, f"no TCP answer from {where} within "
-                                                  f"{timeout:g} s") from None
+                                                  f"{timeout:.3g} s") from None
         except OSError as exc:
             status = (HostStatus.UNREACHABLE if exc.errno in _UNREACHABLE_ERRNOS
                       else HostStatus.ERROR)
@@ -230,7 +230,7 @@ class SSHTransport:
             except paramiko.AuthenticationException as exc:
                 if "timeout" in str(exc).lower():
                     raise HostFailure(HostStatus.TIMEOUT, "no answer to the login within "
-                                      f"{transport.auth_timeout:g} s") from None
+                                      f"{transport.auth_timeout:.3g} s") from None
                 return transport.is_authenticated()
             return transport.is_authenticated()
 

@@ -167,7 +167,7 @@ def resolve(name: str, port: int, timeout: float) -> tuple[str, int]:
     worker.join(timeout)
     if not found:
         raise LookupTimeout(f"no answer from the name resolver for '{name}' within "
-                            f"{timeout:g} s")
+                            f"{timeout:.3g} s")
     result = found[0]
     if isinstance(result, socket.gaierror):
         raise result
