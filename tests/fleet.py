@@ -73,6 +73,20 @@ def keygen(path: Path, passphrase: str = "") -> str:
     return Path(f"{path}.pub").read_text().strip()
 
 
+def _shadow_hash(password: str) -> str:
+    """A SHA-512 crypt hash for /etc/shadow (openssl if present, else Python's crypt)."""
+    if shutil.which("openssl"):
+        return subprocess.run(["openssl", "passwd", "-6", "-stdin"], input=password,
+                              capture_output=True, text=True, check=True).stdout.strip()
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import crypt  # Python 3.11/3.12 only; CI images have openssl anyway
+
+        return str(crypt.crypt(password, crypt.mksalt(crypt.METHOD_SHA512)))
+
+
 @dataclass
 class SshdHost:
     """One running sshd."""
@@ -141,8 +155,7 @@ class Fleet:
 
     def _user_files(self) -> None:
         """passwd, shadow and group with the test user, bind-mounted in each namespace."""
-        digest = subprocess.run(["openssl", "passwd", "-6", "-stdin"], input=self.password,
-                                capture_output=True, text=True, check=True).stdout.strip()
+        digest = _shadow_hash(self.password)
         etc = self.root / "etc"
         etc.mkdir()
         passwd = Path("/etc/passwd").read_text()
