@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from fleet import HOSTILE_OS_RELEASE, INNER_NAME, Fleet, Tarpit, sshd_available
 
 REPO = Path(__file__).resolve().parent.parent

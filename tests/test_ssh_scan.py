@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 import yaml
-from fleet import INNER_NAME, Fleet, Tarpit, free_port
 
 from auditor.inventory import load_inventory
 from auditor.model import HostStatus
 from auditor.scan import scan
 from auditor.transports import ScanOptions
+from fleet import INNER_NAME, Fleet, Tarpit, free_port
 
 pytestmark = pytest.mark.sshd
 
