@@ -357,11 +357,12 @@ def verify_bundle(root: Path, trusted: Sequence[Ed25519PublicKey] | None = None)
     try:
         body = _read_capped(manifest_path, MAX_MANIFEST_BYTES, "manifest")
     except InputError as exc:
-        problems = [BundleProblem(ProblemKind.BAD_MANIFEST, MANIFEST, str(exc).split(": ", 1)[-1])]
-        if not (root / SIGNATURE).exists():
-            problems.insert(0, BundleProblem(ProblemKind.UNSIGNED, "", "no manifest.json and no "
-                                             "manifest.sig: the bundle was never signed"))
-        return Verification(root, tuple(problems))
+        if not manifest_path.exists() and not (root / SIGNATURE).exists():
+            return Verification(root, (BundleProblem(
+                ProblemKind.UNSIGNED, "", "no manifest.json and no manifest.sig: the bundle was "
+                "never signed; sign it with 'auditor bundle sign DIR --key KEY'"),))
+        return Verification(root, (BundleProblem(ProblemKind.BAD_MANIFEST, MANIFEST,
+                                                 str(exc).split(": ", 1)[-1]),))
     print_, problems = _check_signature(root, body, trusted)
     try:
         manifest = json.loads(body)
