@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import stat
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from auditor.errors import InputError
-from auditor.review.load import ACCEPTED, BundleReport, Trust, load_trusted_keys, read_bundle
+from auditor.review.load import (
+    ACCEPTED,
+    BundleReport,
+    Trust,
+    load_trusted_keys,
+    read_bundle,
+    trusted_fingerprints,
+)
 from auditor.review.messages import MESSAGES
 from auditor.review.site import render_site, slug
 from auditor.review.store import CSV_NAME, DB_NAME, Comparison, FindingsStore, write_csv
@@ -75,9 +84,29 @@ def _demote_duplicates(reports: list[BundleReport], store: FindingsStore) -> Non
         store.demote(older, str(Trust.DUPLICATE), reports[older].problems[0])
 
 
+def _read_safely(path: Path, trusted: dict[str, frozenset[str]] | None) -> BundleReport:
+    """read_bundle, and a bundle that trips anything unforeseen is malformed, not a crash."""
+    try:
+        return read_bundle(path, trusted)
+    except Exception as exc:  # a hostile bundle must not stop the review
+        return BundleReport(path, Trust.MALFORMED,
+                            (f"unreadable bundle ({type(exc).__name__})",))
+
+
+def _read_all(bundles: Sequence[Path], trusted: dict[str, frozenset[str]] | None,
+              workers: int) -> Iterator[BundleReport]:
+    """Each bundle's report, in order; verified in ``workers`` processes when more than one."""
+    if workers <= 1 or len(bundles) < 4:
+        yield from (_read_safely(path, trusted) for path in bundles)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(_read_safely, bundles, [trusted] * len(bundles), chunksize=4)
+
+
 def review(bundles: Sequence[Path], output: Path, lang: str = "id",
            trusted_keys: Path | None = None, previous: Path | None = None,
-           on_bundle: Callable[[int, int, BundleReport], None] | None = None) -> ReviewOutcome:
+           on_bundle: Callable[[int, int, BundleReport], None] | None = None,
+           workers: int | None = None) -> ReviewOutcome:
     """Verify every bundle, merge the accepted ones, write DIR/index.html, CSV and SQLite.
 
     A bad bundle never raises: it is flagged in the result and the site. InputError only
@@ -90,7 +119,7 @@ def review(bundles: Sequence[Path], output: Path, lang: str = "id",
     if previous is not None and not (previous / DB_NAME).is_file():
         raise InputError(f"{previous}: no {DB_NAME}; --previous takes the folder of an earlier "
                          "'auditor review -o DIR'")
-    trusted = load_trusted_keys(trusted_keys) if trusted_keys else None
+    trusted = trusted_fingerprints(load_trusted_keys(trusted_keys)) if trusted_keys else None
     resolved = output.resolve()
     for bundle in bundles:
         if resolved == bundle.resolve() or bundle.resolve() in resolved.parents:
@@ -99,8 +128,8 @@ def review(bundles: Sequence[Path], output: Path, lang: str = "id",
     store = FindingsStore(output)
     reports: list[BundleReport] = []
     try:
-        for index, path in enumerate(bundles):
-            report = read_bundle(path, trusted)
+        workers = workers or min(os.cpu_count() or 1, 8)
+        for index, report in enumerate(_read_all(bundles, trusted, workers)):
             store.add_bundle(index, report)
             report = dataclasses.replace(report, findings=())
             reports.append(report)

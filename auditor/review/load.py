@@ -245,8 +245,17 @@ def _trust(kinds: set[str], signed: bool) -> Trust:
     return Trust.TAMPERED if kinds else Trust.SIGNED
 
 
-def read_bundle(path: Path, trusted: dict[str, list[Ed25519PublicKey]] | None) -> BundleReport:
-    """Verify one bundle, then extract its summary; never raises for a bad bundle."""
+def trusted_fingerprints(keys: dict[str, list[Ed25519PublicKey]]) -> dict[str, frozenset[str]]:
+    """The fingerprints of the trusted keys, per organisation code."""
+    return {code: frozenset(fingerprint(k) for k in ks) for code, ks in keys.items()}
+
+
+def read_bundle(path: Path, trusted: dict[str, frozenset[str]] | None) -> BundleReport:
+    """Verify one bundle, then extract its summary; never raises for a bad bundle.
+
+    ``trusted``: fingerprints of the keys trusted per organisation code, or None to accept
+    any valid signature (reported as ``signed``, not ``verified``).
+    """
     try:
         verification = verify_bundle(path)
     except (InputError, OSError) as exc:
@@ -263,7 +272,7 @@ def read_bundle(path: Path, trusted: dict[str, list[Ed25519PublicKey]] | None) -
         return BundleReport(path, Trust.MALFORMED, (text(str(exc), 300), *problems[:20]))
     del results
     if trust is Trust.SIGNED and trusted is not None:
-        allowed = {fingerprint(key) for key in trusted.get(summary.code, [])}
+        allowed = trusted.get(summary.code, frozenset())
         if verification.fingerprint in allowed:
             trust = Trust.VERIFIED
         else:

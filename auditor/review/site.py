@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -77,6 +78,14 @@ def bars(counts: Sequence[tuple[str, int, str]], width: int = 360) -> list[Bar]:
     top = max((value for _, value, _ in counts), default=0) or 1
     return [Bar(label, value, 0, round(width * value / top), colour)
             for label, value, colour in counts]
+
+
+def write_page(path: Path, text: str) -> None:
+    """Write a page whole (temp file + rename) without fsync: pages are cheap to rebuild."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp.write_text(text, encoding="utf-8")
+    os.replace(temp, path)
 
 
 def _environment() -> jinja2.Environment:
@@ -155,5 +164,5 @@ def render_site(output: Path, entries: Sequence[tuple[int, BundleReport]], lang:
         trusted_keys=trusted_keys, bundles_read=len(entries), script=SORT_SCRIPT))
     page = env.get_template("org.html.j2")
     for row in rows:
-        atomic_write_text(output / "org" / f"{row['slug']}.html", page.render(**common, row=row))
+        write_page(output / "org" / f"{row['slug']}.html", page.render(**common, row=row))
     return index
