@@ -33,6 +33,38 @@ from auditor.signing import sign_bundle  # noqa: E402
 SITES = 3
 
 
+def tree_rss(pid: int) -> int:
+    """Resident memory (bytes) of a process and all its descendants, from /proc."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += next(int(line.split()[1]) * 1024 for line in status.splitlines()
+                          if line.startswith("VmRSS:"))
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, StopIteration, ValueError):
+            continue
+    return total
+
+
+def run_sampled(argv: list[str]) -> tuple[int, float, int]:
+    """Run argv; return its exit code, wall time and the peak RSS of its whole process tree."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    started = time.perf_counter()
+    child = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while child.poll() is None:
+        peak = max(peak, tree_rss(child.pid))
+        time.sleep(0.1)
+    wall = time.perf_counter() - started
+    if child.stderr is not None:
+        sys.stderr.write(child.stderr.read().decode()[-2000:])
+    return child.returncode, wall, peak
+
+
 def cli(*args: str) -> subprocess.CompletedProcess[bytes]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
@@ -116,12 +148,11 @@ def main() -> None:
         bundles, keys = make_bundles(root, args.bundles, args.hosts)
         generated = time.perf_counter() - started
         size = sum(f.stat().st_size for b in bundles for f in b.rglob("*") if f.is_file())
-        started = time.perf_counter()
-        done = cli("-m", "auditor.cli_review", "review", *map(str, bundles), "-o",
-                   str(root / "review"), "--trusted-keys", str(keys), "-q")
-        wall = time.perf_counter() - started
-        if done.returncode != 0:
-            raise SystemExit(f"review failed ({done.returncode}): {done.stderr.decode()[-2000:]}")
+        code, wall, tree_peak = run_sampled(
+            [sys.executable, "-m", "auditor.cli_review", "review", *map(str, bundles), "-o",
+             str(root / "review"), "--trusted-keys", str(keys), "-q"])
+        if code != 0:
+            raise SystemExit(f"review failed with exit code {code}")
         peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         db = sqlite3.connect(root / "review" / "review.sqlite")
         findings = db.execute("SELECT COUNT(*) FROM findings").fetchone()[0]
@@ -133,10 +164,11 @@ def main() -> None:
     print(f"generated {args.bundles} signed bundles ({size / 2**20:.0f} MiB) in {generated:.0f} s "
           f"on {os.cpu_count()} cores\n")
     print("| bundles | hosts each | hosts | findings merged | bundle data | wall time | "
-          "peak memory | target |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+          "peak memory, all processes | largest process | target |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     print(f"| {orgs} | {args.hosts} | {orgs * args.hosts:,} | {findings:,} | "
-          f"{size / 2**20:.0f} MiB | {wall:.1f} s | {peak_mib:.0f} MiB | < 60 s, < 2 GiB |")
+          f"{size / 2**20:.0f} MiB | {wall:.1f} s | {tree_peak / 2**20:.0f} MiB | "
+          f"{peak_mib:.0f} MiB | < 60 s, < 2 GiB |")
 
 
 if __name__ == "__main__":
