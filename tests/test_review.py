@@ -244,3 +244,33 @@ def test_bad_reviewer_inputs_exit_2(national: dict[str, Any], tmp_path: Path) ->
     assert result.returncode == 2 and "no review.sqlite" in result.stderr
     result = run("review", bundle, "-o", str(Path(bundle) / "inside"))
     assert result.returncode == 2 and "must not be inside a bundle" in result.stderr
+
+
+def test_minimal_and_hostile_identity_bundles(tmp_path: Path) -> None:
+    """Only the organisation code is required; odd codes never reach a file name or markup."""
+    key = Ed25519PrivateKey.generate()
+    minimal = tmp_path / "minimal"
+    minimal.mkdir()
+    (minimal / "results.json").write_text('{"organisation": {"code": "70.01"}}')
+    sign_bundle(minimal, key)
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    (odd / "results.json").write_text(json.dumps({
+        "organisation": {"code": "../../<b>x</b>", "name": ["not", "text"], "level": 7},
+        "summary": {"score": "NaN", "hosts": -4}, "hosts": "many", "sites": [None, 3],
+        "recommendation": {"costs": {"current_annual_idr": 1e400}}}))
+    sign_bundle(odd, key)
+    (tmp_path / "a-file").write_text("not a bundle")
+    outcome = review([minimal, odd, tmp_path / "a-file", tmp_path / "missing"],
+                     tmp_path / "out", "en", workers=1)
+    assert [str(b.trust) for b in outcome.bundles] == ["signed", "signed", "malformed",
+                                                       "malformed"]
+    odd_summary = outcome.bundles[1].summary
+    assert odd_summary is not None
+    assert (odd_summary.name, odd_summary.level, odd_summary.score, odd_summary.hosts) == (
+        "", "7", None, 0)
+    pages = sorted(p.name for p in (tmp_path / "out" / "org").iterdir())
+    assert pages == ["0000-70.01.html", "0001-.._..__b_x__b_.html"]
+    html = outcome.index.read_text()
+    assert "../../&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
+    assert "no such bundle folder" in html
