@@ -29,6 +29,8 @@ Say = Callable[[str], None]
 YES = frozenset({"y", "yes", "ya", "true", "1"})
 NO = frozenset({"n", "no", "t", "tidak", "false", "0"})
 SKIP = "-"
+MAX_EVIDENCE_FILES = 50
+"""The answers schema allows at most this many evidence files per answer."""
 HELP = "?"
 
 
@@ -249,6 +251,9 @@ class Session:
             if reply == default:
                 return old
             paths = [p.strip() for p in reply.split(",") if p.strip()]
+            if len(paths) > MAX_EVIDENCE_FILES:
+                self.say("  " + t("too_many", self.lang))
+                continue
             try:
                 return hash_evidence(paths, Path.cwd(), self.output.parent)
             except FileNotFoundError as exc:

@@ -28,6 +28,7 @@ TEXT: dict[str, dict[str, str]] = {
     "no_file": {"id": "Berkas tidak ditemukan: {path}", "en": "File not found: {path}"},
     "big_file": {"id": "Berkas lebih besar dari 512 MiB: {path}",
                  "en": "File larger than 512 MiB: {path}"},
+    "too_many": {"id": "Paling banyak 50 berkas bukti.", "en": "At most 50 evidence files."},
     "skipped": {"id": "dilewati", "en": "skipped"},
     "saved": {"id": "tersimpan", "en": "saved"},
     "description": {"id": "Penjelasan", "en": "Description"},
