@@ -129,7 +129,7 @@ def _choice(value: Any, allowed: tuple[str, ...]) -> str | None:
 def _savings(costs: dict[str, Any]) -> tuple[float | None, float | None, float | None]:
     current = number(costs.get("current_annual_idr"))
     after = number(costs.get("after_migration_annual_idr"))
-    savings = number(costs.get("savings_annual_idr"))
+    savings = number(costs.get("annual_savings_idr"))
     if savings is None and current is not None and after is not None:
         savings = current - after
     return current, after, savings
