@@ -101,6 +101,7 @@ def grow(results: dict[str, Any], number: int, hosts: int) -> dict[str, Any]:
     costs = data["recommendation"]["costs"]
     costs["current_annual_idr"] = 200_000_000 + number * 1_000_000
     costs["after_migration_annual_idr"] = 80_000_000 + number * 400_000
+    costs["annual_savings_idr"] = costs["current_annual_idr"] - costs["after_migration_annual_idr"]
     return data
 
 

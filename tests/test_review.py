@@ -60,6 +60,7 @@ def vary(results: dict[str, Any], number: int, code: str, name: str) -> dict[str
     costs = data["recommendation"]["costs"]
     costs["current_annual_idr"] = 100_000_000 * (1 + number % 5)
     costs["after_migration_annual_idr"] = 40_000_000 * (1 + number % 5)
+    costs["annual_savings_idr"] = 60_000_000 * (1 + number % 5)
     return data
 
 
