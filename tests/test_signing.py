@@ -13,7 +13,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from auditor.signing import fingerprint, load_public_key, verify_bundle
+from auditor.signing import fingerprint, load_public_key, safe_relative, verify_bundle
 from conftest import REPO
 
 ENTRY = [sys.executable, "-m", "auditor.cli_review"]  # same commands cli.py registers
@@ -192,3 +192,16 @@ def test_hostile_manifest_paths_and_symlinks(bundle: Path, keys: Path, tmp_path:
     assert result.returncode == 1
     assert f"unsafe_path: facts/{facts.name}: symlink pointing outside the bundle" \
         in result.stdout
+
+
+@pytest.mark.parametrize("path", ["../x", "a/../../x", "/etc/passwd", "a//b", "./a", "a/.",
+                                  "a\\..\\b", "a\x00b", "", "manifest.sig", 7, None,
+                                  "x" * 2000, "a\nb"])
+def test_unsafe_manifest_paths_are_refused(path: object) -> None:
+    assert safe_relative(path) is not None
+
+
+@pytest.mark.parametrize("path", ["results.json", "facts/web-01.json", "facility/ruang.a.yaml",
+                                  "reports/..hidden", "évidence/foto pintu.jpg"])
+def test_ordinary_paths_are_accepted(path: str) -> None:
+    assert safe_relative(path) is None
