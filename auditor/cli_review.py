@@ -1,0 +1,154 @@
+"""Click commands for assess, bundle sign/verify and review; cli.py registers them on its group."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from auditor.assess import Session, import_answers, pick_site, questions_for
+from auditor.errors import ExitCode, InputError
+from auditor.inventory import load_inventory
+from auditor.review import review as run_review
+from auditor.review.load import BundleReport
+from auditor.signing import load_private_key, load_public_key, sign_bundle, verify_bundle
+from auditor.spec import load_spec
+
+LANG_CHOICE = click.Choice(["id", "en"])
+
+
+def _ask(prompt: str) -> str:
+    return input(prompt)
+
+
+@click.command("assess")
+@click.argument("inventory", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--site", help="Site id to assess [default: the inventory's only site].")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Answers file to write (YAML); an existing one is continued.")
+@click.option("--answers", "answers_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Take the answers from this file instead of asking (non-interactive).")
+@click.option("--all", "revisit", is_flag=True,
+              help="Ask every question again, offering the earlier answers as defaults.")
+@click.option("--spec", "spec_path", type=click.Path(path_type=Path),
+              help="Specification main file or folder [default: the packaged national one].")
+@click.option("--lang", type=LANG_CHOICE, default="id", show_default=True,
+              help="Language of the questions: id (Bahasa Indonesia) or en.")
+def assess_command(inventory: Path, site: str | None, output: Path, answers_file: Path | None,
+                   revisit: bool, spec_path: Path | None, lang: str) -> None:
+    """Answer the facility and operations questionnaire for one site.
+
+    \b
+    Interactive in a terminal: type ? for a question's explanation, - to skip. Answers are
+    saved after each question; Ctrl-C keeps them and the same command continues later.
+    Evidence files are attached by path and hashed. With --answers FILE the answers are
+    checked (schema, control ids, value types) and written without asking.
+    Link the written file from the inventory site's `facility:` key.
+    """
+    loaded = load_inventory(inventory)
+    chosen = pick_site([s.id for s in loaded.sites], site, str(inventory))
+    questions = questions_for(load_spec(spec_path))
+    if answers_file is not None:
+        data = import_answers(answers_file, questions, chosen, output)
+        click.echo(f"{len(data['answers'])} answers for site {chosen} written to {output}",
+                   err=True)
+        return
+    if not sys.stdin.isatty():
+        raise InputError("the questionnaire needs a terminal; give the answers with "
+                         "--answers FILE instead")
+    session = Session(questions, output, chosen, _ask, click.echo, lang=lang, revisit=revisit)
+    try:
+        session.run()
+    except (KeyboardInterrupt, EOFError):
+        kept = len(session.data.get("answers") or {})
+        click.echo(f"\ninterrupted: {kept} answers kept in {output}; run the same command again "
+                   "to continue", err=True)
+        sys.exit(130)
+
+
+@click.group("bundle")
+def bundle_group() -> None:
+    """Sign a bundle, or verify that nobody altered it."""
+
+
+@bundle_group.command("sign")
+@click.argument("bundle", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--key", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="ed25519 private key: OpenSSH (ssh-keygen -t ed25519) or PEM/PKCS8.")
+@click.option("--passphrase-env", metavar="NAME",
+              help="Environment variable holding the key's passphrase (never the passphrase).")
+def bundle_sign(bundle: Path, key: Path, passphrase_env: str | None) -> None:
+    """Write BUNDLE/manifest.json (sha256 of every file) and its signature manifest.sig."""
+    signed = sign_bundle(bundle, load_private_key(key, passphrase_env))
+    click.echo(f"signed {signed.files} files of {bundle} with key {signed.fingerprint}; "
+               f"{signed.manifest.name} and {signed.signature.name} written")
+
+
+@bundle_group.command("verify")
+@click.argument("bundle", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--pubkey", type=click.Path(dir_okay=False, path_type=Path),
+              help="Expected signer: OpenSSH .pub line or PEM public key.")
+def bundle_verify(bundle: Path, pubkey: Path | None) -> None:
+    """Check BUNDLE against its manifest and signature.
+
+    Names every altered, missing or extra file and a bad or missing signature. Exit 0
+    verified, 1 the bundle fails verification, 2 unusable input (no folder, bad key file).
+    """
+    keys = [load_public_key(pubkey)] if pubkey else None
+    result = verify_bundle(bundle, keys)
+    for problem in result.problems:
+        click.echo(str(problem))
+    if not result.ok:
+        click.echo(f"FAILED: {bundle}: {len(result.problems)} problems", err=True)
+        sys.exit(int(ExitCode.NONCOMPLIANT))
+    note = "" if pubkey else " (signer not checked: give --pubkey to check who signed)"
+    click.echo(f"OK: {bundle}: {result.files} files unaltered, signed by {result.fingerprint}"
+               f"{note}")
+
+
+@click.command("review")
+@click.argument("bundles", nargs=-1, required=True,
+                type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for index.html, review.csv and review.sqlite.")
+@click.option("--trusted-keys", type=click.Path(dir_okay=False, path_type=Path),
+              help="YAML/JSON mapping each organisation code to its trusted public key(s).")
+@click.option("--previous", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of an earlier review, to show what improved and what regressed.")
+@click.option("--lang", type=LANG_CHOICE, default="id", show_default=True,
+              help="Language of the site: id (Bahasa Indonesia) or en.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+def review_command(bundles: tuple[Path, ...], output: Path, trusted_keys: Path | None,
+                   previous: Path | None, lang: str, quiet: bool) -> None:
+    """The national view over many pemda bundles.
+
+    Each bundle is verified first: a tampered, unsigned, untrusted or malformed bundle is
+    flagged and left out, never merged. Writes DIR/index.html, DIR/review.csv and
+    DIR/review.sqlite. Exit 0 every bundle accepted, 1 some were rejected, 2 bad input.
+    """
+    progress = not quiet and sys.stderr.isatty()
+
+    def on_bundle(done: int, total: int, report: BundleReport) -> None:
+        if progress and (done == total or done % 10 == 0):
+            click.echo(f"\rbundles {done}/{total}", nl=done == total, err=True)
+
+    outcome = run_review(list(bundles), output, lang, trusted_keys, previous, on_bundle)
+    if not quiet:
+        click.echo(f"{outcome.accepted} of {len(outcome.bundles)} bundles accepted; "
+                   f"{outcome.index}, {outcome.csv.name}, {outcome.database.name}", err=True)
+    for rejected in outcome.rejected:
+        click.echo(f"  rejected {rejected.path}: {rejected.trust}: "
+                   f"{'; '.join(rejected.problems[:3])}", err=True)
+    sys.exit(int(ExitCode.NONCOMPLIANT if outcome.rejected else ExitCode.OK))
+
+
+COMMANDS = (assess_command, bundle_group, review_command)
+"""What cli.py registers: ``for command in COMMANDS: cli.add_command(command)``."""
+
+
+if __name__ == "__main__":
+    from auditor.cli import AuditorGroup
+
+    standalone = AuditorGroup(name="auditor", commands={c.name or "": c for c in COMMANDS})
+    standalone.main(prog_name="auditor")

@@ -1,0 +1,155 @@
+"""The central office's national review: verify many bundles, then one HTML site, CSV and SQLite."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import stat
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from auditor.errors import InputError
+from auditor.review.load import (
+    ACCEPTED,
+    BundleReport,
+    Trust,
+    load_trusted_keys,
+    read_bundle,
+    trusted_fingerprints,
+)
+from auditor.review.messages import MESSAGES
+from auditor.review.site import render_site, slug
+from auditor.review.store import CSV_NAME, DB_NAME, Comparison, FindingsStore, write_csv
+
+MAX_REPORT_BYTES = 32 * 1024 * 1024
+LANGUAGES = ("id", "en")
+
+
+@dataclass(frozen=True)
+class ReviewOutcome:
+    """What the review wrote and decided."""
+
+    index: Path
+    csv: Path
+    database: Path
+    bundles: tuple[BundleReport, ...]
+    """Every bundle in the order given, without its finding rows."""
+
+    @property
+    def accepted(self) -> int:
+        """Bundles merged into the national view."""
+        return sum(1 for b in self.bundles if b.trust in ACCEPTED)
+
+    @property
+    def rejected(self) -> list[BundleReport]:
+        """Bundles flagged and left out (tampered, unsigned, malformed, untrusted, duplicate)."""
+        return [b for b in self.bundles if b.trust not in ACCEPTED]
+
+
+def _copy_report(report: BundleReport, target: Path) -> bool:
+    """Copy the bundle's report.html (a regular file, size-capped) beside the org page."""
+    source = report.path / "report.html"
+    try:
+        info = source.lstat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_REPORT_BYTES:
+            return False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target, follow_symlinks=False)
+    except OSError:
+        return False
+    return True
+
+
+def _demote_duplicates(reports: list[BundleReport], store: FindingsStore) -> None:
+    """Keep the newest accepted bundle per organisation; flag the others as duplicates."""
+    newest: dict[str, int] = {}
+    for index, report in enumerate(reports):
+        if report.trust not in ACCEPTED or report.summary is None:
+            continue
+        code = report.summary.code
+        best = newest.get(code)
+        if best is None:
+            newest[code] = index
+            continue
+        stamps = {i: s.generated_at if (s := reports[i].summary) else "" for i in (best, index)}
+        older, newer = sorted((best, index), key=lambda i: (stamps[i], i))
+        newest[code] = newer
+        reports[older] = dataclasses.replace(
+            reports[older], trust=Trust.DUPLICATE,
+            problems=(f"a newer bundle of organisation {code} is {reports[newer].path}",))
+        store.demote(older, str(Trust.DUPLICATE), reports[older].problems[0])
+
+
+def _read_safely(path: Path, trusted: dict[str, frozenset[str]] | None) -> BundleReport:
+    """read_bundle, and a bundle that trips anything unforeseen is malformed, not a crash."""
+    try:
+        return read_bundle(path, trusted)
+    except Exception as exc:  # a hostile bundle must not stop the review
+        return BundleReport(path, Trust.MALFORMED,
+                            (f"unreadable bundle ({type(exc).__name__})",))
+
+
+def _read_all(bundles: Sequence[Path], trusted: dict[str, frozenset[str]] | None,
+              workers: int) -> Iterator[BundleReport]:
+    """Each bundle's report, in order; verified in ``workers`` processes when more than one."""
+    if workers <= 1 or len(bundles) < 4:
+        yield from (_read_safely(path, trusted) for path in bundles)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(_read_safely, bundles, [trusted] * len(bundles), chunksize=4)
+
+
+def review(bundles: Sequence[Path], output: Path, lang: str = "id",
+           trusted_keys: Path | None = None, previous: Path | None = None,
+           on_bundle: Callable[[int, int, BundleReport], None] | None = None,
+           workers: int | None = None) -> ReviewOutcome:
+    """Verify every bundle, merge the accepted ones, write DIR/index.html, CSV and SQLite.
+
+    A bad bundle never raises: it is flagged in the result and the site. InputError only
+    for unusable inputs of the reviewer (language, keys file, previous review, output).
+    """
+    if lang not in LANGUAGES or any(lang not in m for m in MESSAGES.values()):
+        raise InputError(f"language must be one of {', '.join(LANGUAGES)}")
+    if not bundles:
+        raise InputError("no bundle given; name the bundle folders to review")
+    if previous is not None and not (previous / DB_NAME).is_file():
+        raise InputError(f"{previous}: no {DB_NAME}; --previous takes the folder of an earlier "
+                         "'auditor review -o DIR'")
+    trusted = trusted_fingerprints(load_trusted_keys(trusted_keys)) if trusted_keys else None
+    resolved = output.resolve()
+    for bundle in bundles:
+        if resolved == bundle.resolve() or bundle.resolve() in resolved.parents:
+            raise InputError(f"{output}: the review folder must not be inside a bundle")
+    output.mkdir(parents=True, exist_ok=True)
+    store = FindingsStore(output)
+    reports: list[BundleReport] = []
+    try:
+        workers = workers or min(os.cpu_count() or 1, 8)
+        for index, report in enumerate(_read_all(bundles, trusted, workers)):
+            store.add_bundle(index, report)
+            report = dataclasses.replace(report, findings=())
+            reports.append(report)
+            if on_bundle:
+                on_bundle(index + 1, len(bundles), report)
+        _demote_duplicates(reports, store)
+        accepted = [(i, r) for i, r in enumerate(reports) if r.trust in ACCEPTED]
+        store.add_organisations(accepted)
+        comparison: Comparison | None = store.compare(previous) if previous else None
+        for index, report in accepted:
+            if report.has_report and report.summary is not None:
+                copied = _copy_report(report, output / "org" / slug(index, report.summary.code)
+                                      / "report.html")
+                reports[index] = dataclasses.replace(report, has_report=copied)
+        now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        index_path = render_site(output, list(enumerate(reports)), lang, now, comparison,
+                                 trusted is not None)
+        write_csv(output / CSV_NAME, reports)
+        database = store.close()
+    except BaseException:
+        store.abort()
+        raise
+    return ReviewOutcome(index_path, output / CSV_NAME, database, tuple(reports))

@@ -1,0 +1,168 @@
+"""The national view as a static, self-contained HTML site (Jinja2, autoescape, no network)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from auditor.bundle import atomic_write_text
+from auditor.review.load import ACCEPTED, URGENCIES, VERDICTS, BundleReport
+from auditor.review.messages import translate
+from auditor.review.store import Comparison
+
+SORT_SCRIPT = """
+document.querySelectorAll("table.sortable").forEach(function (table) {
+  table.querySelectorAll("thead th").forEach(function (th, col) {
+    th.setAttribute("role", "button"); th.tabIndex = 0;
+    function sort() {
+      var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows);
+      var asc = th.getAttribute("aria-sort") !== "ascending";
+      table.querySelectorAll("thead th").forEach(function (h) { h.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+      function key(row) {
+        var cell = row.cells[col], v = cell.getAttribute("data-sort");
+        if (v === null) { v = cell.textContent.trim(); }
+        var n = parseFloat(v);
+        return (v !== "" && !isNaN(n) && isFinite(v)) ? n : v.toLowerCase();
+      }
+      rows.sort(function (a, b) {
+        var x = key(a), y = key(b);
+        if (typeof x !== typeof y) { x = String(x); y = String(y); }
+        return (x < y ? -1 : x > y ? 1 : 0) * (asc ? 1 : -1);
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    }
+    th.addEventListener("click", sort);
+    th.addEventListener("keydown", function (e) { if (e.key === "Enter") { sort(); } });
+  });
+});
+""".strip()
+
+COLOURS = {"compliant": "#1e7b34", "remediate": "#8a6d00", "migrate": "#b3261e",
+           "critical": "#7f0000", "high": "#b3261e", "medium": "#8a6d00", "low": "#1e7b34",
+           "none": "#9aa0a6"}
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of an inline SVG chart, with its geometry already computed."""
+
+    label: str
+    value: int
+    x: int
+    width: int
+    colour: str
+
+
+def slug(index: int, code: str) -> str:
+    """A file-name-safe, unique id for an organisation page."""
+    return f"{index:04d}-{re.sub(r'[^0-9A-Za-z.-]', '_', code)[:40]}"
+
+
+def script_hash(script: str) -> str:
+    """The CSP source that allows exactly this inline script."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
+
+
+def bars(counts: Sequence[tuple[str, int, str]], width: int = 360) -> list[Bar]:
+    """Horizontal bars scaled to the largest value."""
+    top = max((value for _, value, _ in counts), default=0) or 1
+    return [Bar(label, value, 0, round(width * value / top), colour)
+            for label, value, colour in counts]
+
+
+def write_page(path: Path, text: str) -> None:
+    """Write a page whole (temp file + rename) without fsync: pages are cheap to rebuild."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp.write_text(text, encoding="utf-8")
+    os.replace(temp, path)
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("auditor.review", "templates"),
+        autoescape=True, undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["idr"] = lambda v: "—" if v is None else f"Rp {v:,.0f}".replace(",", ".")
+    env.filters["score"] = lambda v: "—" if v is None else f"{v:.1f}"
+    env.filters["signed"] = lambda v: "—" if v is None else f"{v:+.1f}"
+    return env
+
+
+def _row(slug_: str, report: BundleReport, comparison: Comparison | None) -> dict[str, Any]:
+    s = report.summary
+    assert s is not None, "only accepted bundles have rows"
+    change = comparison.changes.get(s.code) if comparison else None
+    delta = None
+    if change and change.previous_score is not None and s.score is not None:
+        delta = s.score - change.previous_score
+    return {"slug": slug_, "s": s, "trust": str(report.trust), "has_report": report.has_report,
+            "fingerprint": report.fingerprint or "", "change": change, "delta": delta,
+            "is_new": comparison is not None and change is None}
+
+
+def render_site(output: Path, entries: Sequence[tuple[int, BundleReport]], lang: str,
+                generated_at: str, comparison: Comparison | None,
+                trusted_keys: bool) -> Path:
+    """Write DIR/index.html and DIR/org/SLUG.html; returns the index path."""
+    env = _environment()
+
+    def t(key: str) -> str:
+        return translate(key, lang)
+
+    accepted = [(i, r) for i, r in entries if r.trust in ACCEPTED and r.summary is not None]
+    rejected = [r for _, r in entries if r.trust not in ACCEPTED]
+    rows = [_row(slug(i, r.summary.code), r, comparison)
+            for i, r in accepted if r.summary is not None]
+    summaries = [row["s"] for row in rows]
+    scores = [s.score for s in summaries if s.score is not None]
+    totals = {
+        "orgs": len(rows),
+        "hosts": sum(s.hosts for s in summaries),
+        "hosts_scanned": sum(s.hosts_scanned for s in summaries),
+        "eol_hosts": sum(s.eol_hosts for s in summaries),
+        "sites": sum(s.sites for s in summaries),
+        "site_verdicts": {v: sum(s.site_verdicts[v] for s in summaries) for v in VERDICTS},
+        "sites_to_migrate": sum(s.sites_to_migrate for s in summaries),
+        "savings": sum(s.savings_idr for s in summaries if s.savings_idr is not None),
+        "current": sum(s.current_annual_idr for s in summaries
+                       if s.current_annual_idr is not None),
+        "mean_score": sum(scores) / len(scores) if scores else None,
+    }
+    verdicts = Counter(s.verdict or "none" for s in summaries)
+    urgencies = Counter(s.urgency or "none" for s in summaries)
+    buckets = Counter(min(int(score // 10), 9) for score in scores)
+    charts = {
+        "by_verdict": bars([(t(f"verdict_{v}"), verdicts[v], COLOURS[v]) for v in VERDICTS]),
+        "by_urgency": bars([(t(f"urgency_{u}"), urgencies[u], COLOURS[u])
+                            for u in reversed(URGENCIES)]),
+        "by_score": bars([(f"{b * 10}–{b * 10 + 10}", buckets[b], "#1a73e8")
+                          for b in range(10)]),
+    }
+    common = {"lang": lang, "t": t, "generated_at": generated_at,
+              "csp_script": script_hash(SORT_SCRIPT)}
+    improved = sorted((r for r in rows if r["change"] and (r["change"].fixed > r["change"]
+                       .new_failures or (r["delta"] or 0) > 0)),
+                      key=lambda r: -(r["delta"] or 0))
+    regressed = sorted((r for r in rows if r["change"] and (r["change"].new_failures > r["change"]
+                        .fixed or (r["delta"] or 0) < 0)),
+                       key=lambda r: r["delta"] or 0)
+    index = output / "index.html"
+    atomic_write_text(index, env.get_template("index.html.j2").render(
+        **common, rows=rows, totals=totals, charts=charts, rejected=rejected,
+        comparison=comparison, improved=improved, regressed=regressed,
+        trusted_keys=trusted_keys, bundles_read=len(entries), script=SORT_SCRIPT))
+    page = env.get_template("org.html.j2")
+    for row in rows:
+        write_page(output / "org" / f"{row['slug']}.html", page.render(**common, row=row))
+    return index
