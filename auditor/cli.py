@@ -17,6 +17,7 @@ import click
 
 from auditor import __version__
 from auditor.check import CheckOutcome, run_check
+from auditor.cli_review import COMMANDS as REVIEW_COMMANDS
 from auditor.errors import AuditorError, ExitCode, InputError
 from auditor.importers import (
     IMPORTERS,
@@ -472,6 +473,10 @@ def spec_show(spec_path: Path | None, control_id: str | None, fmt: str, lang: st
                f"{len(controls)} controls")
     for c in controls:
         click.echo(f"{c.id:<28} {c.severity:<8} {c.applies_to:<8} {c.title[lang]}")
+
+
+for _command in REVIEW_COMMANDS:
+    cli.add_command(_command)
 
 
 def main() -> None:

@@ -146,9 +146,3 @@ def review_command(bundles: tuple[Path, ...], output: Path, trusted_keys: Path |
 COMMANDS = (assess_command, bundle_group, review_command)
 """What cli.py registers: ``for command in COMMANDS: cli.add_command(command)``."""
 
-
-if __name__ == "__main__":
-    from auditor.cli import AuditorGroup
-
-    standalone = AuditorGroup(name="auditor", commands={c.name or "": c for c in COMMANDS})
-    standalone.main(prog_name="auditor")

@@ -22,7 +22,7 @@ from auditor.review.load import Trust
 from auditor.signing import sign_bundle
 from conftest import REPO
 
-ENTRY = [sys.executable, "-m", "auditor.cli_review"]  # same commands cli.py registers
+ENTRY = [sys.executable, "-m", "auditor"]
 HOSTILE = '<img src=x onerror="document.title=\'pwned\'"><script>document.title="pwned"</script>'
 CHROMIUM = "/usr/bin/chromium"
 
@@ -275,3 +275,27 @@ def test_minimal_and_hostile_identity_bundles(tmp_path: Path) -> None:
     html = outcome.index.read_text()
     assert "../../&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
     assert "no such bundle folder" in html
+
+
+@pytest.mark.browser
+def test_scripts_in_a_pemda_report_never_run_in_the_review(example_bundle: Path,
+                                                          tmp_path: Path) -> None:
+    key = Ed25519PrivateKey.generate()
+    results = vary(json.loads((example_bundle / "results.json").read_text()), 1, "33.01",
+                   "Kabupaten Nakal")
+    folder = tmp_path / "bundle"
+    shutil.copytree(example_bundle, folder)
+    (folder / "results.json").write_text(json.dumps(results))
+    (folder / "report.html").write_text(
+        "<!DOCTYPE html><html><head><title>laporan</title>"
+        "<script>document.title = 'pwned'</script></head>"
+        "<body><p id=x>ok</p><script>document.getElementById('x').textContent = 'ran'"
+        "</script><img src=x onerror=\"document.title='pwned'\"></body></html>")
+    sign_bundle(folder, key)
+    out = tmp_path / "review"
+    result = run("review", str(folder), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    copied = next((out / "org").glob("*/report.html"))
+    dom = dump_dom(copied, tmp_path)
+    assert "<title>laporan</title>" in dom and "pwned" not in dom.split("<script", 1)[0]
+    assert '<p id="x">ok</p>' in dom

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from auditor.signing import fingerprint, load_public_key, safe_relative, verify_bundle
 from conftest import REPO
 
-ENTRY = [sys.executable, "-m", "auditor.cli_review"]  # same commands cli.py registers
+ENTRY = [sys.executable, "-m", "auditor"]
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

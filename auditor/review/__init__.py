@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
 import stat
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -12,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from auditor.bundle import atomic_write_bytes
 from auditor.errors import InputError
 from auditor.review.load import (
     ACCEPTED,
@@ -50,15 +50,37 @@ class ReviewOutcome:
         return [b for b in self.bundles if b.trust not in ACCEPTED]
 
 
+NO_SCRIPTS = (b'<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+              b"script-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+              b"frame-src 'none'; form-action 'none'; base-uri 'none'\">\n")
+"""Put first in every copied report: a signed bundle's HTML is still the pemda's own, and the
+central office must not run whatever script it holds. A page may add policies but never
+loosen this one, since a browser enforces every policy it is given."""
+
+
+def with_policy_first(html: bytes) -> bytes:
+    """The page with NO_SCRIPTS before anything else (after a doctype, which runs nothing)."""
+    stripped = html.lstrip()
+    if stripped[:9].lower() == b"<!doctype" and b">" in stripped[:200]:
+        end = stripped.index(b">") + 1
+        return stripped[:end] + b"\n" + NO_SCRIPTS + stripped[end:]
+    return NO_SCRIPTS + html
+
+
 def _copy_report(report: BundleReport, target: Path) -> bool:
-    """Copy the bundle's report.html (a regular file, size-capped) beside the org page."""
+    """Copy a bundle's report.html (regular file, size-capped) beside its org page, inert.
+
+    Scripts, frames, forms and outside fetches are switched off by a leading policy.
+    """
     source = report.path / "report.html"
     try:
         info = source.lstat()
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_REPORT_BYTES:
             return False
+        with source.open("rb") as handle:
+            body = handle.read(MAX_REPORT_BYTES + 1)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target, follow_symlinks=False)
+        atomic_write_bytes(target, with_policy_first(body))
     except OSError:
         return False
     return True
