@@ -8,6 +8,7 @@ network request, and can take a screenshot. Used by the browser tests and the be
 from __future__ import annotations
 
 import base64
+import contextlib
 import fcntl
 import json
 import os
@@ -93,20 +94,16 @@ class Browser:
 
     def close(self) -> None:
         """Ask the browser to quit, then make sure it is gone."""
-        try:
+        with contextlib.suppress(OSError):
             self.send("Browser.close", wait=False)
-        except OSError:
-            pass
         try:
             self._proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self._proc.kill()
             self._proc.wait(timeout=20)
         for fd in (self._write, self._read):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
         self._profile.cleanup()
 
     def _pump(self, deadline: float) -> None:

@@ -113,10 +113,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     # findings
     "findings": {"id": "Temuan", "en": "Findings"},
     "findings_by_site": {"id": "Temuan per lokasi, host dan layanan", "en": "Findings by site, host and service"},
-    "failing_controls": {"id": "Kendali yang gagal", "en": "Failing controls"},
-    "failing_controls_note": {"id": "Setiap kendali yang gagal sekali saja, dengan jumlah subjek yang terdampak dan cara memperbaikinya.",
-                              "en": "Each failing control once, with how many subjects it hits and how to fix it."},
-    "affected": {"id": "Terdampak", "en": "Affected"},
+    "failing_controls": {"id": "Kendali yang gagal atau tidak diketahui", "en": "Controls failed or unknown"},
+    "failing_controls_note": {"id": "Setiap kendali sekali saja, dengan jumlah lokasi, host dan layanan yang gagal atau tidak dapat diperiksa, dan cara memperbaikinya.",
+                              "en": "Each control once, with how many sites, hosts and services failed it or could not be checked, and how to fix it."},
     "control": {"id": "Kendali", "en": "Control"},
     "severity": {"id": "Tingkat", "en": "Severity"},
     "evidence": {"id": "Bukti", "en": "Evidence"},

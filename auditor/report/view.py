@@ -213,12 +213,15 @@ def _dependencies(raw: Any) -> list[dict[str, str]]:
 
 
 def _failing_controls(subjects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each control that failed or could not be checked somewhere, with how often."""
     table: dict[str, dict[str, Any]] = {}
     for s in subjects:
-        for f in s["groups"]["failed"]:
-            entry = table.setdefault(f["control"], {**f, "count": 0})
-            entry["count"] += 1
-    return sorted(table.values(), key=lambda c: (SEVERITY_ORDER.get(c["severity"], 9),
+        for key, group in (("count", "failed"), ("unknown_count", "unknown")):
+            for f in s["groups"][group]:
+                entry = table.setdefault(f["control"], {**f, "count": 0, "unknown_count": 0})
+                entry[key] += 1
+    return sorted(table.values(), key=lambda c: (c["count"] == 0,
+                                                 SEVERITY_ORDER.get(c["severity"], 9),
                                                  -c["count"], c["control"]))
 
 

@@ -1,0 +1,66 @@
+"""Report benchmark: render time and size for 50, 500 and 5,000 hosts, and Chromium load time.
+
+Run from the repository root: ``python bench/report_bench.py [SIZES...]``. Prints a Markdown
+table. Chromium columns are left empty when /usr/bin/chromium is missing.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "tests")]
+
+from cdp import CHROMIUM, Browser  # noqa: E402
+from synthetic import make_results  # noqa: E402
+
+from auditor.report.machine import render_csv, render_junit  # noqa: E402
+from auditor.report.render import render_html, render_markdown  # noqa: E402
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:.2f} MB"
+
+
+def main(sizes: list[int]) -> None:
+    print("| hosts | findings | HTML render | HTML size | Markdown render | Markdown size "
+          "| CSV + JUnit render | Chromium load event | DOM elements |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    with tempfile.TemporaryDirectory() as tmp:
+        browser = Browser(height=1000, timeout=300) if CHROMIUM.exists() else None
+        try:
+            for n in sizes:
+                results = make_results(n)
+                findings = sum(len(s["findings"]) for k in ("sites", "hosts", "services")
+                               for s in results[k])
+                started = time.perf_counter()
+                html = render_html(results, "id")
+                html_s = time.perf_counter() - started
+                started = time.perf_counter()
+                md = render_markdown(results, "id")
+                md_s = time.perf_counter() - started
+                started = time.perf_counter()
+                render_csv(results, "id")
+                render_junit(results, "id")
+                machine_s = time.perf_counter() - started
+                load, nodes = "—", "—"
+                if browser is not None:
+                    page = Path(tmp) / f"report-{n}.html"
+                    page.write_bytes(html)
+                    result = browser.load(page)
+                    if result.console_errors or result.outside_requests:
+                        raise SystemExit(f"{n} hosts: errors {result.console_errors} "
+                                         f"requests {result.outside_requests}")
+                    load, nodes = f"{result.load_seconds:.2f} s", f"{result.dom_nodes:,}"
+                print(f"| {n:,} | {findings:,} | {html_s:.2f} s | {_mb(len(html))} | {md_s:.2f} s "
+                      f"| {_mb(len(md))} | {machine_s:.2f} s | {load} | {nodes} |", flush=True)
+        finally:
+            if browser is not None:
+                browser.close()
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [50, 500, 5000])
