@@ -27,6 +27,7 @@ from auditor.model import FindingStatus, HostStatus, Verdict
 from auditor.recommend import recommend
 from auditor.scan import utc_now
 from auditor.spec import Spec
+from auditor.tailoring import apply_waivers, waiver_report
 from auditor.yamlfile import load_yaml
 
 RESULTS_FORMAT = "auditor.results/1"
@@ -89,7 +90,8 @@ def evaluate_bundle(out_dir: Path, spec: Spec, today: date | None = None) -> Che
         derived, derived_unknown = derive_facts(scanned.facts, today)
         scanned = Scanned(scanned.id, scanned.status, scanned.reason,
                           {**scanned.facts, **derived}, {**scanned.unknown, **derived_unknown})
-        findings = judge_scanned(host_controls, "host", scanned, today)
+        findings = apply_waivers(judge_scanned(host_controls, "host", scanned, today),
+                                 spec.waivers, today)
         findings_by_site[host.site].extend(findings)
         hosts_out.append({
             "id": host.id, "site": host.site, "status": str(scanned.status),
@@ -100,7 +102,8 @@ def evaluate_bundle(out_dir: Path, spec: Spec, today: date | None = None) -> Che
     services_out: list[dict[str, Any]] = []
     for service in inventory.services:
         scanned = load_scanned(bundle.service(service.id), service.id, "service")
-        findings = judge_scanned(service_controls, "service", scanned, today)
+        findings = apply_waivers(judge_scanned(service_controls, "service", scanned, today),
+                                 spec.waivers, today)
         site_id = service.site or (inventory.host(service.host).site if service.host else None)
         if site_id is not None:
             findings_by_site[site_id].extend(findings)
@@ -114,7 +117,8 @@ def evaluate_bundle(out_dir: Path, spec: Spec, today: date | None = None) -> Che
     all_findings: list[Finding] = []
     for site in inventory.sites:
         answers = _load_answers(bundle, site.id)
-        own = judge_site(site_controls, site.id, answers, today)
+        own = apply_waivers(judge_site(site_controls, site.id, answers, today), spec.waivers,
+                            today)
         everything = own + findings_by_site[site.id]
         all_findings.extend(everything)
         site_score = score(everything, weights)
@@ -155,6 +159,9 @@ def evaluate_bundle(out_dir: Path, spec: Spec, today: date | None = None) -> Che
         "sites": sites_out,
         "services": services_out,
         "controls": _control_data(spec),
+        "disabled_controls": [{"id": c.id, "justification": c.disabled_reason}
+                              for c in spec.controls if not c.enabled],
+        "waivers": waiver_report(spec.waivers, all_findings, today),
     }
     results["recommendation"] = recommend(inventory, results, bundle)
     return CheckOutcome(results, scan_incomplete, compliant)

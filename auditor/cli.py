@@ -18,6 +18,13 @@ import click
 from auditor import __version__
 from auditor.check import CheckOutcome, run_check
 from auditor.errors import AuditorError, ExitCode, InputError
+from auditor.importers import (
+    IMPORTERS,
+    ImportOptions,
+    NetBoxOptions,
+    OrganisationOptions,
+    run_import,
+)
 from auditor.inventory import load_inventory
 from auditor.progress import ScanProgress
 from auditor.report import FORMATS
@@ -26,7 +33,9 @@ from auditor.report.write import parse_formats, write_reports
 from auditor.scan import ScanSummary, scan
 from auditor.spec import control_as_data, load_spec
 from auditor.speclint import lint_spec
+from auditor.tailoring import load_tailored_spec
 from auditor.transports import ScanOptions
+from auditor.web import WebOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -116,6 +125,19 @@ def scan_options(func: F) -> F:
         click.option("--resume", is_flag=True,
                      help="Keep hosts that already have a good facts file in the bundle; scan "
                           "only the others."),
+        click.option("--service-timeout", default=10.0, show_default=True,
+                     type=click.FloatRange(0.5, 600),
+                     help="Web services: seconds to connect and to wait for each answer."),
+        click.option("--service-budget", default=120.0, show_default=True,
+                     type=click.FloatRange(1, 3600),
+                     help="Web services: seconds allowed for one service in total."),
+        click.option("--ca-file", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Web services: PEM file of a private CA to trust besides the system's."),
+        click.option("--http-port", default=80, show_default=True, type=click.IntRange(1, 65535),
+                     help="Web services: port where plain HTTP should redirect to HTTPS."),
+        click.option("--no-exposure-checks", is_flag=True,
+                     help="Web services: do not request the well-known exposed paths "
+                          "(phpMyAdmin, .git, .env, backups...)."),
         click.option("-q", "--quiet", is_flag=True, help="Print only errors."),
     ]
     for option in reversed(options):
@@ -123,12 +145,19 @@ def scan_options(func: F) -> F:
     return func
 
 
-def _run_scan(inventory_path: Path, output: Path, concurrency: int, timeout: float,
-              known_hosts: Path | None, accept_new_host_keys: bool, resume: bool,
-              quiet: bool) -> ScanSummary:
+def _run_scan(inventory_path: Path, opts: dict[str, Any]) -> ScanSummary:
+    """Run the scan stage with the options of ``scan_options`` (as click parsed them)."""
     inventory = load_inventory(inventory_path)
-    options = ScanOptions(timeout=timeout, known_hosts=str(known_hosts) if known_hosts else None,
-                          accept_new_host_keys=accept_new_host_keys)
+    output: Path = opts["output"]
+    quiet: bool = opts["quiet"]
+    known_hosts = opts["known_hosts"]
+    options = ScanOptions(timeout=opts["timeout"],
+                          known_hosts=str(known_hosts) if known_hosts else None,
+                          accept_new_host_keys=opts["accept_new_host_keys"])
+    web = WebOptions(timeout=opts["service_timeout"], total_timeout=opts["service_budget"],
+                     ca_file=opts["ca_file"], http_port=opts["http_port"],
+                     check_exposure=not opts["no_exposure_checks"])
+    web.check()
     stop = threading.Event()
     previous = signal.getsignal(signal.SIGTERM)
 
@@ -139,8 +168,9 @@ def _run_scan(inventory_path: Path, output: Path, concurrency: int, timeout: flo
     if in_main:
         signal.signal(signal.SIGTERM, on_term)
     try:
-        summary = scan(inventory, output, options, concurrency=concurrency, resume=resume,
-                       on_progress=None if quiet else ScanProgress(), stop=stop)
+        summary = scan(inventory, output, options, concurrency=opts["concurrency"],
+                       resume=opts["resume"],
+                       on_progress=None if quiet else ScanProgress(), stop=stop, web=web)
     finally:
         if in_main:
             signal.signal(signal.SIGTERM, previous)
@@ -152,6 +182,11 @@ def _run_scan(inventory_path: Path, output: Path, concurrency: int, timeout: flo
                    err=True)
         for failed in summary.failed:
             click.echo(f"  {failed.host}: {failed.status}: {failed.reason}", err=True)
+        if summary.services:
+            click.echo(f"probed {len(summary.services)} web services, "
+                       f"{len(summary.failed_services)} did not answer", err=True)
+        for service in summary.failed_services:
+            click.echo(f"  {service.service}: {service.status}: {service.reason}", err=True)
     if summary.interrupted:
         click.echo("scan stopped before the end: rerun with --resume to finish", err=True)
     return summary
@@ -160,18 +195,16 @@ def _run_scan(inventory_path: Path, output: Path, concurrency: int, timeout: flo
 @cli.command("scan")
 @click.argument("inventory", type=click.Path(dir_okay=False, path_type=Path))
 @scan_options
-def scan_command(inventory: Path, output: Path, concurrency: int, timeout: float,
-                 known_hosts: Path | None, accept_new_host_keys: bool, resume: bool,
-                 quiet: bool) -> None:
+def scan_command(inventory: Path, **opts: Any) -> None:
     """Collect facts from every host of INVENTORY into the bundle folder.
 
     Each host gets one read-only probe in one round trip (SSH, or the local machine for
     `transport: local`). Facts go to DIR/facts/HOST.json. Exit 3 when some hosts could not
     be scanned.
     """
-    summary = _run_scan(inventory, output, concurrency, timeout, known_hosts,
-                        accept_new_host_keys, resume, quiet)
-    code = ExitCode.SCAN_INCOMPLETE if summary.failed or summary.interrupted else ExitCode.OK
+    summary = _run_scan(inventory, opts)
+    incomplete = summary.failed or summary.failed_services or summary.interrupted
+    code = ExitCode.SCAN_INCOMPLETE if incomplete else ExitCode.OK
     sys.exit(int(code))
 
 
@@ -192,7 +225,111 @@ def inventory_validate(file: Path) -> None:
                f"{len(inventory.services)} services")
 
 
+def _pairs(values: tuple[str, ...], option: str) -> tuple[tuple[str, str], ...]:
+    out = []
+    for value in values:
+        left, sep, right = value.partition("=")
+        if not sep or not left.strip() or not right.strip():
+            raise click.BadParameter(f"expected NAME=VALUE, got {value!r}", param_hint=option)
+        out.append((left.strip(), right.strip()))
+    return tuple(out)
+
+
+@inventory_group.command("import")
+@click.option("--from", "kind", required=True, type=click.Choice(sorted(IMPORTERS)),
+              help="What SRC is: " + "; ".join(f"{k}: {v.description}"
+                                              for k, v in sorted(IMPORTERS.items())) + ".")
+@click.argument("source", metavar="SRC")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Inventory file to write. When it exists the import is merged into it: "
+                   "hand-made fields are kept and hosts the source lacks are kept and listed.")
+@click.option("--org-code", help='Kemendagri region code, e.g. "32.73" (needed for a new file).')
+@click.option("--org-name", help="Name of the pemda, e.g. 'Pemerintah Kota Bandung'.")
+@click.option("--org-level", type=click.Choice(["provinsi", "kabupaten", "kota"]),
+              help="Level of the pemda.")
+@click.option("--default-site", metavar="ID",
+              help="Site for hosts nothing else places [default: an id made from the "
+                   "organisation's name].")
+@click.option("--default-site-name", metavar="NAME", help="Name of that site when it is created.")
+@click.option("--site-kind", "site_kinds", multiple=True, metavar="SITE=KIND",
+              help="Kind of a site the import creates: server_room (default) or data_center. "
+                   "Repeatable.")
+@click.option("--site-map", multiple=True, metavar="GROUP=SITE",
+              help="Ansible: hosts of this group (or its child groups) go to this site. "
+                   "Repeatable; the first match wins.")
+@click.option("--site-from-group", metavar="REGEX",
+              help=r"Ansible: a group whose whole name matches names a site, e.g. 'dc_(.+)' "
+                   "makes group dc_balaikota site 'balaikota' (the capture group, else the name).")
+@click.option("--netbox-token-env", default="NETBOX_TOKEN", show_default=True, metavar="VAR",
+              help="Environment variable holding the NetBox API token (never written anywhere).")
+@click.option("--netbox-ca-bundle", type=click.Path(dir_okay=False, exists=True),
+              help="PEM file of the CA that signed NetBox's certificate.")
+@click.option("--insecure", is_flag=True,
+              help="NetBox: do not verify its TLS certificate (not recommended).")
+@click.option("--netbox-site", "netbox_sites", multiple=True, metavar="SLUG",
+              help="NetBox: only this site (repeatable).")
+@click.option("--netbox-tag", "netbox_tags", multiple=True, metavar="SLUG",
+              help="NetBox: only objects with this tag (repeatable).")
+@click.option("--netbox-status", "netbox_statuses", multiple=True, metavar="STATUS",
+              help="NetBox: statuses to import (repeatable) [default: active].")
+@click.option("--netbox-no-devices", is_flag=True, help="NetBox: skip dcim devices.")
+@click.option("--netbox-no-vms", is_flag=True, help="NetBox: skip virtual machines.")
+@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.1, 3600),
+              help="NetBox: seconds to connect and to wait for each answer.")
+@click.option("--dry-run", is_flag=True, help="Check and report, write nothing.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+def inventory_import(kind: str, source: str, output: Path, org_code: str | None,
+                     org_name: str | None, org_level: str | None, default_site: str | None,
+                     default_site_name: str | None, site_kinds: tuple[str, ...],
+                     site_map: tuple[str, ...], site_from_group: str | None,
+                     netbox_token_env: str, netbox_ca_bundle: str | None, insecure: bool,
+                     netbox_sites: tuple[str, ...], netbox_tags: tuple[str, ...],
+                     netbox_statuses: tuple[str, ...], netbox_no_devices: bool,
+                     netbox_no_vms: bool, timeout: float, dry_run: bool, quiet: bool) -> None:
+    """Build an inventory from an Ansible inventory, a CSV host list or NetBox.
+
+    \b
+    Examples:
+      auditor inventory import --from ansible hosts.ini -o inventory.yaml
+          --org-code 32.73 --org-name "Pemerintah Kota Bandung" --org-level kota
+          --site-from-group 'dc_(.+)'
+      auditor inventory import --from csv hosts.csv -o inventory.yaml
+      NETBOX_TOKEN=... auditor inventory import --from netbox https://netbox.kota.go.id/
+          -o inventory.yaml --netbox-tag audit
+
+    When the output file exists the import is merged into it. Secrets are never written:
+    Ansible passwords are reported (use password_env), the NetBox token stays in its
+    environment variable.
+    """
+    given = [org_code, org_name, org_level]
+    if any(given) and not all(given):
+        raise click.UsageError("give --org-code, --org-name and --org-level together")
+    organisation = OrganisationOptions(org_code, org_name, org_level) \
+        if org_code and org_name and org_level else None
+    for _, kind_value in _pairs(site_kinds, "--site-kind"):
+        if kind_value not in ("server_room", "data_center"):
+            raise click.BadParameter(f"kind {kind_value!r} is not server_room or data_center",
+                                     param_hint="--site-kind")
+    options = ImportOptions(
+        organisation=organisation, default_site=default_site,
+        default_site_name=default_site_name, site_kinds=_pairs(site_kinds, "--site-kind"),
+        site_map=_pairs(site_map, "--site-map"), site_from_group=site_from_group,
+        netbox=NetBoxOptions(token_env=netbox_token_env, ca_bundle=netbox_ca_bundle,
+                             insecure=insecure, timeout=timeout, sites=netbox_sites,
+                             tags=netbox_tags, statuses=netbox_statuses or ("active",),
+                             devices=not netbox_no_devices,
+                             virtual_machines=not netbox_no_vms))
+    report = run_import(kind, source, output, options, dry_run=dry_run)
+    if not quiet:
+        for line in report.lines():
+            click.echo(line, err=True)
+
+
 def _spec_option(func: F) -> F:
+    func = click.option("--overlay", "overlay_path", type=click.Path(dir_okay=False,
+                                                                      path_type=Path),
+                        help="Tailoring overlay: severities, parameters, disabled controls and "
+                             "waivers (see specs/README.md).")(func)
     return click.option("--spec", "spec_path", type=click.Path(path_type=Path),
                         help="Specification main file or folder [default: the packaged national "
                              "specification].")(func)
@@ -226,14 +363,15 @@ def _print_verdicts(outcome: CheckOutcome) -> None:
 @click.argument("bundle", type=click.Path(file_okay=False, path_type=Path))
 @_spec_option
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
-def check_command(bundle: Path, spec_path: Path | None, quiet: bool) -> None:
+def check_command(bundle: Path, spec_path: Path | None, overlay_path: Path | None,
+                  quiet: bool) -> None:
     """Judge a bundle's facts and answers against the specification.
 
     Writes BUNDLE/results.json. Old facts can be judged again against another
     specification version with --spec, without scanning again. Exit 0 compliant, 1
     non-compliance found, 3 some hosts were not scanned.
     """
-    outcome = run_check(bundle, load_spec(spec_path))
+    outcome = run_check(bundle, load_tailored_spec(spec_path, overlay_path))
     if not quiet:
         _print_verdicts(outcome)
         click.echo(f"results in {bundle / 'results.json'}", err=True)
@@ -258,9 +396,8 @@ def report_command(bundle: Path, formats: str, lang: str) -> None:
 @_lang_option
 @click.option("--format", "formats", default="html,md", show_default=True,
               help=f"Report formats: {', '.join(FORMATS)}.")
-def audit_command(inventory: Path, output: Path, concurrency: int, timeout: float,
-                  known_hosts: Path | None, accept_new_host_keys: bool, resume: bool,
-                  quiet: bool, spec_path: Path | None, lang: str, formats: str) -> None:
+def audit_command(inventory: Path, spec_path: Path | None, overlay_path: Path | None,
+                  lang: str, formats: str, **opts: Any) -> None:
     """Scan, check and report in one go: the main job.
 
     \b
@@ -270,14 +407,14 @@ def audit_command(inventory: Path, output: Path, concurrency: int, timeout: floa
     Writes the bundle (facts, answers, results.json) and the reports into -o. Exit 0
     compliant, 1 non-compliance found, 2 bad input, 3 some hosts could not be scanned.
     """
-    spec = load_spec(spec_path)
+    spec = load_tailored_spec(spec_path, overlay_path)
     chosen = parse_formats(formats)
     load_inventory(inventory)  # fail on a bad inventory before any connection
-    summary = _run_scan(inventory, output, concurrency, timeout, known_hosts,
-                        accept_new_host_keys, resume, quiet)
+    summary = _run_scan(inventory, opts)
+    output: Path = opts["output"]
     outcome = run_check(output, spec)
     written = write_reports(output, chosen, lang)
-    if not quiet:
+    if not opts["quiet"]:
         _print_verdicts(outcome)
         for path in written:
             click.echo(f"report: {path}", err=True)

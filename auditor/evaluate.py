@@ -15,6 +15,9 @@ from auditor.facility import FacilityAnswers
 from auditor.model import FindingStatus, HostStatus, Severity, Verdict
 from auditor.spec import Control, Policy, Spec, VerdictRule
 
+NEVER = "never"
+"""The answer to a date question when the thing was never done."""
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -104,22 +107,30 @@ def judge_scanned(controls: Iterable[Control], kind: str, item: Scanned,
 
 def judge_site(controls: Iterable[Control], site_id: str, answers: FacilityAnswers | None,
                today: date) -> list[Finding]:
-    """Findings of a site's questionnaire controls; unanswered or unevidenced is unknown."""
+    """Findings of a site's questionnaire controls.
+
+    Unanswered is unknown. An answer that would pass needs the evidence the question asks
+    for, else it stays unknown (a claim is not proof); an answer that admits a gap fails
+    with or without evidence. A date question answered ``never`` fails.
+    """
     findings = []
     for control in controls:
         answer = answers.answers.get(control.id) if answers else None
         question = control.question or {}
         if answer is None or answer.value is None:
             outcome = Outcome(FindingStatus.UNKNOWN, "not answered")
-        elif question.get("evidence_required", True) and question.get("evidence") \
-                and not answer.evidence:
-            outcome = Outcome(FindingStatus.UNKNOWN,
-                              f"answered {show(answer.value)} without the evidence it asks for")
+        elif question.get("type") == "date" and str(answer.value).strip().lower() == NEVER:
+            outcome = Outcome(FindingStatus.FAIL, "answer = never")
         else:
             outcome = _outcome(control, Subject({}, {}, answer.value), today)
-            if answer.evidence:
-                files = ", ".join(str(e.get("path")) for e in answer.evidence)
-                outcome = Outcome(outcome.status, f"{outcome.evidence} (evidence: {files})"[:400])
+            needs_evidence = question.get("evidence_required", True) and question.get("evidence")
+            if outcome.status is FindingStatus.PASS and needs_evidence and not answer.evidence:
+                outcome = Outcome(FindingStatus.UNKNOWN,
+                                  f"answered {show(answer.value)} without the evidence it asks "
+                                  "for")
+        if answer is not None and answer.evidence:
+            files = ", ".join(str(e.get("path")) for e in answer.evidence)
+            outcome = Outcome(outcome.status, f"{outcome.evidence} (evidence: {files})"[:400])
         findings.append(_finding(control, "site", site_id, outcome))
     return findings
 

@@ -23,6 +23,7 @@ from auditor.inventory import Host, Inventory
 from auditor.model import HostStatus
 from auditor.probe import build_probe, parse_output, probe_digest
 from auditor.transports import TRANSPORTS, ProbeRun, ScanOptions, Transport
+from auditor.web import ServiceResult, WebOptions, probe_services
 
 FACTS_FORMAT = "auditor.facts/1"
 
@@ -45,11 +46,18 @@ class ScanSummary:
 
     results: tuple[HostResult, ...] = ()
     interrupted: bool = False
+    services: tuple[ServiceResult, ...] = ()
+    """Web services probed (when the inventory lists any)."""
 
     @property
     def failed(self) -> tuple[HostResult, ...]:
         """Hosts that could not be scanned."""
         return tuple(r for r in self.results if r.status is not HostStatus.OK)
+
+    @property
+    def failed_services(self) -> tuple[ServiceResult, ...]:
+        """Web services that did not answer (never counted as compliant)."""
+        return tuple(r for r in self.services if r.status != "ok")
 
 
 @dataclass
@@ -144,12 +152,14 @@ def scan_host(host: Host, transport: Transport, inventory: Inventory, options: S
 def scan(inventory: Inventory, out_dir: Path, options: ScanOptions, *, concurrency: int = 32,
          resume: bool = False, on_progress: ProgressCallback | None = None,
          collectors: Mapping[str, Collector] = COLLECTORS,
-         stop: threading.Event | None = None) -> ScanSummary:
+         stop: threading.Event | None = None, web: WebOptions | None = None,
+         on_service: Callable[[ServiceResult], None] | None = None) -> ScanSummary:
     """Scan every host of ``inventory`` into the bundle at ``out_dir``.
 
     Hosts run in a bounded pool. Each facts file is written whole when its host ends, so an
     interrupted scan keeps what it finished; ``resume`` skips hosts with a good facts file.
-    Setting ``stop`` lets running hosts finish and starts no new ones.
+    Setting ``stop`` lets running hosts finish and starts no new ones. Web services of the
+    inventory are probed after the hosts, with ``web`` options (defaults when None).
     """
     bundle = Bundle(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -215,4 +225,10 @@ def scan(inventory: Inventory, out_dir: Path, options: ScanOptions, *, concurren
             interrupted = interrupted or (stop.is_set() and len(results) < len(inventory.hosts))
     order = {h.id: i for i, h in enumerate(inventory.hosts)}
     results.sort(key=lambda r: order[r.host])
-    return ScanSummary(tuple(results), interrupted)
+    services: list[ServiceResult] = []
+    if inventory.services and not stop.is_set():
+        services = probe_services(inventory, bundle, web or WebOptions(), concurrency,
+                                  resume=resume, on_result=on_service, stop=stop)
+    interrupted = interrupted or (stop.is_set() and any(
+        s.skipped and s.status != "ok" for s in services))
+    return ScanSummary(tuple(results), interrupted, tuple(services))

@@ -5,13 +5,16 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.errors import InputError, Problem
 from auditor.model import Severity
 from auditor.paths import specs_root
 from auditor.schemas import validate_document
 from auditor.yamlfile import LocatedDocument, load_yaml
+
+if TYPE_CHECKING:
+    from auditor.tailoring import Waiver
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,8 @@ class Spec:
     path: Path
     overlay: dict[str, Any] | None = None
     """Identity of the tailoring overlay applied, if any."""
-    waivers: tuple[dict[str, Any], ...] = ()
+    waivers: tuple[Waiver, ...] = ()
+    """Waivers granted by the overlay (see auditor.tailoring)."""
 
     def control(self, control_id: str) -> Control:
         """The control with this id."""

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from auditor.checks import KNOWN_OPERATORS, VALUE_FREE, referenced_facts, referenced_operators
 from auditor.collectors import COLLECTORS
 from auditor.errors import Problem
+from auditor.schemas import load_schema
 from auditor.spec import Control, Spec
 
 DERIVED_PATHS: tuple[str, ...] = ("lifecycle",)
@@ -19,9 +21,20 @@ def host_fact_paths() -> set[str]:
     return paths | set(DERIVED_PATHS)
 
 
-def service_fact_paths() -> set[str] | None:
-    """Every fact path a web service can have; None when no web probe is installed."""
-    return None
+def schema_fact_paths(schema: dict[str, Any], prefix: str = "") -> set[str]:
+    """Every dotted path a ``properties`` tree of a JSON Schema declares."""
+    paths: set[str] = set()
+    for name, sub in (schema.get("properties") or {}).items():
+        path = f"{prefix}{name}"
+        paths.add(path)
+        if isinstance(sub, dict):
+            paths |= schema_fact_paths(sub, path + ".")
+    return paths
+
+
+def service_fact_paths() -> set[str]:
+    """Every fact path a web service document declares (from its JSON Schema)."""
+    return schema_fact_paths(load_schema("service")["properties"]["facts"])
 
 
 def _known(path: str, known: Iterable[str]) -> bool:
@@ -58,8 +71,7 @@ def lint_spec(spec: Spec) -> list[Problem]:
             for path in referenced_facts(expression):
                 if control.applies_to == "host" and not _known(path, host_paths):
                     add(name, f"fact '{path}' is produced by no collector")
-                elif control.applies_to == "service" and service_paths is not None \
-                        and not _known(path, service_paths):
+                elif control.applies_to == "service" and not _known(path, service_paths):
                     add(name, f"fact '{path}' is produced by no web probe section")
                 elif control.applies_to in ("site", "organisation") and path != "answer":
                     add(name, "questionnaire controls judge the answer: leave out 'fact'")

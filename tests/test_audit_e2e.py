@@ -8,10 +8,10 @@ from pathlib import Path
 
 import yaml
 from click.testing import CliRunner
-from conftest import EXAMPLE, REPO, run_cli
 
 from auditor.cli import cli
 from auditor.schemas import validate_data
+from conftest import EXAMPLE, REPO, run_cli
 
 
 def test_audit_example_writes_the_whole_bundle(example_bundle: Path) -> None:
@@ -44,7 +44,7 @@ def test_results_reflect_the_example_answers(example_bundle: Path) -> None:
     assert by_control["FAC-UPS-RUNTIME"]["status"] == "pass"          # 22 min >= 15
     assert by_control["FAC-FIRE-SUPPRESSION"]["status"] == "fail"     # answered no
     assert by_control["DATA-RESTORE-TESTED"]["status"] == "unknown"   # not answered
-    assert by_control["OPS-BCP-DRP"]["status"] == "unknown"           # no evidence
+    assert by_control["OPS-BCP-DRP"]["status"] == "fail"    # "no" fails, even without evidence
     # A failed critical facility control means the site should migrate.
     assert site["verdict"] == "migrate"
     assert results["recommendation"]["closure_risk"] is True

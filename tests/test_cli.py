@@ -74,3 +74,29 @@ def test_internal_error_is_exit_4_with_a_saved_traceback(
     assert len(logs) == 1
     assert "simulated bug" in logs[0].read_text()
     assert "Traceback" not in result.output
+
+
+def test_inventory_import_from_csv_writes_a_valid_inventory(tmp_path: Path) -> None:
+    csv_file = tmp_path / "hosts.csv"
+    csv_file.write_text("id,address,port,site,criticality\n"
+                        "web-01,10.20.0.5,22,ruang-server,high\n"
+                        "db-01,10.20.0.6,2222,ruang-server,tinggi\n")
+    out = tmp_path / "inventory.yaml"
+    result = CliRunner().invoke(cli, [
+        "inventory", "import", "--from", "csv", str(csv_file), "-o", str(out),
+        "--org-code", "32.73", "--org-name", "Pemerintah Kota Contoh", "--org-level", "kota"])
+    assert result.exit_code == 0, result.output
+    check = CliRunner().invoke(cli, ["inventory", "validate", str(out)])
+    assert check.exit_code == 0, check.output
+    assert "2 hosts" in check.output
+
+
+def test_inventory_import_bad_csv_is_exit_2_with_row(tmp_path: Path) -> None:
+    csv_file = tmp_path / "hosts.csv"
+    csv_file.write_text("id,address,port\nweb-01,10.20.0.5,70000\n")
+    result = CliRunner().invoke(cli, [
+        "inventory", "import", "--from", "csv", str(csv_file), "-o", str(tmp_path / "i.yaml"),
+        "--org-code", "32.73", "--org-name", "Kota", "--org-level", "kota"])
+    assert result.exit_code == 2
+    assert "hosts.csv:2: port:" in result.output
+    assert not (tmp_path / "i.yaml").exists()

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO, run_cli
 
 from auditor.cli import cli
 from auditor.errors import InputError
 from auditor.inventory import load_inventory
+from conftest import REPO, run_cli
 
 CORPUS = REPO / "tests" / "data" / "inventories"
 

@@ -1,0 +1,25 @@
+"""Inventory importers by name: Ansible inventories, CSV spreadsheets and NetBox."""
+
+from __future__ import annotations
+
+from auditor.importers.ansible import AnsibleImporter
+from auditor.importers.csvfile import CsvImporter
+from auditor.importers.interface import (
+    Importer,
+    ImportOptions,
+    ImportResult,
+    NetBoxOptions,
+    OrganisationOptions,
+    Skipped,
+)
+from auditor.importers.netbox import NetBoxImporter
+from auditor.importers.run import ImportReport, run_import
+
+IMPORTERS: dict[str, Importer] = {
+    "ansible": AnsibleImporter(),
+    "csv": CsvImporter(),
+    "netbox": NetBoxImporter(),
+}
+
+__all__ = ["IMPORTERS", "ImportOptions", "ImportReport", "ImportResult", "Importer",
+           "NetBoxOptions", "OrganisationOptions", "Skipped", "run_import"]

@@ -1,0 +1,163 @@
+"""Tailoring overlays: change severities and parameters, disable controls, grant waivers."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import InputError, Problem
+from auditor.evaluate import Finding
+from auditor.model import FindingStatus, Severity
+from auditor.schemas import validate_document
+from auditor.spec import Spec, load_spec
+from auditor.yamlfile import load_yaml
+
+WAIVABLE = (FindingStatus.FAIL, FindingStatus.UNKNOWN)
+"""A waiver accepts a known gap; it never turns a pass into anything else."""
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """An accepted exception for one control on some subjects, until a date."""
+
+    control: str
+    justification: str
+    approver: str
+    expires: str
+    hosts: tuple[str, ...] | None = None
+    sites: tuple[str, ...] | None = None
+    services: tuple[str, ...] | None = None
+    source: str = ""
+
+    def covers(self, finding: Finding) -> bool:
+        """Whether this waiver names the finding's control and subject."""
+        if finding.control != self.control:
+            return False
+        scopes = {"host": self.hosts, "site": self.sites, "service": self.services}
+        if all(s is None for s in scopes.values()):
+            return True
+        scope = scopes.get(finding.subject)
+        return scope is not None and finding.subject_id in scope
+
+    def expired(self, today: date) -> bool:
+        """True after the expiry date."""
+        return today > date.fromisoformat(self.expires)
+
+    def to_data(self) -> dict[str, Any]:
+        """As recorded in results.json."""
+        data: dict[str, Any] = {"control": self.control, "justification": self.justification,
+                                "approver": self.approver, "expires": self.expires}
+        for key in ("hosts", "sites", "services"):
+            if getattr(self, key) is not None:
+                data[key] = list(getattr(self, key))
+        return data
+
+
+def apply_overlay(spec: Spec, path: Path) -> Spec:
+    """A new Spec with the overlay's changes; unknown control ids are located errors."""
+    doc = load_yaml(path)
+    if not isinstance(doc.data, dict):
+        raise InputError("invalid overlay", [Problem(doc.file, 1, "", "expected a mapping with "
+                                                                        "overlay, id, controls")])
+    problems = validate_document(doc, "overlay")
+    if problems:
+        raise InputError(f"{doc.file}: does not match specs/schemas/overlay.schema.json",
+                         problems)
+    data = doc.data
+    target = data.get("spec")
+    if target and (target["id"] != spec.id or target.get("version", spec.version) != spec.version):
+        raise InputError("overlay written for another specification", [Problem(
+            doc.file, doc.line_of(("spec",)), "spec",
+            f"written for {target['id']} {target.get('version', '')}, but the specification "
+            f"is {spec.id} {spec.version}")])
+    known = {c.id: c for c in spec.controls}
+    problems = []
+    for control_id in data.get("controls") or {}:
+        if control_id not in known:
+            problems.append(Problem(doc.file, doc.line_of(("controls", control_id)),
+                                    f"controls.{control_id}", "no such control in "
+                                    f"{spec.id} {spec.version}"))
+    for index, waiver in enumerate(data.get("waivers") or []):
+        if waiver["control"] not in known:
+            problems.append(Problem(doc.file, doc.line_of(("waivers", index, "control")),
+                                    f"waivers[{index}].control",
+                                    f"no such control '{waiver['control']}'"))
+    if problems:
+        raise InputError(f"{doc.file}: the overlay names unknown controls", problems)
+    controls = []
+    for control in spec.controls:
+        change = (data.get("controls") or {}).get(control.id)
+        if change:
+            unknown_params = set(change.get("params") or {}) - set(control.params)
+            if unknown_params:
+                raise InputError("unknown parameter", [Problem(
+                    doc.file, doc.line_of(("controls", control.id, "params")),
+                    f"controls.{control.id}.params",
+                    f"{', '.join(sorted(unknown_params))} not a parameter of {control.id} "
+                    f"(its parameters: {', '.join(sorted(control.params)) or 'none'})")])
+            control = dataclasses.replace(
+                control,
+                severity=Severity(change.get("severity", control.severity)),
+                params={**control.params, **(change.get("params") or {})},
+                enabled=change.get("enabled", control.enabled),
+                disabled_reason=change.get("justification") if change.get("enabled") is False
+                else None)
+        controls.append(control)
+    waivers = tuple(
+        Waiver(control=w["control"], justification=w["justification"], approver=w["approver"],
+               expires=w["expires"],
+               hosts=tuple(w["hosts"]) if "hosts" in w else None,
+               sites=tuple(w["sites"]) if "sites" in w else None,
+               services=tuple(w["services"]) if "services" in w else None,
+               source=f"{doc.file}:{doc.line_of(('waivers', i)) or 0}")
+        for i, w in enumerate(data.get("waivers") or []))
+    identity = {"id": data["id"], "file": path.name, "title": data.get("title"),
+                "issued_by": data.get("issued_by"),
+                "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    return dataclasses.replace(spec, controls=tuple(controls), waivers=waivers,
+                               overlay=identity)
+
+
+def apply_waivers(findings: Iterable[Finding], waivers: Sequence[Waiver],
+                  today: date) -> list[Finding]:
+    """Mark waived findings; an expired waiver no longer applies and says so."""
+    out = []
+    for finding in findings:
+        for waiver in waivers:
+            if finding.status not in WAIVABLE or not waiver.covers(finding):
+                continue
+            record = waiver.to_data()
+            if waiver.expired(today):
+                record["expired"] = True
+                finding = dataclasses.replace(finding, waiver=record)
+                continue
+            record["expired"] = False
+            record["original_status"] = str(finding.status)
+            finding = dataclasses.replace(finding, status=FindingStatus.WAIVED, waiver=record)
+            break
+        out.append(finding)
+    return out
+
+
+def waiver_report(waivers: Sequence[Waiver], findings: Iterable[Finding],
+                  today: date) -> list[dict[str, Any]]:
+    """Each waiver with its state and how many findings it covered."""
+    findings = list(findings)
+    report = []
+    for waiver in waivers:
+        matched = sum(1 for f in findings if f.waiver and f.control == waiver.control
+                      and f.waiver.get("expires") == waiver.expires and waiver.covers(f))
+        report.append({**waiver.to_data(), "state": "expired" if waiver.expired(today)
+                       else "active", "findings": matched})
+    return report
+
+
+def load_tailored_spec(spec_path: Path | None, overlay_path: Path | None) -> Spec:
+    """The specification, with the overlay applied when one is given."""
+    spec = load_spec(spec_path)
+    return apply_overlay(spec, overlay_path) if overlay_path is not None else spec
