@@ -14,11 +14,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "tests")]
 
-from cdp import CHROMIUM, Browser  # noqa: E402
 from synthetic import make_results  # noqa: E402
 
 from auditor.report.machine import render_csv, render_junit  # noqa: E402
 from auditor.report.render import render_html, render_markdown  # noqa: E402
+from cdp import CHROMIUM, Browser  # noqa: E402
 
 
 def _mb(size: int) -> str:
@@ -27,8 +27,8 @@ def _mb(size: int) -> str:
 
 def main(sizes: list[int]) -> None:
     print("| hosts | findings | HTML render | HTML size | Markdown render | Markdown size "
-          "| CSV + JUnit render | Chromium load event | DOM elements |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "| CSV + JUnit render | Chromium first paint | Chromium load event | DOM elements |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     with tempfile.TemporaryDirectory() as tmp:
         browser = Browser(height=1000, timeout=300) if CHROMIUM.exists() else None
         try:
@@ -46,7 +46,7 @@ def main(sizes: list[int]) -> None:
                 render_csv(results, "id")
                 render_junit(results, "id")
                 machine_s = time.perf_counter() - started
-                load, nodes = "—", "—"
+                paint, load, nodes = "—", "—", "—"
                 if browser is not None:
                     page = Path(tmp) / f"report-{n}.html"
                     page.write_bytes(html)
@@ -55,8 +55,11 @@ def main(sizes: list[int]) -> None:
                         raise SystemExit(f"{n} hosts: errors {result.console_errors} "
                                          f"requests {result.outside_requests}")
                     load, nodes = f"{result.load_seconds:.2f} s", f"{result.dom_nodes:,}"
+                    if result.first_paint_seconds is not None:
+                        paint = f"{result.first_paint_seconds:.2f} s"
                 print(f"| {n:,} | {findings:,} | {html_s:.2f} s | {_mb(len(html))} | {md_s:.2f} s "
-                      f"| {_mb(len(md))} | {machine_s:.2f} s | {load} | {nodes} |", flush=True)
+                      f"| {_mb(len(md))} | {machine_s:.2f} s | {paint} | {load} | {nodes} |",
+                      flush=True)
         finally:
             if browser is not None:
                 browser.close()

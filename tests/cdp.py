@@ -38,6 +38,7 @@ class PageLoad:
     exceptions: list[dict[str, Any]] = field(default_factory=list)
     log: list[dict[str, Any]] = field(default_factory=list)
     dom_nodes: int = 0
+    first_paint_seconds: float | None = None
 
     @property
     def console_errors(self) -> list[str]:
@@ -174,6 +175,10 @@ class Browser:
         nodes = self.send("Runtime.evaluate", {
             "expression": "document.getElementsByTagName('*').length",
             "returnByValue": True}, session=session)["result"].get("value", 0)
+        paint = self.send("Runtime.evaluate", {
+            "expression": "(performance.getEntriesByName('first-contentful-paint')[0] || {})"
+                          ".startTime || null", "returnByValue": True}, session=session)
+        first_paint = paint["result"].get("value")
         if screenshot is not None:
             data = self.send("Page.captureScreenshot", {"format": "png"}, session=session)
             screenshot.parent.mkdir(parents=True, exist_ok=True)
@@ -182,7 +187,8 @@ class Browser:
         settle = time.monotonic() + 1.0
         while time.monotonic() < settle:
             self._pump(settle + 0.01)
-        result = PageLoad(url=url, load_seconds=loaded, dom_nodes=int(nodes))
+        result = PageLoad(url=url, load_seconds=loaded, dom_nodes=int(nodes),
+                          first_paint_seconds=None if first_paint is None else first_paint / 1000)
         for event in self.events[start_index:]:
             if event.get("sessionId") != session:
                 continue

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from cdp import CHROMIUM, Browser
-from test_report import fixed, hostile
 
 from auditor.report.render import render_html
+from cdp import CHROMIUM, Browser
+from test_report import fixed, hostile
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 

@@ -10,10 +10,10 @@ import os
 from pathlib import Path
 
 import pytest
-from test_report import fixed
 
 from auditor.report.render import render_html, render_markdown
 from auditor.report.view import BundleExtras, Evidence
+from test_report import fixed
 
 GOLDEN = Path(__file__).parent / "data" / "report" / "golden"
 EXTRAS = BundleExtras((

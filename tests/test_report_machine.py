@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 from lxml import etree
-from test_report import HOSTILE, fixed, hostile
 
 from auditor.report.machine import CSV_COLUMNS, render_csv, render_json, render_junit
+from test_report import HOSTILE, fixed, hostile
 
 SCHEMA = Path(__file__).parent / "data" / "report" / "junit-10.xsd"
 
