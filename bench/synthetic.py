@@ -61,13 +61,20 @@ def make_results(n_hosts: int, n_sites: int | None = None, seed: int = 7) -> dic
                       "reason": None if ok else "connection refused (127.0.0.1:22)",
                       "score": round(rng.uniform(30, 100), 1) if ok else None,
                       "findings": findings})
-        plans.append({"id": hid, "strategy": rng.choice(["rehost", "replatform", "retain"])
+        strategy = rng.choice(["rehost", "replatform", "retain"]) if ok else None
+        plans.append({"id": hid, "site": sid, "strategy": strategy,
+                      "reason": {"id": f"Strategi {strategy}.", "en": f"Strategy {strategy}."},
+                      "target": {"offering": "pdn-iaas-vm", "kind": "vm",
+                                 "offering_name": {"id": "Mesin virtual PDN",
+                                                   "en": "PDN virtual machine"},
+                                 "flavour": "pdn.medium", "vcpu": rng.choice([2, 4, 8]),
+                                 "memory_gb": rng.choice([4, 8]),
+                                 "disk_gb": rng.choice([40, 80]),
+                                 "sizing": "partly performance-based", "price_idr_per_year": 0}
                       if ok else None,
-                      "target": {"offering": "pdn-iaas-vm", "flavour": "general.m",
-                                 "vcpu": rng.choice([2, 4, 8]), "memory_gb": rng.choice([4, 8]),
-                                 "disk_gb": rng.choice([40, 80]), "sizing": "observed",
-                                 "confidence": rng.choice(["high", "medium", "low"])}
-                      if ok else None,
+                      "sizing": {"method": "partly performance-based",
+                                 "basis": {"id": "dari satu probe", "en": "from one probe"},
+                                 "confidence": rng.randint(1, 5)} if ok else None,
                       "blockers": [] if ok else [{"code": "not_scanned", "text": {
                           "id": "Host belum dipindai.", "en": "Host not scanned."}}]})
         if h % 3 == 1:
@@ -82,6 +89,25 @@ def make_results(n_hosts: int, n_sites: int | None = None, seed: int = 7) -> dic
     waves = [moving[i:i + max(1, len(moving) // 3 + 1)]
              for i in range(0, len(moving), max(1, len(moving) // 3 + 1))]
     current = 150_000_000 * n_sites
+
+    def five(now: int, later: int, once: int) -> dict[str, int]:
+        return {"years": 5, "current_idr": now * 5, "after_idr": later * 5 + once,
+                "one_off_idr": once, "savings_idr": (now - later) * 5 - once}
+
+    site_costs = [{
+        "site": s["id"],
+        "current": {"annual_idr": 150_000_000, "lines": [
+            {"item": "power", "idr": 90_000_000, "basis": "6 kW × 8760 h × PUE 1.8",
+             "given": True, "estimate": True},
+            {"item": "staff", "idr": 60_000_000, "basis": "0.5 FTE", "given": True,
+             "estimate": True}]},
+        "after": {"annual_idr": 40_000_000, "lines": [
+            {"item": "staff", "idr": 34_000_000, "basis": "0.5 FTE × 0.3 + rest",
+             "given": True, "estimate": True},
+            {"item": "own_offsite_backup", "idr": 6_000_000, "basis": "1 TB × Rp 6 M",
+             "given": False, "estimate": True}]},
+        "one_off": {"idr": 25_000_000, "lines": []},
+        "five_year": five(150_000_000, 40_000_000, 25_000_000)} for s in sites]
     return {
         "format": "auditor.results/1",
         "spec": {"id": "national", "version": "2026.1", "effective_date": "2026-01-01",
@@ -95,17 +121,33 @@ def make_results(n_hosts: int, n_sites: int | None = None, seed: int = 7) -> dic
         "hosts": hosts, "sites": sites, "services": services,
         "controls": [_control(*c) for c in HOST_CONTROLS + SITE_CONTROLS + SERVICE_CONTROLS],
         "recommendation": {
-            "verdict": "migrate", "urgency": "high", "closure_risk": True,
-            "urgency_reasons": [{"id": "Pemadam api tidak ada.", "en": "No fire suppression."}],
-            "waves": waves, "hosts": plans, "dependencies": deps,
+            "verdict": "migrate", "urgency": "critical", "closure_risk": True,
+            "backup_dr_gap": True, "keep_own_backups": True,
+            "keep_own_backups_reason": {"id": "Simpan cadangan sendiri.",
+                                        "en": "Keep your own backups."},
+            "note": {"id": "Rencana dari satu pemindaian.", "en": "A plan from one scan."},
+            "catalogue": {"id": "katalog-layanan-pdn", "version": "2026.1"},
+            "sites": [{"site": s["id"], "verdict": s["verdict"],
+                       "urgency": ["critical", "high", "medium", "low"][i % 4],
+                       "closure_risk": i % 2 == 0,
+                       "reasons": [{"id": f"Alasan urgensi {i}.", "en": f"Urgency reason {i}."}],
+                       "keep_own_backups": True} for i, s in enumerate(sites)],
+            "waves": waves,
+            "wave_details": [{"number": i + 1, "hosts": w, "criticality": "high",
+                              "reasons": [{"id": f"Gelombang {i + 1}.", "en": f"Wave {i + 1}."}],
+                              "links_to_other_waves": []} for i, w in enumerate(waves)],
+            "hosts": plans, "dependencies": deps,
             "costs": {
-                "sites": [{"site": s["id"], "current_annual_idr": 150_000_000,
-                           "after_migration_annual_idr": 40_000_000} for s in sites],
+                "sites": site_costs, "estimate": True,
                 "current_annual_idr": current, "after_migration_annual_idr": 40_000_000 * n_sites,
-                "one_off_idr": 25_000_000 * n_sites,
-                "assumptions": {"pue": {"value": 1.8, "unit": "ratio", "source": "Azure Migrate"},
-                                "tariff_idr_per_kwh": {"value": 1500, "unit": "IDR/kWh",
-                                                       "source": "estimate"}}},
+                "annual_savings_idr": 110_000_000 * n_sites,
+                "one_off_migration_idr": 25_000_000 * n_sites,
+                "five_year": five(current, 40_000_000 * n_sites, 25_000_000 * n_sites),
+                "assumptions": {"pue": {"value": 1.8, "unit": "ratio", "source": "Azure Migrate",
+                                        "estimate": True},
+                                "tariff_idr_per_kwh": {"value": 1400, "unit": "IDR/kWh",
+                                                       "source": "the pemda's bill",
+                                                       "estimate": False, "overridden": True}}},
         },
     }
 

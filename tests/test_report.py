@@ -131,7 +131,7 @@ def test_summary_comes_first_with_what_a_pemda_head_needs() -> None:
     summary = html[html.index('id="summary"'):html.index('id="plan"')]
     for words in ("Overall verdict", "Urgency", "Closure risk", "Overall score",
                   "Saved per year", "Saved over five years", "critical", "Score per site",
-                  "IDR 330,000,000"):  # (150 M - 40 M) x 3 sites
+                  "IDR 330 M", "IDR 1,575 M"):  # (150 M - 40 M) x 3 sites; x 5 - 75 M
         assert words in summary, words
     assert summary.count("<svg") == 3
     assert html.index('id="summary"') < html.index('id="plan"') < html.index('id="findings"')
@@ -219,4 +219,5 @@ def test_large_bundles_keep_hosts_collapsed() -> None:
     html = render_html(make_results(300), "en").decode()
     assert html.count('<details id="host-') == 300
     assert '<details id="host-host-00000" open' not in html
-    assert "see remediation" in html  # remediation once per control, not per row
+    assert html.count("Fix host ssh root login.") == 1  # remediation once per control
+    assert 'href="#control-HOST-SSH-ROOT-LOGIN"' in html  # each finding links to it

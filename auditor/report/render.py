@@ -8,7 +8,7 @@ from typing import Any, Protocol
 import jinja2
 
 from auditor.report import charts, graph
-from auditor.report.messages import LANGUAGES, translate
+from auditor.report.messages import LANGUAGES, MESSAGES, translate
 from auditor.report.view import BundleExtras, build_view
 
 
@@ -53,6 +53,7 @@ def _environment(autoescape: bool, lang: str) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["idr"] = lambda v: money(v, lang)
+    env.filters["idr_short"] = lambda v: "—" if v is None else short_money(v, lang)
     env.filters["score"] = lambda v: "—" if v is None else f"{round(v, 1):g}"
     env.filters["md"] = _markdown_cell
     return env
@@ -71,10 +72,14 @@ def _context(results: Mapping[str, Any], lang: str,
         key = f"domain_{domain}"
         return t(key) if key in _DOMAIN_KEYS else domain
 
+    def cost_item(item: str) -> str:
+        key = f"cost_item_{item}"
+        return t(key) if key in MESSAGES else item
+
     strategies = {p["id"]: p["strategy"] for p in view["rec"]["hosts"]}
     subjects = [*view["sites"], *view["hosts"], *view["services"]]
     return {
-        "v": view, "lang": lang, "t": t, "domain_name": domain_name,
+        "v": view, "lang": lang, "t": t, "domain_name": domain_name, "cost_item": cost_item,
         "severities": ("critical", "high", "medium", "low"),
         "score_chart": charts.score_chart(view["sites"]),
         "domain_chart": charts.domain_chart(subjects),

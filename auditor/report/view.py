@@ -6,12 +6,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.report.costs import cost_view
 from auditor.report.messages import translate
+from auditor.report.values import as_dict, as_list, number, text_of
 
 STATUS_ORDER = {"fail": 0, "error": 1, "unknown": 2, "waived": 3, "pass": 4, "not_applicable": 5}
 SEVERITIES = ("critical", "high", "medium", "low")
 SEVERITY_ORDER = {s: i for i, s in enumerate(SEVERITIES)}
 STATUSES = ("fail", "error", "unknown", "waived", "pass", "not_applicable")
+URGENCIES = ("critical", "high", "medium", "low")
 SUBJECT_STATUSES = ("ok", "unreachable", "auth_failed", "hostkey_mismatch", "timeout", "error")
 COMPACT_FROM_HOSTS = 200
 """From this many hosts on, findings show remediation once per control, not per row."""
@@ -33,39 +36,6 @@ class BundleExtras:
     """What the report reads from the bundle besides results.json."""
 
     evidence: tuple[Evidence, ...] = field(default_factory=tuple)
-
-
-def as_dict(value: Any) -> Mapping[str, Any]:
-    """``value`` when it is a mapping, else an empty one."""
-    return value if isinstance(value, Mapping) else {}
-
-
-def as_list(value: Any) -> list[Any]:
-    """``value`` when it is a list, else an empty list."""
-    return list(value) if isinstance(value, list | tuple) else []
-
-
-def number(value: Any) -> float | None:
-    """A real number, or None for anything else (bools included)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
-def text_of(value: Any, lang: str) -> str:
-    """Text from a plain string, a ``{id, en}`` pair, or a ``{text: {id, en}}`` record."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, Mapping):
-        if "text" in value:
-            return text_of(value["text"], lang)
-        for key in (lang, "en", "id"):
-            if isinstance(value.get(key), str):
-                return str(value[key])
-        return ""
-    return str(value)
 
 
 def _known(value: Any, allowed: Sequence[str], default: str) -> str:
@@ -137,56 +107,39 @@ def _site_costs(costs: Mapping[str, Any], site_id: str) -> Mapping[str, Any]:
     return {}
 
 
-def _first_number(data: Mapping[str, Any], *prefixes: str, contains: str = "") -> float | None:
-    for key, value in data.items():
-        wanted = any(key.startswith(p) for p in prefixes) and contains in key
-        if wanted and number(value) is not None:
-            return number(value)
+def _confidence(target: Mapping[str, Any], sizing: Mapping[str, Any], lang: str) -> str | None:
+    """``high``/``medium``/``low`` in words, or a 1-5 score shown as ``n/5``."""
+    for value in (sizing.get("confidence"), target.get("confidence")):
+        if value in ("high", "medium", "low"):
+            return translate(f"confidence_{value}", lang)
+        score = number(value)
+        if score is not None:
+            return f"{score:g}/5"
     return None
-
-
-def cost_view(raw: Any) -> dict[str, Any]:
-    """Yearly costs before and after, the one-off cost and the five-year saving."""
-    costs = as_dict(raw)
-    current = number(costs.get("current_annual_idr"))
-    after = number(costs.get("after_migration_annual_idr"))
-    one_off = _first_number(costs, "one_off")
-    saved = None if current is None or after is None else current - after
-    five_current = _first_number(costs, "five_year", contains="current")
-    five_after = _first_number(costs, "five_year", contains="after")
-    if five_current is None and current is not None:
-        five_current = current * 5
-    if five_after is None and after is not None:
-        five_after = after * 5 + (one_off or 0)
-    five_saved = _first_number(costs, "five_year", contains="sav")
-    if five_saved is None and five_current is not None and five_after is not None:
-        five_saved = five_current - five_after
-    assumptions = [
-        {"name": str(name), "value": as_dict(a).get("value"),
-         "unit": str(as_dict(a).get("unit") or ""), "source": str(as_dict(a).get("source") or "")}
-        for name, a in as_dict(costs.get("assumptions")).items()]
-    return {"current": current, "after": after, "one_off": one_off, "saved": saved,
-            "five_current": five_current, "five_after": five_after, "five_saved": five_saved,
-            "assumptions": assumptions}
 
 
 def _plan_host(raw: Any, lang: str) -> dict[str, Any]:
     p = as_dict(raw)
     target = as_dict(p.get("target"))
+    sizing = as_dict(p.get("sizing"))
     size = None
     if all(number(target.get(k)) is not None for k in ("vcpu", "memory_gb", "disk_gb")):
         size = translate("size_value", lang, vcpu=f"{number(target['vcpu']):g}",
                          memory=f"{number(target['memory_gb']):g}",
                          disk=f"{number(target['disk_gb']):g}")
-    strategy = p.get("strategy")
-    confidence = target.get("confidence")
+    offering = str(target.get("offering") or "")
+    name = text_of(target.get("offering_name"), lang)
     return {
         "id": str(p.get("id", "?")),
-        "strategy": _known(strategy, ("rehost", "replatform", "retire", "retain"), "none"),
-        "offering": str(target.get("offering") or ""),
+        "site": str(p.get("site") or ""),
+        "strategy": _known(p.get("strategy"), ("rehost", "replatform", "retire", "retain"),
+                           "none"),
+        "reason": text_of(p.get("reason"), lang),
+        "offering": f"{name} ({offering})" if name and offering else (name or offering),
         "flavour": str(target.get("flavour") or ""),
-        "sizing": text_of(target.get("sizing"), lang),
-        "confidence": confidence if confidence in ("high", "medium", "low") else None,
+        "sizing": text_of(sizing.get("basis"), lang) or text_of(
+            sizing.get("method") or target.get("sizing"), lang),
+        "confidence": _confidence(target, sizing, lang),
         "size": size,
         "blockers": [text_of(b, lang) or str(as_dict(b).get("code", "")) for b in
                      as_list(p.get("blockers"))],
@@ -199,6 +152,17 @@ def _waves(raw: Any) -> list[list[str]]:
         members = as_list(wave.get("hosts") if isinstance(wave, Mapping) else wave)
         waves.append([str(h) for h in members])
     return waves
+
+
+def _wave_reasons(raw: Any, lang: str) -> dict[int, list[str]]:
+    """Why each wave holds what it holds, by wave number."""
+    reasons: dict[int, list[str]] = {}
+    for detail in as_list(raw):
+        detail = as_dict(detail)
+        wave_no = detail.get("number")
+        if isinstance(wave_no, int):
+            reasons[wave_no] = [text_of(r, lang) for r in as_list(detail.get("reasons"))]
+    return reasons
 
 
 def _dependencies(raw: Any) -> list[dict[str, str]]:
@@ -233,7 +197,7 @@ def build_view(results: Mapping[str, Any], lang: str,
     services = [_subject("service", s, controls, lang) for s in as_list(results.get("services"))]
     rec = as_dict(results.get("recommendation"))
     costs = as_dict(rec.get("costs"))
-    global_urgency = _known(rec.get("urgency"), ("high", "medium", "low"), "")
+    global_urgency = _known(rec.get("urgency"), URGENCIES, "")
     by_site: dict[Any, list[dict[str, Any]]] = {}
     for subject in (*hosts, *services):
         by_site.setdefault(subject["site"], []).append(subject)
@@ -251,7 +215,8 @@ def build_view(results: Mapping[str, Any], lang: str,
                               "remediate"),
             "reason": text_of(raw_site.get("verdict_reason"), lang),
             "answered": raw_site.get("answered", True) is not False,
-            "urgency": _known(plan.get("urgency"), ("high", "medium", "low"), global_urgency),
+            "urgency": _known(plan.get("urgency"), URGENCIES, global_urgency),
+            "urgency_reasons": [text_of(r, lang) for r in as_list(plan.get("reasons"))],
             "closure_risk": plan.get("closure_risk", rec.get("closure_risk")),
             "cost": site_cost,
             "hosts": site_hosts,
@@ -270,7 +235,7 @@ def build_view(results: Mapping[str, Any], lang: str,
     plan_hosts = [_plan_host(p, lang) for p in as_list(rec.get("hosts"))]
     site_of = {h["id"]: h["site"] for h in hosts}
     for p in plan_hosts:
-        p["site"] = site_of.get(p["id"]) or ""
+        p["site"] = p["site"] or str(site_of.get(p["id"]) or "")
     return {
         "lang": lang,
         "generated_at": str(results.get("generated_at") or ""),
@@ -298,6 +263,12 @@ def build_view(results: Mapping[str, Any], lang: str,
             "reasons": [text_of(r, lang) for r in
                         as_list(rec.get("urgency_reasons", rec.get("reasons")))],
             "closure_risk": rec.get("closure_risk"),
+            "backup_gap": rec.get("backup_dr_gap") is True,
+            "keep_backups": text_of(rec.get("keep_own_backups_reason"), lang),
+            "note": text_of(rec.get("note"), lang),
+            "catalogue": {k: text_of(as_dict(rec.get("catalogue")).get(k), lang)
+                          for k in ("id", "version", "effective_date", "note")},
+            "wave_reasons": _wave_reasons(rec.get("wave_details"), lang),
             "waves": _waves(rec.get("waves")),
             "hosts": plan_hosts,
             "dependencies": _dependencies(rec.get("dependencies")),

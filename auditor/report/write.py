@@ -11,7 +11,8 @@ from auditor.bundle import Bundle, atomic_write_bytes, read_json
 from auditor.errors import AuditorError, InputError
 from auditor.report import FORMATS
 from auditor.report.messages import LANGUAGES
-from auditor.report.view import BundleExtras, Evidence, as_dict, as_list
+from auditor.report.values import as_dict, as_list
+from auditor.report.view import BundleExtras, Evidence
 from auditor.yamlfile import load_yaml
 
 DEFAULT_FORMATS = ("html", "md")
