@@ -156,6 +156,18 @@ class Browser:
             seen = len(self.events)
             self._pump(deadline)
 
+    def pdf(self, path: Path) -> bytes:
+        """Print ``path`` as the page's own print CSS asks (paper size from @page)."""
+        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = self.send("Target.attachToTarget",
+                            {"targetId": target, "flatten": True})["sessionId"]
+        self.send("Page.enable", session=session)
+        self.send("Page.navigate", {"url": path.resolve().as_uri()}, session=session)
+        self.wait_event("Page.loadEventFired", session)
+        data = self.send("Page.printToPDF", {"preferCSSPageSize": True}, session=session)
+        self.send("Target.closeTarget", {"targetId": target})
+        return base64.b64decode(data["data"])
+
     def load(self, path: Path, screenshot: Path | None = None) -> PageLoad:
         """Open ``path`` in a new tab, wait for its load event, and report what happened."""
         target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,15 @@ def test_hostile_report_runs_nothing(browser: Browser, tmp_path: Path) -> None:
     assert load.console_errors == []
     assert load.outside_requests == []
     assert json.dumps(load.console) == "[]"
+
+
+def test_report_prints_on_a4(browser: Browser, tmp_path: Path) -> None:
+    page = tmp_path / "report.html"
+    page.write_bytes(render_html(fixed(), "id"))
+    pdf = browser.pdf(page)
+    (ARTIFACTS / "report-fixed-id.pdf").write_bytes(pdf)
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([0-9.]+) ([0-9.]+)\s*\]", pdf)
+    assert boxes, "the PDF names its page size"
+    for width, height in boxes:  # A4 is 595 x 842 points
+        assert round(float(width)) == 595 and round(float(height)) == 842
+    assert len(boxes) > 2
