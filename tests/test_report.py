@@ -221,3 +221,18 @@ def test_large_bundles_keep_hosts_collapsed() -> None:
     assert '<details id="host-host-00000" open' not in html
     assert html.count("Fix host ssh root login.") == 1  # remediation once per control
     assert 'href="#control-HOST-SSH-ROOT-LOGIN"' in html  # each finding links to it
+
+
+def test_report_command_writes_every_format_in_english(tmp_path: Path) -> None:
+    from conftest import run_cli
+
+    bundle = tmp_path / "b"
+    bundle.mkdir()
+    (bundle / "results.json").write_text(json.dumps(fixed()))
+    result = run_cli("report", str(bundle), "--format", "html,md,csv,junit", "--lang", "en")
+    assert result.returncode == 0, result.stderr
+    assert "Executive summary" in (bundle / "report.html").read_text()
+    assert (bundle / "findings.csv").read_text().startswith("subject_kind,")
+    assert (bundle / "junit.xml").read_text().startswith("<?xml")
+    bad = run_cli("report", str(bundle), "--format", "pdf")
+    assert bad.returncode == 2 and "csv" in bad.stderr
