@@ -189,6 +189,15 @@ def _failing_controls(subjects: list[dict[str, Any]]) -> list[dict[str, Any]]:
                                                  -c["count"], c["control"]))
 
 
+def _overlay(overlay: Any, lang: str) -> str:
+    """The tailoring overlay's identity as one line (id, file, title, issuer, hash)."""
+    if not overlay:
+        return ""
+    if not isinstance(overlay, Mapping):
+        return text_of(overlay, lang)
+    return ", ".join(f"{k}: {text_of(v, lang)}" for k, v in overlay.items() if text_of(v, lang))
+
+
 def build_view(results: Mapping[str, Any], lang: str,
                extras: BundleExtras | None = None) -> dict[str, Any]:
     """The whole report as plain values; missing or odd fields become defaults, never errors."""
@@ -246,9 +255,7 @@ def build_view(results: Mapping[str, Any], lang: str,
         "spec": {"id": str(spec.get("id") or ""), "version": str(spec.get("version") or ""),
                  "title": text_of(spec.get("title"), lang),
                  "effective_date": str(spec.get("effective_date") or ""),
-                 "overlay": "" if not overlay else (
-                     text_of(overlay, lang) if not isinstance(overlay, Mapping) else ", ".join(
-                         f"{k}: {text_of(v, lang)}" for k, v in overlay.items()))},
+                 "overlay": _overlay(overlay, lang)},
         "summary": {
             "verdict": _known(summary.get("verdict"), ("compliant", "remediate", "migrate"),
                               "remediate"),
