@@ -236,3 +236,32 @@ def test_report_command_writes_every_format_in_english(tmp_path: Path) -> None:
     assert (bundle / "junit.xml").read_text().startswith("<?xml")
     bad = run_cli("report", str(bundle), "--format", "pdf")
     assert bad.returncode == 2 and "csv" in bad.stderr
+
+
+def test_every_catalogue_key_is_used() -> None:
+    """No dead messages: each key is named by a template or the report code."""
+    sources = "".join(p.read_text() for p in [*TEMPLATES.glob("*.j2"),
+                                              *TEMPLATES.parent.glob("*.py")]
+                      if p.name != "messages.py")
+    families = ("status_", "verdict_", "severity_", "urgency_", "strategy_", "hoststatus_",
+                "level_", "domain_", "confidence_", "cost_item_")
+    unused = [k for k in MESSAGES if f'"{k}"' not in sources and f"'{k}'" not in sources
+              and not k.startswith(families)]
+    assert unused == []
+
+
+def test_dependency_graph_stays_bounded_for_large_plans() -> None:
+    from auditor.report.graph import MAX_COLUMNS, MAX_EDGES, MAX_PER_COLUMN, layout
+
+    waves = [[f"h{w}-{i}" for i in range(400)] for w in range(20)]
+    deps = [{"from": f"h{w}-{i}", "to": f"h{w + 1}-{i}", "port": "443", "source": "x"}
+            for w in range(19) for i in range(400)]
+    g = layout(waves, deps, {})
+    assert g["trimmed"]
+    assert len(g["columns"]) <= MAX_COLUMNS
+    assert all(len(c["boxes"]) <= MAX_PER_COLUMN for c in g["columns"])
+    assert len(g["edges"]) <= MAX_EDGES
+    assert g["width"] < 2500 and g["height"] < 1000
+    html = render_html({**fixed(), "recommendation": {
+        **fixed()["recommendation"], "waves": waves, "dependencies": deps}}, "en").decode()
+    assert "Graph trimmed" in html

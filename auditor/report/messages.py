@@ -31,7 +31,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "plan_note": {"id": "Catatan rencana", "en": "Note on the plan"},
     "yes": {"id": "ya", "en": "yes"},
     "no": {"id": "tidak", "en": "no"},
-    "unknown_value": {"id": "tidak diketahui", "en": "unknown"},
     "hosts_scanned": {"id": "Host dipindai", "en": "Hosts scanned"},
     "saved_per_year": {"id": "Penghematan per tahun", "en": "Saved per year"},
     "saved_five_years": {"id": "Penghematan lima tahun", "en": "Saved over five years"},
@@ -95,7 +94,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "sizing": {"id": "Dasar ukuran", "en": "Sized by"},
     "confidence": {"id": "Keyakinan", "en": "Confidence"},
     "blockers": {"id": "Hambatan", "en": "Blockers"},
-    "why": {"id": "Alasan", "en": "Why"},
     "catalogue": {"id": "Katalog layanan pusat", "en": "Central offering catalogue"},
     "strategy_rehost": {"id": "pindah apa adanya (rehost)", "en": "rehost"},
     "strategy_replatform": {"id": "pindah ke platform baru (replatform)", "en": "replatform"},
@@ -174,7 +172,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "hoststatus_hostkey_mismatch": {"id": "kunci host tidak cocok", "en": "host key mismatch"},
     "hoststatus_timeout": {"id": "waktu habis", "en": "timed out"},
     "hoststatus_error": {"id": "galat", "en": "error"},
-    "no_score": {"id": "tidak ada skor", "en": "no score"},
     # appendix
     "appendix": {"id": "Lampiran", "en": "Appendix"},
     "assumptions": {"id": "Asumsi biaya dan ukuran", "en": "Cost and sizing assumptions"},
