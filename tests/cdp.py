@@ -187,10 +187,16 @@ class Browser:
         nodes = self.send("Runtime.evaluate", {
             "expression": "document.getElementsByTagName('*').length",
             "returnByValue": True}, session=session)["result"].get("value", 0)
-        paint = self.send("Runtime.evaluate", {
-            "expression": "(performance.getEntriesByName('first-contentful-paint')[0] || {})"
-                          ".startTime || null", "returnByValue": True}, session=session)
-        first_paint = paint["result"].get("value")
+        first_paint = None
+        paint_deadline = time.monotonic() + 3.0  # the paint entry may come after the load
+        while first_paint is None and time.monotonic() < paint_deadline:
+            paint = self.send("Runtime.evaluate", {
+                "expression": "(performance.getEntriesByName('first-contentful-paint')[0] "
+                              "|| {}).startTime || null", "returnByValue": True},
+                session=session)
+            first_paint = paint["result"].get("value")
+            if first_paint is None:
+                time.sleep(0.1)
         if screenshot is not None:
             data = self.send("Page.captureScreenshot", {"format": "png"}, session=session)
             screenshot.parent.mkdir(parents=True, exist_ok=True)
