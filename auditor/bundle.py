@@ -33,9 +33,16 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def atomic_write_json(path: Path, data: Any) -> None:
-    """Write JSON (sorted keys, UTF-8, indented) atomically."""
-    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
+def atomic_write_json(path: Path, data: Any, *, compact: bool = False) -> None:
+    """Write JSON (UTF-8) atomically; indented for people, or compact for large documents.
+
+    The compact form uses the C encoder, several times faster than the indented one.
+    """
+    if compact:
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    else:
+        text = json.dumps(data, indent=2, ensure_ascii=False)
+    atomic_write_text(path, text + "\n")
 
 
 @dataclass(frozen=True)

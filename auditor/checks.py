@@ -30,8 +30,15 @@ class Outcome:
     """What was seen, in a few words (untrusted text: escape when rendering)."""
 
 
+_SCALARS = {True: "true", False: "false", None: "null"}
+
+
 def show(value: Any) -> str:
-    """A short, single-line rendering of a fact value for evidence."""
+    """A short, single-line rendering of a fact value for evidence (JSON notation)."""
+    if value is True or value is False or value is None:
+        return _SCALARS[value]
+    if isinstance(value, int | float):
+        return str(value)
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= MAX_EVIDENCE_CHARS else text[:MAX_EVIDENCE_CHARS] + "…"
 
@@ -84,10 +91,24 @@ def _version(value: Any) -> str:
     raise Unknown(f"expected a version, got {show(value)}")
 
 
+def _norm(value: Any) -> Any:
+    """Comparison form: text is compared trimmed and case-insensitively."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
 def _equal(a: Any, b: Any) -> bool:
-    if isinstance(a, str) and isinstance(b, str):
-        return a.strip().lower() == b.strip().lower()
-    return bool(a == b)
+    return bool(_norm(a) == _norm(b))
+
+
+def _members(values: Any) -> list[Any]:
+    """The check value's list, normalised for membership tests."""
+    return [_norm(v) for v in (values if isinstance(values, list) else [values])]
+
+
+def _overlap(fact: Any, values: Any) -> int:
+    """How many items of the fact list are among the check values."""
+    wanted = _members(values)
+    return sum(1 for x in _list(fact) if _norm(x) in wanted)
 
 
 def _is_bool(value: Any, expected: bool) -> bool:
@@ -101,8 +122,8 @@ Operator = Callable[[Any, Any, date], bool]
 OPERATORS: dict[str, Operator] = {
     "equals": lambda f, v, t: _equal(f, v),
     "not_equals": lambda f, v, t: not _equal(f, v),
-    "in": lambda f, v, t: any(_equal(f, x) for x in v),
-    "not_in": lambda f, v, t: not any(_equal(f, x) for x in v),
+    "in": lambda f, v, t: _norm(f) in _members(v),
+    "not_in": lambda f, v, t: _norm(f) not in _members(v),
     "lt": lambda f, v, t: _number(f) < _number(v),
     "le": lambda f, v, t: _number(f) <= _number(v),
     "gt": lambda f, v, t: _number(f) > _number(v),
@@ -115,11 +136,11 @@ OPERATORS: dict[str, Operator] = {
     "not_matches": lambda f, v, t: re.search(str(v), _text(f)) is None,
     "is_true": lambda f, v, t: _is_bool(f, True),
     "is_false": lambda f, v, t: _is_bool(f, False),
-    "contains": lambda f, v, t: any(_equal(x, v) for x in _list(f)),
-    "not_contains": lambda f, v, t: not any(_equal(x, v) for x in _list(f)),
-    "any_in": lambda f, v, t: any(any(_equal(x, y) for y in v) for x in _list(f)),
-    "none_in": lambda f, v, t: not any(any(_equal(x, y) for y in v) for x in _list(f)),
-    "all_in": lambda f, v, t: all(any(_equal(x, y) for y in v) for x in _list(f)),
+    "contains": lambda f, v, t: _norm(v) in [_norm(x) for x in _list(f)],
+    "not_contains": lambda f, v, t: _norm(v) not in [_norm(x) for x in _list(f)],
+    "any_in": lambda f, v, t: _overlap(f, v) > 0,
+    "none_in": lambda f, v, t: _overlap(f, v) == 0,
+    "all_in": lambda f, v, t: _overlap(f, v) == len(_list(f)),
     "count_le": lambda f, v, t: len(_list(f)) <= int(v),
     "count_ge": lambda f, v, t: len(_list(f)) >= int(v),
     "within_days": lambda f, v, t: 0 <= (t - _date(f)).days <= int(v),
@@ -169,9 +190,7 @@ def _lookup(subject: Subject, path: str | None) -> Any:
         return subject.answer
     value = resolve(subject.facts, path)
     if value is _MISSING:
-        section = path.split(".", 1)[0]
-        reason = subject.unknown.get(section)
-        raise Unknown(f"{path}: {reason}" if reason else f"{path}: not collected")
+        raise Unknown(f"{path}: {missing_reason(subject, path)}")
     if value is None:
         raise Unknown(f"{path}: not known")
     return value
@@ -218,11 +237,28 @@ def evaluate_check(check: Mapping[str, Any], subject: Subject, today: date,
     return Outcome(status, f"{shown} = {show(value)}")
 
 
+def missing_reason(subject: Subject, path: str) -> str:
+    """Why a fact is absent: its section's reason, or the reason a section gives for it."""
+    parts = path.split(".")
+    if parts[0] in subject.unknown:
+        return subject.unknown[parts[0]]
+    parent: Any = subject.facts
+    for part in parts[:-1]:
+        if not isinstance(parent, Mapping) or part not in parent:
+            return "not collected"
+        parent = parent[part]
+    nested = parent.get("unknown") if isinstance(parent, Mapping) else None
+    if isinstance(nested, Mapping) and nested:
+        reason = nested.get(parts[-1]) or next(iter(nested.values()))
+        return str(reason)[:MAX_EVIDENCE_CHARS]
+    return "not collected"
+
+
 def _exists(check: Mapping[str, Any], subject: Subject, shown: str) -> Outcome:
     path = check.get("fact") or "answer"
-    section = path.split(".", 1)[0]
-    if section in subject.unknown:
-        return Outcome(FindingStatus.UNKNOWN, f"{path}: {subject.unknown[section]}")
+    reason = missing_reason(subject, path)
+    if reason != "not collected":
+        return Outcome(FindingStatus.UNKNOWN, f"{path}: {reason}")
     present = resolve(subject.facts, path) not in (_MISSING, None)
     wanted = check.get("value", True) is not False
     status = FindingStatus.PASS if present == wanted else FindingStatus.FAIL

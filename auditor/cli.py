@@ -122,6 +122,11 @@ def scan_options(func: F) -> F:
         click.option("--accept-new-host-keys", is_flag=True,
                      help="Trust on first use: accept a host key never seen before and pin it "
                           "into the known_hosts file. A changed key is always refused."),
+        click.option("--ssh-config", type=click.Path(dir_okay=False, path_type=Path),
+                     default=Path("~/.ssh/config"), show_default=True,
+                     help="OpenSSH client config honoured where the inventory is silent: "
+                          "HostName, Port, User, IdentityFile, ProxyJump."),
+        click.option("--no-ssh-config", is_flag=True, help="Ignore any OpenSSH client config."),
         click.option("--resume", is_flag=True,
                      help="Keep hosts that already have a good facts file in the bundle; scan "
                           "only the others."),
@@ -153,7 +158,8 @@ def _run_scan(inventory_path: Path, opts: dict[str, Any]) -> ScanSummary:
     known_hosts = opts["known_hosts"]
     options = ScanOptions(timeout=opts["timeout"],
                           known_hosts=str(known_hosts) if known_hosts else None,
-                          accept_new_host_keys=opts["accept_new_host_keys"])
+                          accept_new_host_keys=opts["accept_new_host_keys"],
+                          ssh_config=None if opts["no_ssh_config"] else str(opts["ssh_config"]))
     web = WebOptions(timeout=opts["service_timeout"], total_timeout=opts["service_budget"],
                      ca_file=opts["ca_file"], http_port=opts["http_port"],
                      check_exposure=not opts["no_exposure_checks"])

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.collectors.common import Unreadable
 from auditor.collectors.interface import MAX_SECTION_CHARS, Collector
 
 BEGIN = "@@auditor-begin@@"
@@ -97,6 +98,8 @@ def parse_output(output: bytes, collectors: Mapping[str, Collector],
             continue
         try:
             facts[name] = collector.parse(section.text)
+        except Unreadable as exc:
+            unknown[name] = str(exc)[:200] or "not readable on the host"
         except Exception as exc:
             reason = str(exc)[:200] or type(exc).__name__
             unknown[name] = f"output not understood: {reason}"

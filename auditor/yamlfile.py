@@ -16,8 +16,12 @@ PathKey = tuple[str | int, ...]
 MAX_YAML_BYTES = 32 * 1024 * 1024
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps dates as ISO strings (JSON Schema checks them as strings)."""
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser when PyYAML was built with it (several times faster), else pure Python."""
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """Safe loader that keeps dates as ISO strings (JSON Schema checks them as strings)."""
 
 
 _Loader.yaml_implicit_resolvers = {

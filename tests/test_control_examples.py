@@ -23,8 +23,8 @@ EXAMPLES_FILE = REPO / "tests" / "data" / "control_examples.yaml"
 SPEC = load_spec()
 EXAMPLES: dict[str, dict[str, Any]] = yaml.safe_load(EXAMPLES_FILE.read_text(encoding="utf-8"))
 KINDS = ("site", "host", "service")
-REQUIRED_KINDS = ("site",)
-"""Subject kinds whose every control must have examples (host and service join when filled)."""
+REQUIRED_KINDS = KINDS
+"""Every control of every subject kind must have examples."""
 SITE = "contoh-site"
 
 

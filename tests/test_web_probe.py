@@ -278,7 +278,7 @@ def test_every_web_control_has_examples_and_reads_facts_the_probe_writes(
         secure_doc: dict[str, Any]) -> None:
     root = Path(__file__).resolve().parent.parent
     controls = yaml.safe_load((root / "specs/controls/web.yaml").read_text())["controls"]
-    examples = yaml.safe_load((root / "tests/data/web_examples.yaml").read_text())
+    examples = yaml.safe_load((root / "tests/data/control_examples.yaml").read_text())["service"]
     assert {c["id"] for c in controls} == set(examples)
     facts_schema = load_schema("service")
     for control in controls:

@@ -2,7 +2,29 @@
 
 from __future__ import annotations
 
-from auditor.collectors import cpu, disks, kernel, listening, memory, os_release, services, sshd
+from auditor.collectors import (
+    accounts,
+    antimalware,
+    backup,
+    connections,
+    cpu,
+    disks,
+    firewall,
+    kernel,
+    listening,
+    logs,
+    memory,
+    os_release,
+    packages,
+    passwords,
+    servers,
+    services,
+    sshd,
+    timesync,
+    updates,
+    uptime,
+    virt,
+)
 from auditor.collectors.interface import Collector
 
 COLLECTORS: dict[str, Collector] = {
@@ -10,12 +32,25 @@ COLLECTORS: dict[str, Collector] = {
     for c in (
         os_release.COLLECTOR,
         kernel.COLLECTOR,
+        uptime.COLLECTOR,
+        virt.COLLECTOR,
         cpu.COLLECTOR,
         memory.COLLECTOR,
         disks.COLLECTOR,
         listening.COLLECTOR,
+        connections.COLLECTOR,
         services.COLLECTOR,
+        packages.COLLECTOR,
+        updates.COLLECTOR,
         sshd.COLLECTOR,
+        firewall.COLLECTOR,
+        timesync.COLLECTOR,
+        logs.COLLECTOR,
+        accounts.COLLECTOR,
+        passwords.COLLECTOR,
+        servers.COLLECTOR,
+        backup.COLLECTOR,
+        antimalware.COLLECTOR,
     )
 }
 

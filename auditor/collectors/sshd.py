@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
+import re
 from typing import Any
 
 from auditor.collectors.interface import Collector, ParseError
@@ -18,7 +19,9 @@ else
   for f in /etc/ssh/sshd_config.d/*.conf; do
     [ -f "$f" ] && { echo "@@ file $f"; cat "$f" 2>/dev/null || echo "@@ unreadable"; }
   done
-fi"""
+fi
+v=$(ssh -V 2>&1) && echo "@@ version $v"
+true"""
 
 DEFAULTS = {
     "permitrootlogin": "prohibit-password",
@@ -71,9 +74,18 @@ def _settings(config: list[str]) -> dict[str, str]:
     return settings
 
 
+def _version(row: str) -> tuple[str, str] | None:
+    """``@@ version OpenSSH_9.2p1 Debian-2+deb12u3, OpenSSL ...`` as (9.2p1, the text before ,)."""
+    banner = row[len("@@ version "):].split(",", 1)[0].strip()[:100]
+    match = re.match(r"OpenSSH_(\d+\.\d+(?:p\d+)?)", banner)
+    return (match.group(1), banner) if match and banner.isprintable() else None
+
+
 def parse(text: str) -> dict[str, Any]:
     """Effective settings with lower-case keys; from files, OpenSSH's defaults fill the gaps."""
     rows = text.splitlines()
+    version = next((_version(r) for r in rows if r.startswith("@@ version ")), None)
+    rows = [r for r in rows if not r.startswith("@@ version ")]
     if not rows or not rows[0].startswith("@@ "):
         raise ParseError("no sshd marker")
     mode = rows[0][3:].split(" ", 1)[0]
@@ -112,10 +124,12 @@ def parse(text: str) -> dict[str, Any]:
         "passwordauthentication": settings.get("passwordauthentication"),
         "maxauthtries": int(max_tries) if max_tries.isdigit() else None,
         "ciphers": settings["ciphers"].split(",") if "ciphers" in settings else None,
+        "version": version[0] if version else None,
+        "version_text": version[1] if version else None,
     }
 
 
 COLLECTOR = Collector("sshd", "SSH server settings", SCRIPT, parse,
                       ("sshd.installed", "sshd.source", "sshd.settings", "sshd.permitrootlogin",
                        "sshd.passwordauthentication", "sshd.maxauthtries", "sshd.ciphers",
-                       "sshd.defaults_assumed"))
+                       "sshd.defaults_assumed", "sshd.version", "sshd.version_text"))

@@ -23,6 +23,15 @@ class ScanOptions:
     accept_new_host_keys: bool = False
     """Trust on first use: pin unknown keys into ``known_hosts``."""
     max_output: int = MAX_OUTPUT_BYTES
+    ssh_config: str | None = "~/.ssh/config"
+    """OpenSSH client config honoured where the inventory is silent (HostName, Port, User,
+    IdentityFile, ProxyJump); None ignores any."""
+    connect_timeout: float = 10.0
+    """Seconds for the TCP connection (ssh), within ``timeout``."""
+    banner_timeout: float = 15.0
+    """Seconds for the SSH banner and key exchange, within ``timeout``."""
+    auth_timeout: float = 30.0
+    """Seconds for each login answer, within ``timeout``."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,139 @@
+"""The migration recommendation: per-host strategy and size, waves, urgency and costs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from auditor.bundle import Bundle
+from auditor.evaluate import load_scanned
+from auditor.inventory import Inventory
+from auditor.model import HostStatus
+from auditor.recommend.catalogue import (
+    Catalogue,
+    SiteAssumptions,
+    load_assumptions,
+    load_catalogue,
+)
+from auditor.recommend.common import MOVING, Strategy, blocker, text
+from auditor.recommend.costs import INPUT_KEYS, five_year, site_costs
+from auditor.recommend.graph import dependencies, plan_waves
+from auditor.recommend.hosts import plan_host
+from auditor.recommend.sizing import Usage, usage_of
+from auditor.recommend.urgency import KEEP_OWN_BACKUPS, site_urgency, worst
+
+__all__ = ["blocker", "load_assumptions", "load_catalogue", "recommend"]
+
+
+def _site_assumptions(defaults: Mapping[str, Mapping[str, Any]],
+                      costs: Mapping[str, float]) -> SiteAssumptions:
+    return SiteAssumptions(defaults, {k: float(v) for k, v in costs.items()
+                                      if k in defaults and k not in INPUT_KEYS})
+
+
+SECTIONS = ("os", "lifecycle", "cpu", "memory", "disks", "uptime", "listening", "connections",
+            "servers")
+"""The fact sections the recommendation reads; the check stage keeps only these for it."""
+
+
+def recommend(inventory: Inventory, results: Mapping[str, Any], bundle: Bundle, *,
+              catalogue_path: Path | None = None, assumptions_path: Path | None = None,
+              max_wave_size: int | None = None,
+              host_facts: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """The ``recommendation`` section of results.json (see the README for its shape).
+
+    ``host_facts`` (host id -> facts of scanned hosts, at least SECTIONS) saves reading the
+    facts files again when the caller already has them.
+    """
+    catalogue: Catalogue = load_catalogue(catalogue_path)
+    defaults = load_assumptions(assumptions_path)
+    per_site = {s.id: _site_assumptions(defaults, s.costs) for s in inventory.sites}
+    results_by_id = {h["id"]: h for h in results["hosts"]}
+    facts: dict[str, Mapping[str, Any]] = {}
+    for host in inventory.hosts:
+        if host_facts is not None:
+            facts[host.id] = host_facts.get(host.id, {})
+            continue
+        scanned = load_scanned(bundle.facts(host.id), host.id, "facts")
+        facts[host.id] = scanned.facts if scanned.status is HostStatus.OK else {}
+    edges, unmapped = dependencies(inventory, facts)
+    inbound: dict[str, set[str]] = {h.id: set() for h in inventory.hosts}
+    for edge in edges:
+        if edge["source"] == "connections":
+            inbound[edge["to"]].add(edge["from"])
+    usages: dict[str, Usage] = {h.id: usage_of(facts[h.id]) for h in inventory.hosts}
+    plans = [plan_host(h, results_by_id.get(h.id, {"status": "error", "findings": []}),
+                       facts[h.id], catalogue, per_site[h.site], inbound[h.id], usages[h.id])
+             for h in inventory.hosts]
+    wave_size = int(max_wave_size or min([per_site[s.id]("max_wave_size")
+                                          for s in inventory.sites] or
+                                         [defaults["max_wave_size"]["value"]]))
+    wave_size = max(1, wave_size)
+    waves = plan_waves(plans, edges, wave_size)
+
+    site_plans = []
+    costs = []
+    site_results = {s["id"]: s for s in results["sites"]}
+    hosts_by_site: dict[str, list[Mapping[str, Any]]] = {s.id: [] for s in inventory.sites}
+    for host_result in results["hosts"]:
+        hosts_by_site[host_result["site"]].append(host_result)
+    plans_by_site: dict[str, list[dict[str, Any]]] = {s.id: [] for s in inventory.sites}
+    for plan in plans:
+        plans_by_site[plan["site"]].append(plan)
+    for site in inventory.sites:
+        site_plans.append(site_urgency(site_results[site.id], hosts_by_site[site.id],
+                                       catalogue.rules))
+        costs.append(site_costs(site, plans_by_site[site.id], usages, per_site[site.id]))
+    current = sum(c["current"]["annual_idr"] for c in costs)
+    after = sum(c["after"]["annual_idr"] for c in costs)
+    one_off = sum(c["one_off"]["idr"] for c in costs)
+    years = {c["five_year"]["years"] for c in costs}
+    total = five_year(years.pop() if len(years) == 1 else 0, current, after, one_off)
+    if not total["years"]:   # sites chose different horizons: add each site's own totals
+        for key in ("current_idr", "after_idr", "savings_idr"):
+            total[key] = sum(c["five_year"][key] for c in costs)
+        total["years"] = None
+    moving = [p["id"] for p in plans if p["strategy"] in MOVING]
+    return {
+        "verdict": results["summary"]["verdict"],
+        "urgency": worst([s["urgency"] for s in site_plans]),
+        "closure_risk": any(s["closure_risk"] for s in site_plans),
+        "backup_dr_gap": any(s["backup_dr_gap"] for s in site_plans),
+        "keep_own_backups": True,
+        "keep_own_backups_reason": KEEP_OWN_BACKUPS,
+        "catalogue": {"id": catalogue.id, "version": catalogue.version,
+                      "effective_date": catalogue.effective_date, "note": catalogue.note},
+        "sites": site_plans,
+        "waves": waves["waves"],
+        "wave_details": waves["details"],
+        "max_wave_size": wave_size,
+        "cross_wave_links": waves["cross_wave_links"],
+        "links_to_hosts_staying": waves["external_links"],
+        "dependencies": edges,
+        "unmapped_connections": unmapped,
+        "hosts": plans,
+        "summary": {
+            "hosts": len(plans), "moving": len(moving),
+            "by_strategy": {s: sum(p["strategy"] == s for p in plans)
+                            for s in Strategy},
+            "unplanned": sum(p["strategy"] is None for p in plans),
+            "blockers": sum(len(p["blockers"]) for p in plans),
+        },
+        "costs": {
+            "currency": "IDR",
+            "current_annual_idr": current,
+            "after_migration_annual_idr": after,
+            "annual_savings_idr": current - after,
+            "one_off_migration_idr": one_off,
+            "five_year": total,
+            "estimate": any(c["estimate"] for c in costs),
+            "sites": costs,
+            "assumptions": {name: {"value": item["value"], "unit": item["unit"],
+                                   "source": item["source"], "estimate": item["estimate"]}
+                            for name, item in defaults.items()},
+        },
+        "note": text("Rencana dari satu kali pemindaian: periksa ulang ukuran dan "
+                     "ketergantungan sebelum memindahkan.",
+                     "A plan from one scan: recheck sizes and dependencies before moving."),
+    }

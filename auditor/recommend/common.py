@@ -1,0 +1,67 @@
+"""Small helpers the recommendation modules share: bilingual text, blockers, defensive facts."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any
+
+
+class Strategy(StrEnum):
+    """What happens to one host (AWS/Azure terms)."""
+
+    REHOST = "rehost"
+    REPLATFORM = "replatform"
+    RETIRE = "retire"
+    RETAIN = "retain"
+
+
+class Urgency(StrEnum):
+    """How soon a site must act, in increasing order."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+CRITICALITY_RANK = {"low": 0, "medium": 1, "high": 2}
+MOVING = (Strategy.REHOST, Strategy.REPLATFORM)
+
+
+def text(id_: str, en: str) -> dict[str, str]:
+    """A message in Bahasa Indonesia and English."""
+    return {"id": id_, "en": en}
+
+
+def blocker(code: str, id_: str, en: str) -> dict[str, Any]:
+    """A blocker in both languages, with a stable code for programs."""
+    return {"code": code, "text": text(id_, en)}
+
+
+def dig(facts: Mapping[str, Any], *path: str) -> Any:
+    """The value at ``path`` in untrusted facts, or None when any step is missing."""
+    value: Any = facts
+    for key in path:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value
+
+
+def number(value: Any) -> float | None:
+    """A finite, non-negative number from untrusted facts, else None (booleans are not numbers)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    result = float(value)
+    if not math.isfinite(result) or result < 0:
+        return None
+    return result
+
+
+def strings(value: Any, limit: int = 100) -> list[str]:
+    """A list of short strings from untrusted facts (anything else is dropped)."""
+    if not isinstance(value, list):
+        return []
+    return [str(v)[:64].lower() for v in value[:limit] if isinstance(v, str)]

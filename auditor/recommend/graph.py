@@ -1,0 +1,223 @@
+"""Dependencies between hosts (established connections, applications, services) and waves."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from auditor.inventory import Inventory
+from auditor.recommend.common import CRITICALITY_RANK, MOVING, Strategy, dig, text
+
+MAX_CONNECTIONS_READ = 5000
+"""Connections read per host at most (facts are untrusted)."""
+MAX_UNMAPPED = 100
+CRITICALITY_ID = {"low": "rendah", "medium": "sedang", "high": "tinggi"}
+
+
+def _port(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 65536:
+        return None
+    return value
+
+
+def _loopback(address: str) -> bool:
+    return address.startswith("127.") or address in ("::1", "localhost")
+
+
+def _listening(facts: Mapping[str, Any]) -> set[int]:
+    ports = dig(facts, "listening", "tcp_ports")
+    if not isinstance(ports, list):
+        return set()
+    return {p for p in ports[:MAX_CONNECTIONS_READ] if _port(p)}
+
+
+def _connection_rows(facts: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Established connections (``established`` or ``connections`` list) and peer summaries."""
+    rows: list[dict[str, Any]] = []
+    for key in ("established", "connections"):
+        value = dig(facts, "connections", key)
+        if isinstance(value, list):
+            rows += [c for c in value[:MAX_CONNECTIONS_READ] if isinstance(c, dict)]
+    peers = dig(facts, "connections", "peers")
+    if isinstance(peers, list):
+        for peer in peers[:MAX_CONNECTIONS_READ]:
+            if isinstance(peer, dict) and peer.get("direction") in ("inbound", "outbound"):
+                port_key = "local_port" if peer["direction"] == "inbound" else "remote_port"
+                rows.append({"remote_address": peer.get("address"), port_key: peer.get("port"),
+                             "direction": peer["direction"], "process": peer.get("process")})
+    return rows
+
+
+def dependencies(inventory: Inventory, facts: Mapping[str, Mapping[str, Any]]
+                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Edges ``{from, to, port, source}`` between inventory hosts, and unmapped peers."""
+    by_address: dict[str, list[str]] = {}
+    for host in inventory.hosts:
+        if host.address:
+            by_address.setdefault(host.address.lower(), []).append(host.id)
+    edges: dict[tuple[str, str, int | None], dict[str, Any]] = {}
+    unmapped: list[dict[str, Any]] = []
+
+    def add(src: str, dst: str, port: int | None, source: str, process: Any = None) -> None:
+        if src != dst and (src, dst, port) not in edges:
+            edges[(src, dst, port)] = {"from": src, "to": dst, "port": port, "source": source}
+            if isinstance(process, str) and process:
+                edges[(src, dst, port)]["process"] = process[:64]
+
+    for host in inventory.hosts:
+        host_facts = facts.get(host.id, {})
+        for row in _connection_rows(host_facts):
+            remote = row.get("remote_address")
+            if not isinstance(remote, str) or _loopback(remote):
+                continue
+            owners = by_address.get(remote.lower()[:253], [])
+            local_port, remote_port = _port(row.get("local_port")), _port(row.get("remote_port"))
+            direction = row.get("direction")
+            if direction not in ("inbound", "outbound"):
+                other = facts.get(owners[0], {}) if len(owners) == 1 else {}
+                if remote_port is not None and remote_port in _listening(other):
+                    direction = "outbound"
+                elif local_port is not None and local_port in _listening(host_facts):
+                    direction = "inbound"
+                else:
+                    direction = "outbound" if (remote_port or 65536) < (local_port or 65536) \
+                        else "inbound"
+            port = remote_port if direction == "outbound" else local_port
+            if len(owners) != 1:
+                if len(unmapped) < MAX_UNMAPPED:
+                    unmapped.append({"host": host.id, "address": remote[:253], "port": port,
+                                     "direction": direction,
+                                     "why": "address of several inventory hosts" if owners
+                                     else "address not in the inventory"})
+                continue
+            if direction == "outbound":
+                add(host.id, owners[0], port, "connections", row.get("process"))
+            else:
+                add(owners[0], host.id, port, "connections")
+    for app in sorted({a for h in inventory.hosts for a in h.applications}):
+        members = sorted(h.id for h in inventory.hosts if app in h.applications)
+        for member in members[1:]:
+            add(members[0], member, None, f"application:{app}")
+    for service in inventory.services:
+        if service.host is None:
+            continue
+        try:
+            parts = urlsplit(service.url)
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            port = None
+        for user in inventory.hosts:
+            if service.id in user.applications:
+                add(user.id, service.host, port, f"service:{service.id}")
+    return list(edges.values()), unmapped
+
+
+def _components(nodes: Sequence[str], edges: Sequence[Mapping[str, Any]]) -> list[list[str]]:
+    """Connected components, each in breadth-first order from its smallest id."""
+    adjacent: dict[str, set[str]] = {n: set() for n in nodes}
+    for e in edges:
+        if e["from"] in adjacent and e["to"] in adjacent:
+            adjacent[e["from"]].add(e["to"])
+            adjacent[e["to"]].add(e["from"])
+    seen: set[str] = set()
+    out: list[list[str]] = []
+    for start in sorted(nodes):
+        if start in seen:
+            continue
+        order, queue = [], [start]
+        seen.add(start)
+        while queue:
+            node = queue.pop(0)
+            order.append(node)
+            for nxt in sorted(adjacent[node] - seen):
+                seen.add(nxt)
+                queue.append(nxt)
+        out.append(order)
+    return out
+
+
+def _link(e: Mapping[str, Any]) -> str:
+    return f"{e['from']}→{e['to']}" + (f":{e['port']}" if e["port"] else "")
+
+
+def plan_waves(plans: Sequence[Mapping[str, Any]], edges: Sequence[Mapping[str, Any]],
+               max_size: int) -> dict[str, Any]:
+    """Waves of hosts to move: dependent hosts together, low risk first, at most max_size each."""
+    by_id = {p["id"]: p for p in plans}
+    moving = [p["id"] for p in plans if p["strategy"] in MOVING]
+
+    def risk(group: Sequence[str]) -> tuple[int, int, int]:
+        return (max(CRITICALITY_RANK.get(by_id[h]["criticality"], 1) for h in group),
+                sum(by_id[h]["strategy"] == Strategy.REPLATFORM for h in group),
+                sum(len(by_id[h]["blockers"]) for h in group))
+
+    groups: list[tuple[list[str], int]] = []   # (hosts, size of the component it came from)
+    for comp in sorted(_components(moving, edges),
+                       key=lambda c: (*risk(c), len(c), c[0])):
+        for i in range(0, len(comp), max_size):
+            groups.append((comp[i:i + max_size], len(comp)))
+    waves: list[list[list[str]]] = []
+    split: list[bool] = []
+    for group, size in groups:
+        was_split = size > max_size
+        current = [h for g in waves[-1] for h in g] if waves else []
+        if current and not split[-1] and not was_split \
+                and len(current) + len(group) <= max_size and risk(current)[0] == risk(group)[0]:
+            waves[-1].append(group)
+        else:
+            waves.append([group])
+            split.append(was_split)
+    wave_of = {h: n for n, wave in enumerate(waves) for g in wave for h in g}
+    cross = [dict(e) for e in edges if e["from"] in wave_of and e["to"] in wave_of
+             and wave_of[e["from"]] != wave_of[e["to"]]]
+    external = [dict(e) | {"stays": e["to"] if e["to"] not in wave_of else e["from"],
+                           "stays_strategy": by_id.get(e["to"] if e["to"] not in wave_of
+                                                       else e["from"], {}).get("strategy")}
+                for e in edges if (e["from"] in wave_of) != (e["to"] in wave_of)
+                and e["from"] in by_id and e["to"] in by_id]
+    details = [_detail(n, wave, by_id, cross, external, max_size, risk)
+               for n, wave in enumerate(waves)]
+    return {"waves": [[h for g in wave for h in g] for wave in waves], "details": details,
+            "cross_wave_links": cross, "external_links": external}
+
+
+def _detail(n: int, wave: list[list[str]], by_id: Mapping[str, Mapping[str, Any]],
+            cross: list[dict[str, Any]], external: list[dict[str, Any]], max_size: int,
+            risk: Any) -> dict[str, Any]:
+    hosts = [h for g in wave for h in g]
+    crit_rank, replatform, blockers = risk(hosts)
+    crit = next(k for k, v in CRITICALITY_RANK.items() if v == crit_rank)
+    reasons = [text(f"Gelombang {n + 1}: risiko rendah dahulu (kritikalitas, lalu replatform, "
+                    f"lalu jumlah penghambat); kritikalitas tertinggi {CRITICALITY_ID[crit]}.",
+                    f"Wave {n + 1}: low risk first (criticality, then replatform, then "
+                    f"blockers); highest criticality {crit}.")]
+    for group in wave:
+        if len(group) > 1:
+            reasons.append(text(f"Saling bergantung, pindah bersama: {', '.join(group)}.",
+                                f"Depend on each other, move together: {', '.join(group)}."))
+    if replatform:
+        reasons.append(text(f"{replatform} host dibangun ulang (replatform) sebelum pindah.",
+                            f"{replatform} host(s) rebuilt (replatform) before the move."))
+    if blockers:
+        reasons.append(text(f"{blockers} penghambat harus diselesaikan sebelum gelombang ini.",
+                            f"{blockers} blocker(s) to clear before this wave."))
+    mine = set(hosts)
+    links = [e for e in cross if e["from"] in mine or e["to"] in mine]
+    if links:
+        shown = ", ".join(_link(e) for e in links[:20])
+        reasons.append(text(
+            f"Kelompok yang saling bergantung lebih besar dari batas {max_size} host per "
+            f"gelombang dan dipecah; tautan lintas gelombang: {shown}.",
+            f"A dependent group larger than the limit of {max_size} hosts per wave was split; "
+            f"links that cross waves: {shown}."))
+    outside = [e for e in external if e["from"] in mine or e["to"] in mine]
+    if outside:
+        shown = ", ".join(f"{_link(e)} ({e['stays']}: {e['stays_strategy'] or 'belum/not planned'})"
+                          for e in outside[:20])
+        reasons.append(text(f"Bergantung pada host yang tidak pindah; jaga koneksinya: {shown}.",
+                            f"Depends on hosts that do not move; keep the link working: {shown}."))
+    return {"number": n + 1, "hosts": hosts, "criticality": crit,
+            "strategies": {s: sum(by_id[h]["strategy"] == s for h in hosts) for s in MOVING},
+            "blockers": blockers, "reasons": reasons, "links_to_other_waves": links,
+            "links_to_hosts_staying": outside}

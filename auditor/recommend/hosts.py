@@ -1,0 +1,204 @@
+"""Per-host plan: strategy (rehost, replatform, retire, retain), target offering and size."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Set
+from typing import Any
+
+from auditor.inventory import Host
+from auditor.model import FindingStatus, HostStatus
+from auditor.recommend.catalogue import Catalogue, Offering, SiteAssumptions
+from auditor.recommend.common import Strategy, blocker, dig, strings, text
+from auditor.recommend.sizing import Required, Usage, fit, required_size, usage_of
+
+Done = Callable[[Strategy, str, dict[str, str], dict[str, Any] | None], dict[str, Any]]
+
+MANAGED_KINDS = {"web_hosting": "web", "database": "database", "object_storage": None}
+"""Managed kinds a replatformed host may land on, and which servers.* list must fit."""
+
+
+def _not_scanned(host: Host, result: Mapping[str, Any]) -> dict[str, Any]:
+    status = result["status"]
+    return {"id": host.id, "site": host.site, "criticality": host.criticality,
+            "strategy": None, "rule": "not_scanned", "target": None, "sizing": None,
+            "reason": text(f"Host belum berhasil dipindai ({status}); strategi belum dapat "
+                           "ditentukan.",
+                           f"Not scanned ({status}); no strategy can be decided yet."),
+            "blockers": [blocker("not_scanned",
+                                 f"Host belum berhasil dipindai ({status}); pindai dahulu "
+                                 "sebelum direncanakan.",
+                                 f"Not scanned ({status}): scan it before planning.")]}
+
+
+def _end_of_life(result: Mapping[str, Any], facts: Mapping[str, Any]) -> bool:
+    failed = any(f["control"] == "HOST-OS-SUPPORTED" and f["status"] == FindingStatus.FAIL
+                 for f in result.get("findings", []))
+    return failed or dig(facts, "lifecycle", "security_updates") is False
+
+
+def _os_ids(facts: Mapping[str, Any]) -> list[str]:
+    os_id = dig(facts, "os", "id")
+    ids = [str(os_id)[:64].lower()] if isinstance(os_id, str) and os_id else []
+    return ids + strings(dig(facts, "os", "id_like"), 10)
+
+
+def _os_label(facts: Mapping[str, Any]) -> str:
+    name = dig(facts, "os", "pretty_name") or dig(facts, "os", "id") or "?"
+    return str(name)[:80]
+
+
+def _managed_fits(offering: Offering, host: Host, facts: Mapping[str, Any]) -> bool:
+    """Whether a managed offering is meant for this host's role and runs its stack."""
+    if offering.roles and (host.role or "").lower() not in offering.roles:
+        return False
+    servers_key = MANAGED_KINDS.get(offering.kind)
+    if servers_key is None:
+        return offering.kind == "object_storage"
+    stack = set(strings(dig(facts, "servers", servers_key)))
+    other = "database" if servers_key == "web" else "web"
+    if not stack or not stack <= set(offering.stacks):
+        return False
+    return not (servers_key == "web" and strings(dig(facts, "servers", other)))
+
+
+def _idle(usage: Usage, a: SiteAssumptions) -> tuple[bool, dict[str, Any]]:
+    cpu, memory = usage.cpu_pct, usage.memory_used_pct
+    data = {"cpu_pct": cpu, "memory_pct": memory, "load": usage.load,
+            "load_measure": usage.load_name, "cpu_count": usage.cpu_count,
+            "basis": "CPU % = load average / CPU count × 100; memory % = memory.used_pct; "
+                     "one probe, not an average over weeks"}
+    idle = cpu is not None and memory is not None and cpu < a("idle_cpu_pct") \
+        and memory < a("idle_memory_pct")
+    return idle, data
+
+
+def plan_host(host: Host, result: Mapping[str, Any], facts: Mapping[str, Any],
+              catalogue: Catalogue, a: SiteAssumptions, inbound: Set[str],
+              usage: Usage | None = None) -> dict[str, Any]:
+    """The plan for one host: strategy, rule, reason, target, sizing and blockers."""
+    if result["status"] != HostStatus.OK:
+        return _not_scanned(host, result)
+    rules = catalogue.rules
+    usage = usage if usage is not None else usage_of(facts)
+    need = required_size(usage, a)
+    blockers: list[dict[str, Any]] = []
+    classification = host.data_classification or rules.unclassified_as
+    if host.data_classification is None:
+        blockers.append({"code": "data_not_classified", "text": rules.unclassified_reason})
+    idle, utilisation = _idle(usage, a)
+    utilisation["idle"] = idle
+    if idle and inbound:
+        utilisation["idle_but_used_by"] = sorted(inbound)
+    plan: dict[str, Any] = {"id": host.id, "site": host.site, "criticality": host.criticality,
+                            "role": host.role, "data_classification": classification,
+                            "classification_stated": host.data_classification is not None,
+                            "utilisation": utilisation,
+                            "sizing": need.to_data(usage) if need else None}
+
+    def done(strategy: Strategy, rule: str, reason: dict[str, str],
+             target: dict[str, Any] | None) -> dict[str, Any]:
+        return plan | {"strategy": strategy, "rule": rule, "reason": reason, "target": target,
+                       "blockers": blockers}
+
+    if (host.role or "").lower() in rules.retain_roles:
+        return done(Strategy.RETAIN, "retain_role", rules.retain_reason, None)
+    if idle and not inbound:
+        return done(Strategy.RETIRE, "idle", text(
+            f"Menganggur: CPU {utilisation['cpu_pct']}% dan memori {utilisation['memory_pct']}% "
+            f"di bawah ambang {a('idle_cpu_pct'):g}%/{a('idle_memory_pct'):g}%; konfirmasi dengan "
+            "pemilik aplikasi, arsipkan, lalu matikan.",
+            f"Idle: CPU {utilisation['cpu_pct']}% and memory {utilisation['memory_pct']}% below "
+            f"the {a('idle_cpu_pct'):g}%/{a('idle_memory_pct'):g}% thresholds; confirm with the "
+            "application owner, archive, then switch off."), None)
+
+    eol = _end_of_life(result, facts)
+    os_ids = _os_ids(facts)
+    vms = catalogue.of_kind("vm")
+    os_ok = [o for o in vms if set(os_ids) & set(o.os_families)]
+    replatform = eol or bool(os_ids and not os_ok)
+    if eol:
+        blockers.append(blocker(
+            "os_end_of_life",
+            f"Sistem operasi ({_os_label(facts)}) sudah melewati akhir masa dukungan: bangun "
+            "ulang di platform yang didukung (replatform).",
+            f"Operating system ({_os_label(facts)}) past end of life: rebuild on a supported "
+            "platform (replatform)."))
+    elif replatform:
+        blockers.append(blocker(
+            "os_not_supported_by_target",
+            f"Sistem operasi ({_os_label(facts)}) tidak didukung oleh target mana pun di "
+            "katalog: pindahkan aplikasinya ke sistem operasi yang didukung.",
+            f"Operating system ({_os_label(facts)}) is not supported by any target in the "
+            "catalogue: move the application onto a supported OS."))
+    elif not os_ids:
+        blockers.append(blocker("os_unknown",
+                                "Sistem operasi tidak diketahui: pastikan didukung target.",
+                                "Operating system unknown: confirm the target supports it."))
+    if replatform:
+        managed = [o for kind in MANAGED_KINDS for o in catalogue.of_kind(kind)
+                   if _managed_fits(o, host, facts)]
+        candidates = managed + vms
+    else:
+        candidates = os_ok or vms
+    allowed = [o for o in candidates if o.allows(classification)]
+    refused = [o.id for o in candidates if not o.allows(classification)]
+    plan["excluded_by_classification"] = refused
+    strategy = Strategy.REPLATFORM if replatform else Strategy.REHOST
+    rule = "eol" if eol else ("os_not_supported" if replatform else "rehost")
+    if not allowed:
+        blockers.append(blocker(
+            "classification_no_offering",
+            f"Data berklasifikasi '{classification}': tidak ada layanan di katalog yang boleh "
+            "menampungnya; tetap di fasilitas pemerintah yang memenuhi syarat.",
+            f"Data classified '{classification}': no offering in the catalogue may hold it; it "
+            "stays in a qualified government facility."))
+        return done(Strategy.RETAIN, "classification", text(
+            f"Dipertahankan: klasifikasi data '{classification}' tidak diizinkan oleh layanan "
+            "mana pun di katalog.",
+            f"Retained: no offering in the catalogue allows data classified "
+            f"'{classification}'."), None)
+    if need is None:
+        blockers.append(blocker("size_unknown",
+                                "CPU, memori atau disk tidak diketahui: tentukan ukuran secara "
+                                "manual.", "CPU, memory or disk unknown: size it by hand."))
+        first = allowed[0]
+        target = {"offering": first.id, "offering_name": first.name, "kind": first.kind,
+                  "provider": first.provider, "flavour": None, "sizing": "unknown",
+                  "price_idr_per_year": first.price_idr_per_year}
+        return done(strategy, rule, _reason(strategy, eol, None), target)
+    return _place(done, blockers, (strategy, rule), eol, need, allowed, refused, classification)
+
+
+def _reason(strategy: Strategy, eol: bool, target: dict[str, Any] | None) -> dict[str, str]:
+    where = f" → {target['offering']}" + (f" ({target['flavour']})" if target and
+                                          target.get("flavour") else "") if target else ""
+    if strategy is Strategy.REHOST:
+        return text(f"Dipindah apa adanya ke layanan pusat{where}.",
+                    f"Moved as it is to a central offering{where}.")
+    why_id = "sistem operasi akhir masa dukungan" if eol else "tumpukan tidak didukung target"
+    why_en = "operating system past end of life" if eol else "stack not supported by the target"
+    return text(f"Dibangun ulang ({why_id}){where}.", f"Rebuilt ({why_en}){where}.")
+
+
+def _place(done: Done, blockers: list[dict[str, Any]], decided: tuple[Strategy, str], eol: bool,
+           need: Required,
+           allowed: list[Offering], refused: list[str], classification: str) -> dict[str, Any]:
+    options = [(o, t) for o in allowed if (t := fit(o, need)) is not None]
+    if not options:
+        refused_text = (f" ({', '.join(refused)} tidak boleh menampung data '{classification}')"
+                        if refused else "")
+        refused_en = (f" ({', '.join(refused)} may not hold '{classification}' data)"
+                      if refused else "")
+        blockers.append(blocker(
+            "no_offering_fits",
+            f"Butuh {need.vcpu} vCPU, {need.memory_gb} GB memori, {need.disk_gb} GB disk: tidak "
+            f"ada layanan yang diizinkan cukup besar{refused_text}.",
+            f"Needs {need.vcpu} vCPU, {need.memory_gb} GB memory, {need.disk_gb} GB disk: no "
+            f"allowed offering is large enough{refused_en}."))
+        return done(Strategy.RETAIN, "too_large", text(
+            "Dipertahankan: terlalu besar untuk layanan yang diizinkan di katalog.",
+            "Retained: too large for the offerings the catalogue allows."), None)
+    order = {o.id: i for i, o in enumerate(allowed)}
+    _, target = min(options, key=lambda ot: (ot[1]["price_idr_per_year"], order[ot[0].id]))
+    strategy, rule = decided
+    return done(strategy, rule, _reason(strategy, eol, target), target)

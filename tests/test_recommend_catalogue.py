@@ -1,0 +1,87 @@
+"""The catalogue of central offerings and the assumptions: loading, located errors, editing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from auditor.bundle import Bundle
+from auditor.check import evaluate_bundle
+from auditor.errors import InputError
+from auditor.inventory import load_inventory
+from auditor.paths import schema_path, specs_root
+from auditor.recommend import load_assumptions, load_catalogue, recommend
+from auditor.spec import load_spec
+from recommend_bundle import TODAY, FleetHost, facts, write_bundle
+
+
+def test_packaged_catalogue_has_every_kind_and_free_pdn_offerings() -> None:
+    catalogue = load_catalogue()
+    kinds = {o.kind for o in catalogue.offerings}
+    assert kinds == {"vm", "web_hosting", "database", "object_storage", "backup"}
+    assert catalogue.version and catalogue.effective_date
+    for offering in catalogue.offerings:
+        if offering.provider == "PDN":
+            assert offering.price_idr_per_year == 0
+            assert all(f.price_idr_per_year == 0 for f in offering.flavours)
+    assert any(o.provider != "PDN" and any(f.price_idr_per_year > 0 for f in o.flavours)
+               for o in catalogue.offerings)
+
+
+def test_every_assumption_can_be_overridden_in_the_inventory() -> None:
+    costs = json.loads(schema_path("inventory").read_text())["$defs"]["costs"]["properties"]
+    for name, item in load_assumptions().items():
+        assert name in costs, name
+        assert item["source"] and item["unit"]
+
+
+def _broken(tmp_path: Path, edit: str, replacement: str) -> Path:
+    text = (specs_root() / "catalogue.yaml").read_text()
+    assert edit in text
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(text.replace(edit, replacement, 1))
+    return path
+
+
+def test_schema_errors_name_file_line_and_field(tmp_path: Path) -> None:
+    path = _broken(tmp_path, "classifications: [open, limited]\n",
+                   "classifications: [open, secret]\n")
+    with pytest.raises(InputError) as caught:
+        load_catalogue(path)
+    problem = caught.value.problems[0]
+    line = path.read_text().splitlines().index(
+        "    classifications: [open, secret]") + 1
+    assert (problem.file, problem.line) == (str(path), line)
+    assert problem.field == "offerings[0].classifications[1]"
+    assert '"secret" is not one of' in problem.message
+
+
+def test_duplicate_offering_ids_are_refused_with_their_line(tmp_path: Path) -> None:
+    path = _broken(tmp_path, "  - id: pdn-dbaas\n", "  - id: pdn-iaas-vm\n")
+    with pytest.raises(InputError) as caught:
+        load_catalogue(path)
+    problem = caught.value.problems[0]
+    assert "duplicate offering id 'pdn-iaas-vm'" in problem.message
+    assert problem.line == path.read_text().splitlines().index("  - id: pdn-iaas-vm", 20) + 1
+
+
+def test_an_edited_catalogue_changes_the_plan(tmp_path: Path) -> None:
+    """The central office allows closed data on PDN VMs: the closed host now moves."""
+    root = write_bundle(tmp_path / "b", [
+        FleetHost("secret", "s", "10.9.0.1", facts(), {"data_classification": "closed"})],
+        [{"id": "s", "name": "S", "kind": "server_room"}])
+    outcome = evaluate_bundle(root, load_spec(), TODAY)
+    assert outcome.results["recommendation"]["hosts"][0]["strategy"] == "retain"
+    data = yaml.safe_load((specs_root() / "catalogue.yaml").read_text())
+    data["offerings"][0]["classifications"] = ["open", "limited", "closed"]
+    data["catalogue"]["version"] = "2026.2"
+    edited = tmp_path / "catalogue.yaml"
+    edited.write_text(yaml.safe_dump(data, allow_unicode=True))
+    plan = recommend(load_inventory(root / "inventory.yaml"), outcome.results, Bundle(root),
+                     catalogue_path=edited)
+    assert plan["catalogue"]["version"] == "2026.2"
+    assert plan["hosts"][0]["strategy"] == "rehost"
+    assert plan["hosts"][0]["target"]["offering"] == "pdn-iaas-vm"
