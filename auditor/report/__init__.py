@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auditor.report.render import Renderer, render_html, render_json, render_markdown
+from auditor.report.machine import render_csv, render_json, render_junit
+from auditor.report.render import Renderer, render_html, render_markdown
 
 
 @dataclass(frozen=True)
@@ -12,9 +13,11 @@ class ReportFormat:
     """One output format."""
 
     name: str
+    """The name given to ``--format``."""
     filename: str
-    """File name in the bundle; ``{lang}`` is replaced for language-specific files."""
+    """File name in the bundle."""
     render: Renderer
+    """Turns results.json (and the bundle's evidence list) into the file's bytes."""
 
 
 FORMATS: dict[str, ReportFormat] = {
@@ -22,6 +25,8 @@ FORMATS: dict[str, ReportFormat] = {
         ReportFormat("html", "report.html", render_html),
         ReportFormat("md", "report.md", render_markdown),
         ReportFormat("json", "results.json", render_json),
+        ReportFormat("csv", "findings.csv", render_csv),
+        ReportFormat("junit", "junit.xml", render_junit),
     )
 }
 

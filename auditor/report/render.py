@@ -1,86 +1,106 @@
-"""Render results.json into reports with Jinja2 (autoescape on, StrictUndefined)."""
+"""Render the report view with Jinja2 (autoescape on for HTML, StrictUndefined always)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 import jinja2
 
-from auditor.report.messages import LANGUAGES, translate
+from auditor.report import charts, graph
+from auditor.report.messages import LANGUAGES, MESSAGES, translate
+from auditor.report.view import BundleExtras, build_view
 
-STATUS_ORDER = {"fail": 0, "error": 1, "unknown": 2, "waived": 3, "pass": 4, "not_applicable": 5}
-SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
+class Renderer(Protocol):
+    """Turns results.json (and what else the bundle holds) into one file's bytes."""
 
-def _environment(autoescape: bool) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("auditor.report", "templates"),
-        autoescape=autoescape,  # noqa: S701 - Markdown escapes with its own `md` filter
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters["idr"] = lambda v: "—" if v is None else f"Rp {v:,.0f}".replace(",", ".")
-    env.filters["score"] = lambda v: "—" if v is None else f"{v:g}"
-    env.filters["md"] = _markdown_cell
-    return env
+    def __call__(self, results: Mapping[str, Any], lang: str,
+                 extras: BundleExtras | None = None) -> bytes:
+        """Render in ``lang``."""
 
 
 def _markdown_cell(value: Any) -> str:
     """Text safe inside a Markdown table cell: no markup, pipes or line breaks survive."""
     text = str(value).replace("\r", " ").replace("\n", " ")
-    for char in "\\`*_[]<>|~":
+    for char in "\\`*_[]<>|~#!&":
         text = text.replace(char, "\\" + char)
     return text
 
 
-def sorted_findings(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Failed first, then errors and unknown; within each, most severe first."""
-    return sorted(findings, key=lambda f: (STATUS_ORDER.get(f["status"], 9),
-                                           SEVERITY_ORDER.get(f["severity"], 9), f["control"]))
+def money(value: float | None, lang: str) -> str:
+    """Rupiah with the language's thousands separator; None is a dash."""
+    if value is None:
+        return "—"
+    digits = f"{value:,.0f}"
+    if lang == "id":
+        digits = digits.replace(",", ".")
+    return translate("money_idr", lang, amount=digits)
 
 
-def _context(results: Mapping[str, Any], lang: str) -> dict[str, Any]:
+def short_money(value: float, lang: str) -> str:
+    """Rupiah in millions, for chart labels."""
+    amount = f"{value / 1e6:,.0f}"
+    if lang == "id":
+        amount = amount.replace(",", ".")
+    return translate("money_million", lang, amount=amount)
+
+
+def _environment(autoescape: bool, lang: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("auditor.report", "templates"),
+        autoescape=autoescape,  # noqa: S701 - Markdown escapes with its own `md` filter
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["idr"] = lambda v: money(v, lang)
+    env.filters["idr_short"] = lambda v: "—" if v is None else short_money(v, lang)
+    env.filters["score"] = lambda v: "—" if v is None else f"{round(v, 1):g}"
+    env.filters["md"] = _markdown_cell
+    return env
+
+
+def _context(results: Mapping[str, Any], lang: str,
+             extras: BundleExtras | None) -> dict[str, Any]:
     if lang not in LANGUAGES:
         raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
-    controls = {c["id"]: c for c in results.get("controls", [])}
+    view = build_view(results, lang, extras)
 
-    def t(key: str) -> str:
-        return translate(key, lang)
+    def t(key: str, **values: object) -> str:
+        return translate(key, lang, **values)
 
-    def text(value: Mapping[str, str] | None) -> str:
-        if not value:
-            return ""
-        return value.get(lang) or value.get("en") or next(iter(value.values()), "")
+    def domain_name(domain: str) -> str:
+        key = f"domain_{domain}"
+        return t(key) if key in _DOMAIN_KEYS else domain
 
-    def control_title(control_id: str) -> str:
-        control = controls.get(control_id)
-        return text(control["title"]) if control else control_id
+    def cost_item(item: str) -> str:
+        key = f"cost_item_{item}"
+        return t(key) if key in MESSAGES else item
 
-    def remediation(control_id: str) -> str:
-        control = controls.get(control_id)
-        return text(control["remediation"]) if control else ""
-
-    return {"r": results, "lang": lang, "t": t, "text": text, "title": control_title,
-            "remediation": remediation, "sorted_findings": sorted_findings,
-            "failed_hosts": [h for h in results["hosts"] if h["status"] != "ok"]}
-
-
-def render_html(results: Mapping[str, Any], lang: str) -> bytes:
-    """One self-contained HTML file."""
-    template = _environment(True).get_template("report.html.j2")
-    return template.render(**_context(results, lang)).encode("utf-8")
+    strategies = {p["id"]: p["strategy"] for p in view["rec"]["hosts"]}
+    subjects = [*view["sites"], *view["hosts"], *view["services"]]
+    return {
+        "v": view, "lang": lang, "t": t, "domain_name": domain_name, "cost_item": cost_item,
+        "severities": ("critical", "high", "medium", "low"),
+        "score_chart": charts.score_chart(view["sites"]),
+        "domain_chart": charts.domain_chart(subjects),
+        "cost_chart": charts.cost_chart(view["rec"]["costs"], lambda x: short_money(x, lang)),
+        "graph": graph.layout(view["rec"]["waves"], view["rec"]["dependencies"], strategies),
+    }
 
 
-def render_markdown(results: Mapping[str, Any], lang: str) -> bytes:
+_DOMAIN_KEYS = {"domain_facility", "domain_host", "domain_web", "domain_data",
+                "domain_operations", "domain_network", "domain_other"}
+
+
+def render_html(results: Mapping[str, Any], lang: str,
+                extras: BundleExtras | None = None) -> bytes:
+    """One self-contained HTML file: inline CSS and SVG, no script, no external fetch."""
+    template = _environment(True, lang).get_template("report.html.j2")
+    return template.render(**_context(results, lang, extras)).encode("utf-8")
+
+
+def render_markdown(results: Mapping[str, Any], lang: str,
+                    extras: BundleExtras | None = None) -> bytes:
     """Markdown readable in a git forge; every value from a target escaped as table text."""
-    template = _environment(False).get_template("report.md.j2")
-    return template.render(**_context(results, lang)).encode("utf-8")
-
-
-def render_json(results: Mapping[str, Any], lang: str) -> bytes:
-    """results.json itself."""
-    return (json.dumps(results, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-Renderer = Callable[[Mapping[str, Any], str], bytes]
+    template = _environment(False, lang).get_template("report.md.j2")
+    return template.render(**_context(results, lang, extras)).encode("utf-8")

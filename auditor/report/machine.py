@@ -1,0 +1,127 @@
+"""Reports for programs: findings as CSV, JUnit XML for CI dashboards, and results.json itself."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from auditor.report.view import BundleExtras, build_view
+
+CSV_COLUMNS = ("subject_kind", "subject_id", "site", "control", "title", "severity", "status",
+               "evidence")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def csv_cell(value: str) -> str:
+    """A cell a spreadsheet shows as text: a leading formula character gets a quote before it."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def xml_text(value: str) -> str:
+    """Text XML 1.0 can hold: control characters become U+FFFD."""
+    return _XML_INVALID.sub("\ufffd", value)
+
+
+def _subjects(view: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    for site in view["sites"]:
+        yield site
+        yield from site["hosts"]
+        yield from site["services"]
+    yield from view["unplaced"]
+
+
+def render_csv(results: Mapping[str, Any], lang: str, extras: BundleExtras | None = None
+               ) -> bytes:
+    """One row per finding; column names are fixed for programs, titles in ``lang``."""
+    view = build_view(results, lang, extras)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for subject in _subjects(view):
+        site = subject["id"] if subject["kind"] == "site" else (subject["site"] or "")
+        for f in subject["findings"]:
+            writer.writerow([subject["kind"], csv_cell(subject["id"]), csv_cell(str(site)),
+                             csv_cell(f["control"]), csv_cell(f["title"]), f["severity"],
+                             f["status"], csv_cell(f["evidence"])])
+    return out.getvalue().encode("utf-8")
+
+
+def _testcase(suite: ET.Element, subject: Mapping[str, Any], finding: Mapping[str, Any]) -> str:
+    case = ET.SubElement(suite, "testcase", {
+        "name": xml_text(f"{finding['control']}: {finding['title']}"),
+        "classname": xml_text(f"{subject['kind']}.{subject['id']}"), "time": "0"})
+    status = finding["status"]
+    detail = xml_text(finding["evidence"])
+    if status == "fail":
+        node = ET.SubElement(case, "failure", {"type": finding["severity"],
+                                               "message": xml_text(finding["title"])})
+        node.text = detail + ("\n\n" + xml_text(finding["remediation"])
+                              if finding["remediation"] else "")
+        return "failures"
+    if status in ("unknown", "error"):
+        node = ET.SubElement(case, "error", {"type": status, "message": detail[:500]})
+        node.text = detail
+        return "errors"
+    if status in ("waived", "not_applicable"):
+        ET.SubElement(case, "skipped", {"message": xml_text(f"{status}: {detail}")[:500]})
+        return "skipped"
+    return "passed"
+
+
+def render_junit(results: Mapping[str, Any], lang: str, extras: BundleExtras | None = None
+                 ) -> bytes:
+    """A testsuite per site, host and service; a testcase per control.
+
+    fail -> <failure>; unknown and error -> <error> (absence of evidence is not a pass, so a
+    CI job must not go green on it); waived and not_applicable -> <skipped>. A subject that
+    could not be scanned also gets a ``scan`` testcase with an <error> saying why.
+    """
+    view = build_view(results, lang, extras)
+    stamp = view["generated_at"].removesuffix("Z")[:19]
+    root = ET.Element("testsuites", {"name": "auditor"})
+    totals = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
+    for number, subject in enumerate(_subjects(view)):
+        counts = dict.fromkeys(("tests", "failures", "errors", "skipped", "passed"), 0)
+        attrs = {"name": xml_text(f"{subject['kind']}:{subject['id']}"), "id": str(number),
+                 "package": xml_text(str(subject["site"] or subject["id"]))}
+        if stamp:
+            attrs["timestamp"] = xml_text(stamp)
+        suite = ET.SubElement(root, "testsuite", attrs)
+        props = ET.SubElement(suite, "properties")
+        for name, value in (("kind", subject["kind"]), ("status", subject["status"]),
+                            ("score", "" if subject["score"] is None else f"{subject['score']:g}")):
+            ET.SubElement(props, "property", {"name": name, "value": xml_text(value)})
+        if subject["kind"] != "site" and subject["status"] != "ok":
+            case = ET.SubElement(suite, "testcase", {
+                "name": "scan", "classname": xml_text(f"{subject['kind']}.{subject['id']}"),
+                "time": "0"})
+            node = ET.SubElement(case, "error", {"type": subject["status"],
+                                                 "message": xml_text(subject["reason"])[:500]})
+            node.text = xml_text(subject["reason"])
+            counts["tests"] += 1
+            counts["errors"] += 1
+        for f in subject["findings"]:
+            counts[_testcase(suite, subject, f)] += 1
+            counts["tests"] += 1
+        for key in ("tests", "failures", "errors", "skipped"):
+            suite.set(key, str(counts[key]))
+            totals[key] += counts[key]
+        suite.set("time", "0")
+    for key in ("tests", "failures", "errors"):  # the JUnit schema has no "skipped" up here
+        root.set(key, str(totals[key]))
+    root.set("time", "0")
+    ET.indent(root)
+    data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return data + b"\n"
+
+
+def render_json(results: Mapping[str, Any], lang: str, extras: BundleExtras | None = None
+                ) -> bytes:
+    """results.json itself."""
+    return (json.dumps(results, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

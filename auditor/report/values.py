@@ -1,0 +1,39 @@
+"""Defensive readers for values from results.json: wrong types become empty, never errors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+def as_dict(value: Any) -> Mapping[str, Any]:
+    """``value`` when it is a mapping, else an empty one."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    """``value`` when it is a list, else an empty list."""
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def number(value: Any) -> float | None:
+    """A real number, or None for anything else (bools included)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def text_of(value: Any, lang: str) -> str:
+    """Text from a plain string, a ``{id, en}`` pair, or a ``{text: {id, en}}`` record."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        if "text" in value:
+            return text_of(value["text"], lang)
+        for key in (lang, "en", "id"):
+            if isinstance(value.get(key), str):
+                return str(value[key])
+        return ""
+    return str(value)

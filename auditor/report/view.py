@@ -1,0 +1,288 @@
+"""The report's view of results.json: every field defaulted, sorted and counted once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.report.costs import cost_view
+from auditor.report.messages import translate
+from auditor.report.values import as_dict, as_list, number, text_of
+
+STATUS_ORDER = {"fail": 0, "error": 1, "unknown": 2, "waived": 3, "pass": 4, "not_applicable": 5}
+SEVERITIES = ("critical", "high", "medium", "low")
+SEVERITY_ORDER = {s: i for i, s in enumerate(SEVERITIES)}
+STATUSES = ("fail", "error", "unknown", "waived", "pass", "not_applicable")
+URGENCIES = ("critical", "high", "medium", "low")
+SUBJECT_STATUSES = ("ok", "unreachable", "auth_failed", "hostkey_mismatch", "timeout", "error")
+COMPACT_FROM_HOSTS = 200
+"""From this many hosts on, findings show remediation once per control, not per row."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One hashed file the audit relied on (questionnaire evidence or a probe output)."""
+
+    subject: str
+    label: str
+    path: str
+    sha256: str
+    size: int | None
+
+
+@dataclass(frozen=True)
+class BundleExtras:
+    """What the report reads from the bundle besides results.json."""
+
+    evidence: tuple[Evidence, ...] = field(default_factory=tuple)
+
+
+def _known(value: Any, allowed: Sequence[str], default: str) -> str:
+    return value if isinstance(value, str) and value in allowed else default
+
+
+def _finding(raw: Any, controls: Mapping[str, Mapping[str, Any]], lang: str) -> dict[str, Any]:
+    f = as_dict(raw)
+    control_id = str(f.get("control", "?"))
+    control = controls.get(control_id, {})
+    return {
+        "control": control_id,
+        "title": text_of(control.get("title"), lang) or control_id,
+        "remediation": text_of(control.get("remediation"), lang),
+        "status": _known(f.get("status"), STATUSES, "unknown"),
+        "severity": _known(f.get("severity") or control.get("severity"), SEVERITIES, "medium"),
+        "domain": str(f.get("domain") or control.get("domain") or "other"),
+        "evidence": "" if f.get("evidence") is None else str(f.get("evidence")),
+    }
+
+
+def sort_findings(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Failed first, then errors and unknown; within each, most severe first."""
+    return sorted(findings, key=lambda f: (STATUS_ORDER.get(f["status"], 9),
+                                           SEVERITY_ORDER.get(f["severity"], 9), f["control"]))
+
+
+def _groups(findings: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    ordered = sort_findings(findings)
+    return {
+        "failed": [f for f in ordered if f["status"] == "fail"],
+        "unknown": [f for f in ordered if f["status"] in ("unknown", "error")],
+        "waived": [f for f in ordered if f["status"] == "waived"],
+        "passed": [f for f in ordered if f["status"] == "pass"],
+        "not_applicable": [f for f in ordered if f["status"] == "not_applicable"],
+    }
+
+
+def _subject(kind: str, raw: Any, controls: Mapping[str, Mapping[str, Any]],
+             lang: str) -> dict[str, Any]:
+    s = as_dict(raw)
+    findings = [_finding(f, controls, lang) for f in as_list(s.get("findings"))]
+    groups = _groups(findings)
+    return {
+        "kind": kind, "id": str(s.get("id", "?")), "site": s.get("site"),
+        "name": str(s.get("name") or s.get("id") or "?"),
+        "url": str(s.get("url") or ""),
+        "status": _known(s.get("status"), SUBJECT_STATUSES, "error"),
+        "reason": "" if s.get("reason") is None else str(s.get("reason")),
+        "score": number(s.get("score")),
+        "findings": findings, "groups": groups,
+        "n_fail": len(groups["failed"]), "n_unknown": len(groups["unknown"]),
+    }
+
+
+def _site_plan(rec: Mapping[str, Any], site_id: str) -> Mapping[str, Any]:
+    for item in as_list(rec.get("sites")):
+        item = as_dict(item)
+        if item.get("id", item.get("site")) == site_id:
+            return item
+    return {}
+
+
+def _site_costs(costs: Mapping[str, Any], site_id: str) -> Mapping[str, Any]:
+    for item in as_list(costs.get("sites")):
+        item = as_dict(item)
+        if item.get("site", item.get("id")) == site_id:
+            return item
+    return {}
+
+
+def _confidence(target: Mapping[str, Any], sizing: Mapping[str, Any], lang: str) -> str | None:
+    """``high``/``medium``/``low`` in words, or a 1-5 score shown as ``n/5``."""
+    for value in (sizing.get("confidence"), target.get("confidence")):
+        if value in ("high", "medium", "low"):
+            return translate(f"confidence_{value}", lang)
+        score = number(value)
+        if score is not None:
+            return f"{score:g}/5"
+    return None
+
+
+def _plan_host(raw: Any, lang: str) -> dict[str, Any]:
+    p = as_dict(raw)
+    target = as_dict(p.get("target"))
+    sizing = as_dict(p.get("sizing"))
+    size = None
+    if all(number(target.get(k)) is not None for k in ("vcpu", "memory_gb", "disk_gb")):
+        size = translate("size_value", lang, vcpu=f"{number(target['vcpu']):g}",
+                         memory=f"{number(target['memory_gb']):g}",
+                         disk=f"{number(target['disk_gb']):g}")
+    offering = str(target.get("offering") or "")
+    name = text_of(target.get("offering_name"), lang)
+    return {
+        "id": str(p.get("id", "?")),
+        "site": str(p.get("site") or ""),
+        "strategy": _known(p.get("strategy"), ("rehost", "replatform", "retire", "retain"),
+                           "none"),
+        "reason": text_of(p.get("reason"), lang),
+        "offering": f"{name} ({offering})" if name and offering else (name or offering),
+        "flavour": str(target.get("flavour") or ""),
+        "sizing": text_of(sizing.get("basis"), lang) or text_of(
+            sizing.get("method") or target.get("sizing"), lang),
+        "confidence": _confidence(target, sizing, lang),
+        "size": size,
+        "blockers": [text_of(b, lang) or str(as_dict(b).get("code", "")) for b in
+                     as_list(p.get("blockers"))],
+    }
+
+
+def _waves(raw: Any) -> list[list[str]]:
+    waves = []
+    for wave in as_list(raw):
+        members = as_list(wave.get("hosts") if isinstance(wave, Mapping) else wave)
+        waves.append([str(h) for h in members])
+    return waves
+
+
+def _wave_reasons(raw: Any, lang: str) -> dict[int, list[str]]:
+    """Why each wave holds what it holds, by wave number."""
+    reasons: dict[int, list[str]] = {}
+    for detail in as_list(raw):
+        detail = as_dict(detail)
+        wave_no = detail.get("number")
+        if isinstance(wave_no, int):
+            reasons[wave_no] = [text_of(r, lang) for r in as_list(detail.get("reasons"))]
+    return reasons
+
+
+def _dependencies(raw: Any) -> list[dict[str, str]]:
+    deps = []
+    for d in as_list(raw):
+        d = as_dict(d)
+        if "from" in d and "to" in d:
+            deps.append({"from": str(d["from"]), "to": str(d["to"]),
+                         "port": "" if d.get("port") is None else str(d.get("port")),
+                         "source": text_of(d.get("source"), "en")})
+    return deps
+
+
+def _failing_controls(subjects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each control that failed or could not be checked somewhere, with how often."""
+    table: dict[str, dict[str, Any]] = {}
+    for s in subjects:
+        for key, group in (("count", "failed"), ("unknown_count", "unknown")):
+            for f in s["groups"][group]:
+                entry = table.setdefault(f["control"], {**f, "count": 0, "unknown_count": 0})
+                entry[key] += 1
+    return sorted(table.values(), key=lambda c: (c["count"] == 0,
+                                                 SEVERITY_ORDER.get(c["severity"], 9),
+                                                 -c["count"], c["control"]))
+
+
+def _overlay(overlay: Any, lang: str) -> str:
+    """The tailoring overlay's identity as one line (id, file, title, issuer, hash)."""
+    if not overlay:
+        return ""
+    if not isinstance(overlay, Mapping):
+        return text_of(overlay, lang)
+    return ", ".join(f"{k}: {text_of(v, lang)}" for k, v in overlay.items() if text_of(v, lang))
+
+
+def build_view(results: Mapping[str, Any], lang: str,
+               extras: BundleExtras | None = None) -> dict[str, Any]:
+    """The whole report as plain values; missing or odd fields become defaults, never errors."""
+    controls = {str(c.get("id")): c for c in map(as_dict, as_list(results.get("controls")))}
+    hosts = [_subject("host", h, controls, lang) for h in as_list(results.get("hosts"))]
+    services = [_subject("service", s, controls, lang) for s in as_list(results.get("services"))]
+    rec = as_dict(results.get("recommendation"))
+    costs = as_dict(rec.get("costs"))
+    global_urgency = _known(rec.get("urgency"), URGENCIES, "")
+    by_site: dict[Any, list[dict[str, Any]]] = {}
+    for subject in (*hosts, *services):
+        by_site.setdefault(subject["site"], []).append(subject)
+    sites = []
+    for raw in as_list(results.get("sites")):
+        site = _subject("site", raw, controls, lang)
+        raw_site = as_dict(raw)
+        plan = _site_plan(rec, site["id"])
+        site_cost = cost_view(_site_costs(costs, site["id"]))
+        here = by_site.get(site["id"], [])
+        site_hosts = sorted((h for h in here if h["kind"] == "host"),
+                            key=lambda h: (h["status"] == "ok", h["score"] or 0, h["id"]))
+        site |= {
+            "verdict": _known(raw_site.get("verdict"), ("compliant", "remediate", "migrate"),
+                              "remediate"),
+            "reason": text_of(raw_site.get("verdict_reason"), lang),
+            "answered": raw_site.get("answered", True) is not False,
+            "urgency": _known(plan.get("urgency"), URGENCIES, global_urgency),
+            "urgency_reasons": [text_of(r, lang) for r in as_list(plan.get("reasons"))],
+            "closure_risk": plan.get("closure_risk", rec.get("closure_risk")),
+            "cost": site_cost,
+            "hosts": site_hosts,
+            "services": [s for s in here if s["kind"] == "service"],
+        }
+        sites.append(site)
+    site_ids = {site["id"] for site in sites}
+    summary = as_dict(results.get("summary"))
+    all_findings = [f for s in (*sites, *hosts, *services) for f in s["findings"]]
+    by_status = {st: sum(f["status"] == st for f in all_findings) for st in STATUSES}
+    failed_by_severity = {sev: sum(f["status"] == "fail" and f["severity"] == sev
+                                   for f in all_findings) for sev in SEVERITIES}
+    spec = as_dict(results.get("spec"))
+    overlay = spec.get("overlay")
+    org = as_dict(results.get("organisation"))
+    plan_hosts = [_plan_host(p, lang) for p in as_list(rec.get("hosts"))]
+    site_of = {h["id"]: h["site"] for h in hosts}
+    for p in plan_hosts:
+        p["site"] = p["site"] or str(site_of.get(p["id"]) or "")
+    return {
+        "lang": lang,
+        "generated_at": str(results.get("generated_at") or ""),
+        "evaluated_on": str(results.get("evaluated_on") or ""),
+        "auditor_version": str(results.get("auditor_version") or ""),
+        "org": {"name": str(org.get("name") or ""), "code": str(org.get("code") or ""),
+                "level": _known(org.get("level"), ("provinsi", "kabupaten", "kota"), "")},
+        "spec": {"id": str(spec.get("id") or ""), "version": str(spec.get("version") or ""),
+                 "title": text_of(spec.get("title"), lang),
+                 "effective_date": str(spec.get("effective_date") or ""),
+                 "overlay": _overlay(overlay, lang)},
+        "summary": {
+            "verdict": _known(summary.get("verdict"), ("compliant", "remediate", "migrate"),
+                              "remediate"),
+            "score": number(summary.get("score")),
+            "hosts": len(hosts), "hosts_scanned": sum(h["status"] == "ok" for h in hosts),
+            "by_status": by_status, "failed_by_severity": failed_by_severity,
+        },
+        "sites": sites, "hosts": hosts, "services": services,
+        "unplaced": [s for s in (*hosts, *services) if s["site"] not in site_ids],
+        "rec": {
+            "urgency": global_urgency,
+            "reasons": [text_of(r, lang) for r in
+                        as_list(rec.get("urgency_reasons", rec.get("reasons")))],
+            "closure_risk": rec.get("closure_risk"),
+            "backup_gap": rec.get("backup_dr_gap") is True,
+            "keep_backups": text_of(rec.get("keep_own_backups_reason"), lang),
+            "note": text_of(rec.get("note"), lang),
+            "catalogue": {k: text_of(as_dict(rec.get("catalogue")).get(k), lang)
+                          for k in ("id", "version", "effective_date", "note")},
+            "wave_reasons": _wave_reasons(rec.get("wave_details"), lang),
+            "waves": _waves(rec.get("waves")),
+            "hosts": plan_hosts,
+            "dependencies": _dependencies(rec.get("dependencies")),
+            "costs": cost_view(costs),
+        },
+        "failing_controls": _failing_controls([*sites, *hosts, *services]),
+        "scan_errors": [s for s in (*hosts, *services) if s["status"] != "ok"],
+        "evidence": list(extras.evidence) if extras else [],
+        "compact": len(hosts) >= COMPACT_FROM_HOSTS,
+    }
