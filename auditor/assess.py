@@ -14,9 +14,9 @@ from typing import Any
 import yaml
 
 from auditor.assess_messages import TEXT
-from auditor.bundle import atomic_write_text
+from auditor.bundle import atomic_write_text, sha256_file
 from auditor.errors import InputError, Problem
-from auditor.facility import MAX_EVIDENCE_BYTES, sha256_file
+from auditor.facility import MAX_EVIDENCE_BYTES
 from auditor.schemas import validate_document
 from auditor.spec import Control, Spec
 from auditor.yamlfile import LocatedDocument, load_yaml

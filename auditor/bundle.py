@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -112,3 +113,14 @@ def read_json(path: Path) -> Any:
         raise InputError(f"{path}: file not found") from None
     except (OSError, ValueError) as exc:
         raise InputError(f"{path}: not readable JSON ({exc})") from None
+
+
+def sha256_file(path: Path) -> tuple[str, int]:
+    """sha256 hex digest and size of a file, read in blocks."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while block := handle.read(1024 * 1024):
+            size += len(block)
+            digest.update(block)
+    return digest.hexdigest(), size

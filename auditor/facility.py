@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auditor.bundle import sha256_file
 from auditor.errors import InputError, Problem
 from auditor.schemas import validate_document
 from auditor.yamlfile import load_yaml
@@ -51,16 +51,6 @@ class FacilityAnswers:
         data["answers"] = answers
         return data
 
-
-def sha256_file(path: Path) -> tuple[str, int]:
-    """sha256 hex digest and size of a file, read in blocks."""
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as handle:
-        while block := handle.read(1024 * 1024):
-            size += len(block)
-            digest.update(block)
-    return digest.hexdigest(), size
 
 
 def load_answers(path: Path, site_id: str | None = None,

@@ -18,7 +18,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from auditor.bundle import atomic_write_bytes
+from auditor.bundle import atomic_write_bytes, sha256_file
 from auditor.errors import InputError
 
 MANIFEST = "manifest.json"
@@ -159,16 +159,6 @@ def canonical(data: dict[str, Any]) -> bytes:
     return (json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def _hash(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as handle:
-        while block := handle.read(1024 * 1024):
-            size += len(block)
-            digest.update(block)
-    return digest.hexdigest(), size
-
-
 def _inside(root: Path, path: Path) -> bool:
     try:
         path.resolve().relative_to(root.resolve())
@@ -254,7 +244,7 @@ def sign_bundle(root: Path, key: Ed25519PrivateKey) -> Signed:
                          + "\n".join(f"  {p}" for p in problems))
     entries = []
     for rel, path in files.items():
-        digest, size = _hash(path)
+        digest, size = sha256_file(path)
         entries.append({"path": rel, "sha256": digest, "bytes": size})
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     manifest: dict[str, Any] = {"format": MANIFEST_FORMAT, "created_at": now,
@@ -384,7 +374,7 @@ def verify_bundle(root: Path, trusted: Sequence[Ed25519PublicKey] | None = None)
         if size > MAX_FILE_BYTES:
             problems.append(BundleProblem(ProblemKind.UNSAFE_PATH, rel, "file larger than 1 GiB"))
             continue
-        if size != entry["bytes"] or _hash(path)[0] != entry["sha256"]:
+        if size != entry["bytes"] or sha256_file(path)[0] != entry["sha256"]:
             problems.append(BundleProblem(ProblemKind.ALTERED, rel, "content differs from the "
                                           "manifest"))
     problems += [BundleProblem(ProblemKind.EXTRA, rel, "not listed in the manifest")

@@ -86,21 +86,26 @@ def _walk(node: yaml.Node, path: PathKey, lines: dict[PathKey, int],
 def load_yaml(path: Path, display: str | None = None) -> LocatedDocument:
     """Parse one YAML file; raise InputError with file and line on any syntax problem."""
     shown = display or str(path)
+    return parse_yaml(read_user_text(path, shown, "a YAML file", MAX_YAML_BYTES), shown)
+
+
+def read_user_text(path: Path, shown: str, kind: str, max_bytes: int,
+                   encoding: str = "utf-8", hint: str = "save it as UTF-8") -> str:
+    """A user's text file, whole; InputError says what is wrong (missing, folder, size, bytes)."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{shown}: file not found") from None
     except IsADirectoryError:
-        raise InputError(f"{shown}: is a folder, expected a YAML file") from None
+        raise InputError(f"{shown}: is a folder, expected {kind}") from None
     except OSError as exc:
         raise InputError(f"{shown}: cannot read ({exc.strerror})") from None
-    if len(raw) > MAX_YAML_BYTES:
-        raise InputError(f"{shown}: file is larger than {MAX_YAML_BYTES // (1024 * 1024)} MiB")
+    if len(raw) > max_bytes:
+        raise InputError(f"{shown}: file is larger than {max_bytes // (1024 * 1024)} MiB")
     try:
-        text = raw.decode("utf-8")
+        return raw.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise InputError(f"{shown}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
-    return parse_yaml(text, shown)
+        raise InputError(f"{shown}: not UTF-8 text (byte {exc.start}); {hint}") from None
 
 
 def parse_yaml(text: str, shown: str) -> LocatedDocument:

@@ -11,6 +11,7 @@ from typing import Any
 from auditor.errors import InputError, Problem
 from auditor.importers.builder import ADDRESS_PATTERN, USER_PATTERN, InventoryBuilder
 from auditor.importers.interface import ID_PATTERN, ImportOptions, ImportResult
+from auditor.yamlfile import read_user_text
 
 MAX_CSV_BYTES = 32 * 1024 * 1024
 MAX_ROWS = 100_000
@@ -54,21 +55,8 @@ def _word(value: str) -> str:
 
 
 def _read(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, expected a CSV file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    if len(raw) > MAX_CSV_BYTES:
-        raise InputError(f"{path}: larger than {MAX_CSV_BYTES // (1024 * 1024)} MiB")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); in the spreadsheet "
-                         "choose 'CSV UTF-8' when saving") from None
+    return read_user_text(path, str(path), "a CSV file", MAX_CSV_BYTES, "utf-8-sig",
+                          "in the spreadsheet choose 'CSV UTF-8' when saving")
 
 
 def _delimiter(first_line: str) -> str:
