@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -12,6 +13,7 @@ from auditor import __version__
 from auditor.bundle import Bundle, atomic_write_json
 from auditor.evaluate import (
     Finding,
+    Tally,
     controls_for,
     counts,
     judge_scanned,
@@ -19,13 +21,13 @@ from auditor.evaluate import (
     load_scanned,
     score,
     site_verdict,
+    tally,
 )
 from auditor.facility import FacilityAnswers, answers_from_data
-from auditor.hostjudge import judge_hosts
+from auditor.hostjudge import findings_of, judge_hosts
 from auditor.inventory import Inventory, load_inventory
 from auditor.model import FindingStatus, HostStatus, Verdict
-from auditor.recommend import SECTIONS as RECOMMEND_SECTIONS
-from auditor.recommend import recommend
+from auditor.recommend import recommend, slim_facts
 from auditor.scan import utc_now
 from auditor.spec import Spec
 from auditor.tailoring import apply_waivers, waiver_report
@@ -35,12 +37,12 @@ RESULTS_FORMAT = "auditor.results/1"
 VERDICT_ORDER = {Verdict.COMPLIANT: 0, Verdict.REMEDIATE: 1, Verdict.MIGRATE: 2}
 
 
-def _summary_counts(findings: list[Finding]) -> dict[str, Any]:
+def _summary_counts(counted: Tally) -> dict[str, Any]:
     failed_by_severity = dict.fromkeys(("critical", "high", "medium", "low"), 0)
-    for f in findings:
-        if f.status is FindingStatus.FAIL:
-            failed_by_severity[str(f.severity)] += 1
-    return {"by_status": counts(findings), "failed_by_severity": failed_by_severity}
+    for (status, severity, _, _), n in counted.items():
+        if status == FindingStatus.FAIL:
+            failed_by_severity[severity] += n
+    return {"by_status": counts(counted), "failed_by_severity": failed_by_severity}
 
 
 def _control_data(spec: Spec) -> list[dict[str, Any]]:
@@ -80,9 +82,12 @@ def evaluate_bundle(out_dir: Path, spec: Spec, today: date | None = None) -> Che
 
     hosts_out: list[dict[str, Any]] = []
     kept_facts: dict[str, dict[str, Any]] = {}
-    findings_by_site: dict[str, list[Finding]] = {s.id: [] for s in inventory.sites}
-    for judged in judge_hosts(inventory.hosts, bundle, spec, today, RECOMMEND_SECTIONS):
-        findings_by_site[judged.out["site"]].extend(judged.findings)
+    tally_by_site: dict[str, Tally] = {s.id: Counter() for s in inventory.sites}
+    waived: list[Finding] = []
+    for judged in judge_hosts(inventory.hosts, bundle, spec, today, slim_facts):
+        tally_by_site[judged.out["site"]].update(judged.tally)
+        if judged.waived:
+            waived.extend(findings_of(judged.out))
         if judged.kept is not None:
             kept_facts[judged.out["id"]] = judged.kept
         hosts_out.append(judged.out)
@@ -94,7 +99,8 @@ def evaluate_bundle(out_dir: Path, spec: Spec, today: date | None = None) -> Che
                                  spec.waivers, today)
         site_id = service.site or (inventory.host(service.host).site if service.host else None)
         if site_id is not None:
-            findings_by_site[site_id].extend(findings)
+            tally_by_site[site_id].update(tally(findings))
+        waived.extend(f for f in findings if f.waiver)
         services_out.append({
             "id": service.id, "url": service.url, "host": service.host, "site": site_id,
             "status": str(scanned.status), "reason": scanned.reason,
@@ -102,13 +108,14 @@ def evaluate_bundle(out_dir: Path, spec: Spec, today: date | None = None) -> Che
             "counts": counts(findings), "findings": [f.to_data() for f in findings]})
 
     sites_out: list[dict[str, Any]] = []
-    all_findings: list[Finding] = []
+    everywhere: Tally = Counter()
     for site in inventory.sites:
         answers = _load_answers(bundle, site.id)
         own = apply_waivers(judge_site(site_controls, site.id, answers, today), spec.waivers,
                             today)
-        everything = own + findings_by_site[site.id]
-        all_findings.extend(everything)
+        waived.extend(f for f in own if f.waiver)
+        everything = tally(own) + tally_by_site[site.id]
+        everywhere.update(everything)
         site_score = score(everything, weights)
         verdict, rule = site_verdict(spec.policy, everything, site_score)
         sites_out.append({
@@ -123,8 +130,8 @@ def evaluate_bundle(out_dir: Path, spec: Spec, today: date | None = None) -> Che
     worst = max((Verdict(s["verdict"]) for s in sites_out), key=VERDICT_ORDER.__getitem__,
                 default=Verdict.REMEDIATE)
     compliant = worst is Verdict.COMPLIANT and not any(
-        f.status in (FindingStatus.FAIL, FindingStatus.UNKNOWN, FindingStatus.ERROR)
-        for f in all_findings)
+        n and status in (FindingStatus.FAIL, FindingStatus.UNKNOWN, FindingStatus.ERROR)
+        for (status, _, _, _), n in everywhere.items())
     results: dict[str, Any] = {
         "format": RESULTS_FORMAT,
         "spec": {"id": spec.id, "version": spec.version, "effective_date": spec.effective_date,
@@ -135,13 +142,13 @@ def evaluate_bundle(out_dir: Path, spec: Spec, today: date | None = None) -> Che
         "organisation": {"code": inventory.organisation.code, "name": inventory.organisation.name,
                          "level": inventory.organisation.level},
         "summary": {
-            "score": score(all_findings, weights),
+            "score": score(everywhere, weights),
             "verdict": str(worst),
             "hosts": len(hosts_out),
             "hosts_scanned": sum(h["status"] == HostStatus.OK for h in hosts_out),
             "services": len(services_out),
             "sites": len(sites_out),
-            **_summary_counts(all_findings),
+            **_summary_counts(everywhere),
         },
         "hosts": hosts_out,
         "sites": sites_out,
@@ -149,7 +156,7 @@ def evaluate_bundle(out_dir: Path, spec: Spec, today: date | None = None) -> Che
         "controls": _control_data(spec),
         "disabled_controls": [{"id": c.id, "justification": c.disabled_reason}
                               for c in spec.controls if not c.enabled],
-        "waivers": waiver_report(spec.waivers, all_findings, today),
+        "waivers": waiver_report(spec.waivers, waived, today),
     }
     results["recommendation"] = recommend(inventory, results, bundle, host_facts=kept_facts)
     return CheckOutcome(results, scan_incomplete, compliant)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -135,43 +136,55 @@ def judge_site(controls: Iterable[Control], site_id: str, answers: FacilityAnswe
     return findings
 
 
-def score(findings: Sequence[Finding], weights: Mapping[str, float]) -> float | None:
+Tally = Counter[tuple[str, str, str, str]]
+"""Findings counted by (status, severity, domain, subject): all that scores and verdict rules
+need, and it adds up across hosts, so large fleets need not keep every finding object."""
+
+
+def tally(findings: Iterable[Finding]) -> Tally:
+    """Count findings by (status, severity, domain, subject)."""
+    return Counter((str(f.status), str(f.severity), f.domain, f.subject) for f in findings)
+
+
+def score(findings: Sequence[Finding] | Tally, weights: Mapping[str, float]) -> float | None:
     """Weighted share of passed among passed + failed; unknown counted apart; None if none."""
-    passed = sum(weights[f.severity] for f in findings if f.status is FindingStatus.PASS)
-    failed = sum(weights[f.severity] for f in findings if f.status is FindingStatus.FAIL)
+    counted = findings if isinstance(findings, Counter) else tally(findings)
+    passed = sum(weights[sev] * n for (status, sev, _, _), n in counted.items()
+                 if status == FindingStatus.PASS)
+    failed = sum(weights[sev] * n for (status, sev, _, _), n in counted.items()
+                 if status == FindingStatus.FAIL)
     if passed + failed == 0:
         return None
     return round(100 * passed / (passed + failed), 1)
 
 
-def counts(findings: Iterable[Finding]) -> dict[str, int]:
+def counts(findings: Iterable[Finding] | Tally) -> dict[str, int]:
     """Number of findings per status (every status present, zeros included)."""
+    counted = findings if isinstance(findings, Counter) else tally(findings)
     out = {str(s): 0 for s in FindingStatus}
-    for f in findings:
-        out[str(f.status)] += 1
+    for (status, _, _, _), n in counted.items():
+        out[status] += n
     return out
 
 
-def _rule_matches(rule: VerdictRule, findings: Sequence[Finding], site_score: float | None) -> bool:
+def _rule_matches(rule: VerdictRule, counted: Tally, site_score: float | None) -> bool:
     when = rule.when
     if "score_below" in when and (site_score is None or site_score >= when["score_below"]):
         return False
-    filters = {k: set(when[k]) for k in ("status", "severity", "domain", "subject") if k in when}
+    filters = [(i, set(when[k])) for i, k in enumerate(("status", "severity", "domain",
+                                                          "subject")) if k in when]
     if not filters:
         return True
-    hits = [f for f in findings
-            if ("status" not in filters or str(f.status) in filters["status"])
-            and ("severity" not in filters or str(f.severity) in filters["severity"])
-            and ("domain" not in filters or f.domain in filters["domain"])
-            and ("subject" not in filters or f.subject in filters["subject"])]
-    return len(hits) >= int(when.get("min_count", 1))
+    hits = sum(n for key, n in counted.items() if all(key[i] in wanted for i, wanted in filters))
+    return hits >= int(when.get("min_count", 1))
 
 
-def site_verdict(policy: Policy, findings: Sequence[Finding],
+def site_verdict(policy: Policy, findings: Sequence[Finding] | Tally,
                  site_score: float | None) -> tuple[Verdict, VerdictRule | None]:
     """The first verdict rule that matches; no match at all is ``remediate`` (never compliant)."""
+    counted = findings if isinstance(findings, Counter) else tally(findings)
     for rule in policy.verdict_rules:
-        if _rule_matches(rule, findings, site_score):
+        if _rule_matches(rule, counted, site_score):
             return Verdict(rule.verdict), rule
     return Verdict.REMEDIATE, None
 

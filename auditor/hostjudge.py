@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -14,15 +14,17 @@ from auditor.bundle import Bundle
 from auditor.evaluate import (
     Finding,
     Scanned,
+    Tally,
     controls_for,
     counts,
     judge_scanned,
     load_scanned,
     score,
+    tally,
 )
 from auditor.inventory import Host
 from auditor.lifecycle import load_table, lookup
-from auditor.model import HostStatus
+from auditor.model import FindingStatus, HostStatus, Severity
 from auditor.spec import Spec
 from auditor.tailoring import apply_waivers
 
@@ -35,12 +37,26 @@ CHUNK = 500
 
 @dataclass(frozen=True)
 class HostJudgement:
-    """One host's entry in results.json, its findings, and the facts the plan needs."""
+    """One host's entry in results.json and the facts the plan needs.
+
+    Only plain data: it crosses from worker processes, where pickling Finding objects cost
+    more than judging them (the parent rebuilds them with ``findings_of``).
+    """
 
     out: dict[str, Any]
-    findings: list[Finding]
     kept: dict[str, Any] | None
-    """The fact sections the recommendation reads (None when the host was not scanned)."""
+    """What the recommendation reads of the facts (None when the host was not scanned)."""
+    tally: Tally
+    """The findings counted, for the site's score and verdict."""
+    waived: bool
+    """Some finding carries a waiver record (active or expired)."""
+
+
+def findings_of(out: Mapping[str, Any]) -> list[Finding]:
+    """The findings of a host entry of results.json, as objects for scores and verdicts."""
+    return [Finding(f["control"], FindingStatus(f["status"]), Severity(f["severity"]),
+                    f["domain"], f["evidence"], "host", out["id"], f.get("waiver"))
+            for f in out["findings"]]
 
 
 def derive_facts(facts: Mapping[str, Any], lifecycle: dict[str, Any],
@@ -55,7 +71,8 @@ def derive_facts(facts: Mapping[str, Any], lifecycle: dict[str, Any],
     return {}, {"lifecycle": str(result.get("reason") or "not in the lifecycle table")}
 
 
-def judge_host(host: Host, bundle: Bundle, spec: Spec, today: date, keep: Sequence[str],
+def judge_host(host: Host, bundle: Bundle, spec: Spec, today: date,
+               keep: Callable[[Mapping[str, Any]], dict[str, Any]],
                lifecycle: dict[str, Any]) -> HostJudgement:
     """Read one facts file and judge it with the spec's host controls."""
     scanned = load_scanned(bundle.facts(host.id), host.id, "facts")
@@ -64,22 +81,25 @@ def judge_host(host: Host, bundle: Bundle, spec: Spec, today: date, keep: Sequen
                       {**scanned.facts, **derived}, {**scanned.unknown, **derived_unknown})
     findings = apply_waivers(judge_scanned(controls_for(spec, "host"), "host", scanned, today),
                              spec.waivers, today)
+    counted = tally(findings)
     ok = scanned.status is HostStatus.OK
     out = {"id": host.id, "site": host.site, "status": str(scanned.status),
            "reason": scanned.reason, "role": host.role, "criticality": host.criticality,
-           "score": score(findings, spec.policy.weights) if ok else None,
-           "counts": counts(findings), "findings": [f.to_data() for f in findings]}
-    kept = {k: scanned.facts[k] for k in keep if k in scanned.facts} if ok else None
-    return HostJudgement(out, findings, kept)
+           "score": score(counted, spec.policy.weights) if ok else None,
+           "counts": counts(counted), "findings": [f.to_data() for f in findings]}
+    return HostJudgement(out, keep(scanned.facts) if ok else None, counted,
+                         any(f.waiver for f in findings))
 
 
 def _judge_chunk(hosts: Sequence[Host], bundle: Bundle, spec: Spec, today: date,
-                 keep: Sequence[str], lifecycle: dict[str, Any]) -> list[HostJudgement]:
+                 keep: Callable[[Mapping[str, Any]], dict[str, Any]],
+                 lifecycle: dict[str, Any]) -> list[HostJudgement]:
     return [judge_host(h, bundle, spec, today, keep, lifecycle) for h in hosts]
 
 
 def judge_hosts(hosts: Sequence[Host], bundle: Bundle, spec: Spec, today: date,
-                keep: Sequence[str], workers: int | None = None) -> Iterator[HostJudgement]:
+                keep: Callable[[Mapping[str, Any]], dict[str, Any]],
+                workers: int | None = None) -> Iterator[HostJudgement]:
     """Judgements in inventory order; large fleets use one process per CPU."""
     lifecycle = load_table()
     workers = workers or os.cpu_count() or 1

@@ -32,9 +32,31 @@ def _site_assumptions(defaults: Mapping[str, Mapping[str, Any]],
                                       if k in defaults and k not in INPUT_KEYS})
 
 
-SECTIONS = ("os", "lifecycle", "cpu", "memory", "disks", "uptime", "listening", "connections",
-            "servers")
-"""The fact sections the recommendation reads; the check stage keeps only these for it."""
+KEPT_FACTS: dict[str, tuple[str, ...] | None] = {
+    "os": ("id", "id_like", "pretty_name"),
+    "lifecycle": ("security_updates", "supported"),
+    "cpu": ("count",),
+    "memory": ("total_mb", "used_mb", "used_pct"),
+    "disks": ("used_mb", "total_mb"),
+    "uptime": ("load_1", "load_5", "load_15"),
+    "listening": ("tcp_ports",),
+    "connections": ("established", "connections", "peers"),
+    "servers": None,
+}
+"""The facts the recommendation reads (None: the whole section); the check stage keeps only
+these for it, so 10,000 hosts' facts need not stay in memory or cross between processes."""
+
+
+def slim_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of one host's facts that KEPT_FACTS names."""
+    kept: dict[str, Any] = {}
+    for section, keys in KEPT_FACTS.items():
+        value = facts.get(section)
+        if not isinstance(value, Mapping):
+            continue
+        kept[section] = dict(value) if keys is None else {k: value[k] for k in keys
+                                                            if k in value}
+    return kept
 
 
 def recommend(inventory: Inventory, results: Mapping[str, Any], bundle: Bundle, *,
