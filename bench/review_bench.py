@@ -150,7 +150,7 @@ def main() -> None:
         generated = time.perf_counter() - started
         size = sum(f.stat().st_size for b in bundles for f in b.rglob("*") if f.is_file())
         code, wall, tree_peak = run_sampled(
-            [sys.executable, "-m", "auditor.cli_review", "review", *map(str, bundles), "-o",
+            [sys.executable, "-m", "auditor", "review", *map(str, bundles), "-o",
              str(root / "review"), "--trusted-keys", str(keys), "-q"])
         if code != 0:
             raise SystemExit(f"review failed with exit code {code}")

@@ -20,8 +20,6 @@ from conftest import REPO
 from pty_terminal import Terminal
 
 DATA = REPO / "tests" / "data" / "assess"
-# The commands live in auditor/cli_review.py; `python -m auditor.cli_review` is the same click
-# command objects that cli.py registers, so this runs the real entry either way.
 ENTRY = [sys.executable, "-m", "auditor"]
 
 
