@@ -208,3 +208,18 @@ def test_check_command_writes_the_plan(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stderr
     rec = json.loads((root / "results.json").read_text())["recommendation"]
     assert [sorted(w) for w in rec["waves"]] == [["app-01", "db-01", "web-01"]]
+
+
+def test_load_above_the_cpu_count_is_capped_when_sizing() -> None:
+    from auditor.recommend.catalogue import SiteAssumptions, load_assumptions
+    from auditor.recommend.sizing import required_size, usage_of
+
+    defaults = load_assumptions()
+    usage = usage_of({"cpu": {"count": 2}, "uptime": {"load_15": 14.8},
+                      "memory": {"total_mb": 4096, "used_mb": 1024, "used_pct": 25.0},
+                      "disks": {"used_mb": 10240, "total_mb": 51200}})
+    need = required_size(usage, SiteAssumptions(defaults, {}))
+    assert need is not None
+    # A queue of 14.8 on 2 CPUs means both CPUs are busy: 2 x comfort 2.0, not 30 vCPU.
+    assert need.vcpu == 4
+    assert "capped at 2 CPUs" in need.basis["en"]

@@ -112,9 +112,16 @@ def required_size(usage: Usage, a: SiteAssumptions) -> Required | None:
     confidence = max(1, math.ceil(5 * len(usage.present) / len(SIZING_FACTS)))
     comfort = a("comfort_factor")
     if usage.load is not None:
-        vcpu = max(1, math.ceil(usage.load * comfort))
-        cpu_en = f"{usage.load_name} {usage.load:g} × comfort {comfort:g} → {vcpu} vCPU"
-        cpu_id = f"{usage.load_name} {usage.load:g} × faktor kenyamanan {comfort:g} → {vcpu} vCPU"
+        # A load above the CPU count is queueing, not more CPUs in use: the host is busy on
+        # all it has, so size from that (use is capped at 100%, as the assessors do).
+        busy = min(usage.load, usage.cpu_count) if usage.cpu_count else usage.load
+        capped_en = f" (capped at {usage.cpu_count} CPUs)" if busy < usage.load else ""
+        capped_id = f" (dibatasi {usage.cpu_count} CPU)" if busy < usage.load else ""
+        vcpu = max(1, math.ceil(busy * comfort))
+        cpu_en = (f"{usage.load_name} {usage.load:g}{capped_en} × comfort {comfort:g} → "
+                  f"{vcpu} vCPU")
+        cpu_id = (f"{usage.load_name} {usage.load:g}{capped_id} × faktor kenyamanan "
+                  f"{comfort:g} → {vcpu} vCPU")
     elif usage.cpu_count is not None:
         vcpu = usage.cpu_count
         cpu_en = f"no load average: {vcpu} CPU as on premises"
