@@ -19,6 +19,7 @@ from auditor.evaluate import (
     judge_scanned,
     judge_site,
     load_scanned,
+    prepare,
     score,
     site_verdict,
     tally,
@@ -77,7 +78,7 @@ def evaluate_bundle(out_dir: Path, spec: Spec, today: date | None = None) -> Che
     inventory: Inventory = load_inventory(bundle.inventory)
     today = today or date.today()
     weights = spec.policy.weights
-    service_controls = controls_for(spec, "service")
+    service_controls = prepare(controls_for(spec, "service"))
     site_controls = controls_for(spec, "site")
 
     hosts_out: list[dict[str, Any]] = []

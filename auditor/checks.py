@@ -196,45 +196,99 @@ def _lookup(subject: Subject, path: str | None) -> Any:
     return value
 
 
-def evaluate_check(check: Mapping[str, Any], subject: Subject, today: date,
-                   params: Mapping[str, Any] | None = None) -> Outcome:
-    """Judge a check expression; a missing or unusable fact gives unknown, never pass or fail."""
-    params = params or {}
-    if "all" in check or "any" in check:
-        is_all = "all" in check
-        outcomes = [evaluate_check(c, subject, today, params) for c in check["all" if is_all
-                                                                            else "any"]]
-        decisive = FindingStatus.FAIL if is_all else FindingStatus.PASS
+Compiled = Callable[[Subject, date], Outcome]
+"""A check made ready once (operator, path and values resolved) and judged many times."""
+
+_FLIPPED = {FindingStatus.PASS: FindingStatus.FAIL, FindingStatus.FAIL: FindingStatus.PASS}
+_MEMBERSHIP: dict[str, Callable[[Any, frozenset[Any]], bool]] = {
+    "in": lambda f, wanted: _norm(f) in wanted,
+    "not_in": lambda f, wanted: _norm(f) not in wanted,
+    "any_in": lambda f, wanted: any(_norm(x) in wanted for x in _list(f)),
+    "none_in": lambda f, wanted: not any(_norm(x) in wanted for x in _list(f)),
+    "all_in": lambda f, wanted: all(_norm(x) in wanted for x in _list(f)),
+}
+"""Membership operators with their value list made a set once, when the check is compiled."""
+
+
+def _constant(outcome: Outcome) -> Compiled:
+    return lambda subject, today: outcome
+
+
+def _compile_group(check: Mapping[str, Any], params: Mapping[str, Any]) -> Compiled:
+    is_all = "all" in check
+    parts = [compile_check(c, params) for c in check["all" if is_all else "any"]]
+    decisive = FindingStatus.FAIL if is_all else FindingStatus.PASS
+    other = FindingStatus.PASS if is_all else FindingStatus.FAIL
+
+    def run(subject: Subject, today: date) -> Outcome:
+        outcomes = [part(subject, today) for part in parts]
         for outcome in outcomes:
             if outcome.status is decisive:
                 return outcome
-        unknown = [o for o in outcomes if o.status is FindingStatus.UNKNOWN]
-        if unknown:
-            return unknown[0]
-        other = FindingStatus.PASS if is_all else FindingStatus.FAIL
+        for outcome in outcomes:
+            if outcome.status is FindingStatus.UNKNOWN:
+                return outcome
         return Outcome(other, "; ".join(o.evidence for o in outcomes)[:MAX_EVIDENCE_CHARS])
+    return run
+
+
+def _judge_for(op: str, operator: Operator, expected: Any) -> Callable[[Any, date], bool]:
+    """The operator with its value bound; membership values become a set once."""
+    member = _MEMBERSHIP.get(op)
+    if member is not None:
+        try:
+            wanted = frozenset(_members(expected))
+        except TypeError:  # unhashable values (lists in a list): the general operator
+            pass
+        else:
+            return lambda value, today: member(value, wanted)
+    return lambda value, today: operator(value, expected, today)
+
+
+def compile_check(check: Mapping[str, Any], params: Mapping[str, Any] | None = None) -> Compiled:
+    """Prepare a check expression once; the result judges a subject as evaluate_check does."""
+    params = params or {}
+    if "all" in check or "any" in check:
+        return _compile_group(check, params)
     if "not" in check:
-        inner = evaluate_check(check["not"], subject, today, params)
-        flipped = {FindingStatus.PASS: FindingStatus.FAIL, FindingStatus.FAIL: FindingStatus.PASS}
-        return Outcome(flipped.get(inner.status, inner.status), inner.evidence)
+        inner = compile_check(check["not"], params)
+
+        def negated(subject: Subject, today: date) -> Outcome:
+            outcome = inner(subject, today)
+            return Outcome(_FLIPPED.get(outcome.status, outcome.status), outcome.evidence)
+        return negated
     path = check.get("fact")
     shown = path or "answer"
     op = str(check.get("op"))
     if op == "exists":
-        return _exists(check, subject, shown)
+        return lambda subject, today: _exists(check, subject, shown)
     operator = OPERATORS.get(op)
     if operator is None:
-        return Outcome(FindingStatus.UNKNOWN, f"unknown operator {show(op)}")
+        return _constant(Outcome(FindingStatus.UNKNOWN, f"unknown operator {show(op)}"))
     try:
-        value = _lookup(subject, path)
         expected = param_value(check.get("value"), params)
-        passed = operator(value, expected, today)
     except Unknown as exc:
-        return Outcome(FindingStatus.UNKNOWN, str(exc)[:MAX_EVIDENCE_CHARS])
-    except (TypeError, ValueError, re.error) as exc:
-        return Outcome(FindingStatus.UNKNOWN, f"{shown}: cannot judge: {exc}"[:MAX_EVIDENCE_CHARS])
-    status = FindingStatus.PASS if passed else FindingStatus.FAIL
-    return Outcome(status, f"{shown} = {show(value)}")
+        return _constant(Outcome(FindingStatus.UNKNOWN, str(exc)[:MAX_EVIDENCE_CHARS]))
+    judge = _judge_for(op, operator, expected)
+
+    def run(subject: Subject, today: date) -> Outcome:
+        try:
+            value = _lookup(subject, path)
+            passed = judge(value, today)
+        except Unknown as exc:
+            return Outcome(FindingStatus.UNKNOWN, str(exc)[:MAX_EVIDENCE_CHARS])
+        except (TypeError, ValueError, re.error) as exc:
+            return Outcome(FindingStatus.UNKNOWN,
+                           f"{shown}: cannot judge: {exc}"[:MAX_EVIDENCE_CHARS])
+        status = FindingStatus.PASS if passed else FindingStatus.FAIL
+        return Outcome(status, f"{shown} = {show(value)}")
+    return run
+
+
+def evaluate_check(check: Mapping[str, Any], subject: Subject, today: date,
+                   params: Mapping[str, Any] | None = None) -> Outcome:
+    """Judge a check expression; a missing or unusable fact gives unknown, never pass or fail."""
+    return compile_check(check, params)(subject, today)
 
 
 def missing_reason(subject: Subject, path: str) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.bundle import read_json
-from auditor.checks import Outcome, Subject, evaluate_check, show
+from auditor.checks import Compiled, Outcome, Subject, compile_check, show
 from auditor.errors import InputError
 from auditor.facility import FacilityAnswers
 from auditor.model import FindingStatus, HostStatus, Severity, Verdict
@@ -75,16 +75,32 @@ def load_scanned(path: Path, host_id: str, kind: str) -> Scanned:
                    unknown if isinstance(unknown, dict) else {})
 
 
-def _outcome(control: Control, subject: Subject, today: date) -> Outcome:
-    if control.when is not None:
-        gate = evaluate_check(control.when, subject, today, control.params)
+@dataclass(frozen=True)
+class Prepared:
+    """A control with its checks compiled once, to judge many subjects."""
+
+    control: Control
+    when: Compiled | None
+    check: Compiled | None
+
+
+def prepare(controls: Iterable[Control | Prepared]) -> list[Prepared]:
+    """Compile each control's checks (those already prepared are kept as they are)."""
+    return [c if isinstance(c, Prepared) else Prepared(
+        c, compile_check(c.when, c.params) if c.when is not None else None,
+        compile_check(c.check, c.params) if c.check is not None else None) for c in controls]
+
+
+def _outcome(prepared: Prepared, subject: Subject, today: date) -> Outcome:
+    if prepared.when is not None:
+        gate = prepared.when(subject, today)
         if gate.status is FindingStatus.FAIL:
             return Outcome(FindingStatus.NOT_APPLICABLE, f"not applicable: {gate.evidence}")
         if gate.status is not FindingStatus.PASS:
             return gate
-    if control.check is None:
+    if prepared.check is None:
         return Outcome(FindingStatus.UNKNOWN, "the control has no automated check")
-    return evaluate_check(control.check, subject, today, control.params)
+    return prepared.check(subject, today)
 
 
 def _finding(control: Control, kind: str, subject_id: str, outcome: Outcome) -> Finding:
@@ -92,17 +108,21 @@ def _finding(control: Control, kind: str, subject_id: str, outcome: Outcome) -> 
                    outcome.evidence, kind, subject_id)
 
 
-def judge_scanned(controls: Iterable[Control], kind: str, item: Scanned,
+def judge_scanned(controls: Iterable[Control | Prepared], kind: str, item: Scanned,
                   today: date) -> list[Finding]:
-    """Findings of a host or service; one that was not scanned gets unknown everywhere."""
+    """Findings of a host or service; one that was not scanned gets unknown everywhere.
+
+    Pass ``prepare(controls)`` when judging many subjects, so checks compile once.
+    """
     findings = []
-    for control in controls:
+    subject = Subject(item.facts, item.unknown)
+    for prepared in prepare(controls):
         if item.status is not HostStatus.OK:
             outcome = Outcome(FindingStatus.UNKNOWN,
                               f"not scanned: {item.status}: {item.reason or ''}".strip(": "))
         else:
-            outcome = _outcome(control, Subject(item.facts, item.unknown), today)
-        findings.append(_finding(control, kind, item.id, outcome))
+            outcome = _outcome(prepared, subject, today)
+        findings.append(_finding(prepared.control, kind, item.id, outcome))
     return findings
 
 
@@ -123,7 +143,7 @@ def judge_site(controls: Iterable[Control], site_id: str, answers: FacilityAnswe
         elif question.get("type") == "date" and str(answer.value).strip().lower() == NEVER:
             outcome = Outcome(FindingStatus.FAIL, "answer = never")
         else:
-            outcome = _outcome(control, Subject({}, {}, answer.value), today)
+            outcome = _outcome(prepare([control])[0], Subject({}, {}, answer.value), today)
             needs_evidence = question.get("evidence_required", True) and question.get("evidence")
             if outcome.status is FindingStatus.PASS and needs_evidence and not answer.evidence:
                 outcome = Outcome(FindingStatus.UNKNOWN,

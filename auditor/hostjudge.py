@@ -13,12 +13,14 @@ from typing import Any
 from auditor.bundle import Bundle
 from auditor.evaluate import (
     Finding,
+    Prepared,
     Scanned,
     Tally,
     controls_for,
     counts,
     judge_scanned,
     load_scanned,
+    prepare,
     score,
     tally,
 )
@@ -73,13 +75,13 @@ def derive_facts(facts: Mapping[str, Any], lifecycle: dict[str, Any],
 
 def judge_host(host: Host, bundle: Bundle, spec: Spec, today: date,
                keep: Callable[[Mapping[str, Any]], dict[str, Any]],
-               lifecycle: dict[str, Any]) -> HostJudgement:
+               lifecycle: dict[str, Any], controls: Sequence[Prepared]) -> HostJudgement:
     """Read one facts file and judge it with the spec's host controls."""
     scanned = load_scanned(bundle.facts(host.id), host.id, "facts")
     derived, derived_unknown = derive_facts(scanned.facts, lifecycle, today)
     scanned = Scanned(scanned.id, scanned.status, scanned.reason,
                       {**scanned.facts, **derived}, {**scanned.unknown, **derived_unknown})
-    findings = apply_waivers(judge_scanned(controls_for(spec, "host"), "host", scanned, today),
+    findings = apply_waivers(judge_scanned(controls, "host", scanned, today),
                              spec.waivers, today)
     counted = tally(findings)
     ok = scanned.status is HostStatus.OK
@@ -94,7 +96,8 @@ def judge_host(host: Host, bundle: Bundle, spec: Spec, today: date,
 def _judge_chunk(hosts: Sequence[Host], bundle: Bundle, spec: Spec, today: date,
                  keep: Callable[[Mapping[str, Any]], dict[str, Any]],
                  lifecycle: dict[str, Any]) -> list[HostJudgement]:
-    return [judge_host(h, bundle, spec, today, keep, lifecycle) for h in hosts]
+    controls = prepare(controls_for(spec, "host"))
+    return [judge_host(h, bundle, spec, today, keep, lifecycle, controls) for h in hosts]
 
 
 def judge_hosts(hosts: Sequence[Host], bundle: Bundle, spec: Spec, today: date,
@@ -104,8 +107,9 @@ def judge_hosts(hosts: Sequence[Host], bundle: Bundle, spec: Spec, today: date,
     lifecycle = load_table()
     workers = workers or os.cpu_count() or 1
     if workers < 2 or len(hosts) < PARALLEL_FROM:
+        controls = prepare(controls_for(spec, "host"))
         for host in hosts:
-            yield judge_host(host, bundle, spec, today, keep, lifecycle)
+            yield judge_host(host, bundle, spec, today, keep, lifecycle, controls)
         return
     chunks = [hosts[i:i + CHUNK] for i in range(0, len(hosts), CHUNK)]
     context = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
