@@ -7,10 +7,16 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from auditor.errors import InputError
+
+
+def utc_now() -> str:
+    """Current UTC time as ISO 8601 with a Z, as every bundle file records it."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -37,10 +43,11 @@ def atomic_write_text(path: Path, text: str) -> None:
 def atomic_write_json(path: Path, data: Any, *, compact: bool = False) -> None:
     """Write JSON (UTF-8) atomically; indented for people, or compact for large documents.
 
-    The compact form uses the C encoder, several times faster than the indented one.
+    The compact form uses the C encoder, several times faster than the indented one, and
+    writes non-ASCII text as \\u escapes.
     """
-    if compact:
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    if compact:  # ASCII escapes: the C encoder's fastest path
+        text = json.dumps(data, separators=(",", ":"))
     else:
         text = json.dumps(data, indent=2, ensure_ascii=False)
     atomic_write_text(path, text + "\n")

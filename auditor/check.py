@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor import __version__
-from auditor.bundle import Bundle, atomic_write_json
+from auditor.bundle import Bundle, atomic_write_json, utc_now
 from auditor.evaluate import (
     Finding,
     Tally,
@@ -29,7 +29,6 @@ from auditor.hostjudge import findings_of, judge_hosts
 from auditor.inventory import Inventory, load_inventory
 from auditor.model import FindingStatus, HostStatus, Verdict
 from auditor.recommend import recommend, slim_facts
-from auditor.scan import utc_now
 from auditor.spec import Spec
 from auditor.tailoring import apply_waivers, waiver_report
 from auditor.yamlfile import load_yaml
@@ -174,8 +173,8 @@ def run_check(out_dir: Path, spec: Spec, today: date | None = None) -> CheckOutc
     gc.disable()
     try:
         outcome = evaluate_bundle(out_dir, spec, today)
+        atomic_write_json(Bundle(out_dir).results, outcome.results, compact=True)
     finally:
         if gc_was_enabled:
             gc.enable()
-    atomic_write_json(Bundle(out_dir).results, outcome.results, compact=True)
     return outcome

@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -27,16 +27,15 @@ from auditor.importers import (
     run_import,
 )
 from auditor.inventory import load_inventory
-from auditor.progress import ScanProgress
 from auditor.report import FORMATS
 from auditor.report.messages import LANGUAGES
 from auditor.report.write import parse_formats, write_reports
-from auditor.scan import ScanSummary, scan
 from auditor.spec import control_as_data, load_spec
 from auditor.speclint import lint_spec
 from auditor.tailoring import load_tailored_spec
-from auditor.transports import ScanOptions
-from auditor.web import WebOptions
+
+if TYPE_CHECKING:
+    from auditor.scan import ScanSummary
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -153,6 +152,13 @@ def scan_options(func: F) -> F:
 
 def _run_scan(inventory_path: Path, opts: dict[str, Any]) -> ScanSummary:
     """Run the scan stage with the options of ``scan_options`` (as click parsed them)."""
+    # Imported here: SSH and HTTP libraries cost a second of start-up the other commands
+    # do not need.
+    from auditor.progress import ScanProgress
+    from auditor.scan import scan
+    from auditor.transports import ScanOptions
+    from auditor.web import WebOptions
+
     inventory = load_inventory(inventory_path)
     output: Path = opts["output"]
     quiet: bool = opts["quiet"]

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from auditor.assess import Session, import_answers, pick_site, questions_for
 from auditor.errors import ExitCode, InputError
 from auditor.inventory import load_inventory
-from auditor.review import review as run_review
-from auditor.review.load import BundleReport
-from auditor.signing import load_private_key, load_public_key, sign_bundle, verify_bundle
 from auditor.spec import load_spec
+
+if TYPE_CHECKING:
+    from auditor.review.load import BundleReport
 
 LANG_CHOICE = click.Choice(["id", "en"])
 
@@ -80,6 +81,8 @@ def bundle_group() -> None:
               help="Environment variable holding the key's passphrase (never the passphrase).")
 def bundle_sign(bundle: Path, key: Path, passphrase_env: str | None) -> None:
     """Write BUNDLE/manifest.json (sha256 of every file) and its signature manifest.sig."""
+    from auditor.signing import load_private_key, sign_bundle
+
     signed = sign_bundle(bundle, load_private_key(key, passphrase_env))
     click.echo(f"signed {signed.files} files of {bundle} with key {signed.fingerprint}; "
                f"{signed.manifest.name} and {signed.signature.name} written")
@@ -95,6 +98,8 @@ def bundle_verify(bundle: Path, pubkey: Path | None) -> None:
     Names every altered, missing or extra file and a bad or missing signature. Exit 0
     verified, 1 the bundle fails verification, 2 unusable input (no folder, bad key file).
     """
+    from auditor.signing import load_public_key, verify_bundle
+
     keys = [load_public_key(pubkey)] if pubkey else None
     result = verify_bundle(bundle, keys)
     for problem in result.problems:
@@ -127,6 +132,8 @@ def review_command(bundles: tuple[Path, ...], output: Path, trusted_keys: Path |
     flagged and left out, never merged. Writes DIR/index.html, DIR/review.csv and
     DIR/review.sqlite. Exit 0 every bundle accepted, 1 some were rejected, 2 bad input.
     """
+    from auditor.review import review as run_review
+
     progress = not quiet and sys.stderr.isatty()
 
     def on_bundle(done: int, total: int, report: BundleReport) -> None:

@@ -8,14 +8,13 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from auditor import __version__
-from auditor.bundle import Bundle, atomic_write_json, atomic_write_text, read_json
+from auditor.bundle import Bundle, atomic_write_json, atomic_write_text, read_json, utc_now
 from auditor.collectors import COLLECTORS, Collector
 from auditor.errors import InputError
 from auditor.facility import load_answers
@@ -72,11 +71,6 @@ class Progress:
 
 
 ProgressCallback = Callable[[Progress, HostResult | None], None]
-
-
-def utc_now() -> str:
-    """Current UTC time as ISO 8601 with a Z."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def facts_document(host: Host, run: ProbeRun, script: bytes,
