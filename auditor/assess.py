@@ -17,7 +17,7 @@ from auditor.assess_messages import TEXT
 from auditor.bundle import atomic_write_text, sha256_file
 from auditor.errors import InputError, Problem
 from auditor.facility import MAX_EVIDENCE_BYTES
-from auditor.schemas import validate_document
+from auditor.schemas import load_checked, validate_document
 from auditor.spec import Control, Spec
 from auditor.yamlfile import LocatedDocument, load_yaml
 
@@ -332,14 +332,7 @@ def _known_questions(doc: LocatedDocument, questions: list[Question]) -> list[Pr
 def import_answers(source: Path, questions: list[Question], site: str,
                    output: Path) -> dict[str, Any]:
     """Check an answers file against the schema and the questions, hash evidence, write output."""
-    doc = load_yaml(source)
-    if not isinstance(doc.data, dict):
-        raise InputError("invalid facility answers", [Problem(
-            doc.file, 1, "", "expected a mapping with version, site and answers")])
-    problems = validate_document(doc, "facility")
-    if problems:
-        raise InputError(f"{doc.file}: the answers do not match their schema "
-                         "(specs/schemas/facility.schema.json)", problems)
+    doc = load_checked(source, "facility", "the facility answers", "version, site and answers")
     if doc.data["site"] != site:
         raise InputError("answers for another site", [Problem(
             doc.file, doc.line_of(("site",)), "site",

@@ -8,8 +8,7 @@ from typing import Any
 
 from auditor.bundle import sha256_file
 from auditor.errors import InputError, Problem
-from auditor.schemas import validate_document
-from auditor.yamlfile import load_yaml
+from auditor.schemas import load_checked
 
 MAX_EVIDENCE_BYTES = 512 * 1024 * 1024
 
@@ -56,15 +55,7 @@ class FacilityAnswers:
 def load_answers(path: Path, site_id: str | None = None,
                  hash_evidence: bool = True) -> FacilityAnswers:
     """Load an answers file; evidence paths (relative to the file) are hashed when asked."""
-    doc = load_yaml(path)
-    if not isinstance(doc.data, dict):
-        raise InputError("invalid facility answers",
-                         [Problem(doc.file, 1, "", "expected a mapping with version, site and "
-                                  "answers")])
-    problems = validate_document(doc, "facility")
-    if problems:
-        raise InputError(f"{doc.file}: the answers do not match their schema "
-                         "(specs/schemas/facility.schema.json)", problems)
+    doc = load_checked(path, "facility", "the facility answers", "version, site and answers")
     data = doc.data
     if site_id is not None and data["site"] != site_id:
         raise InputError("facility answers for another site", [Problem(

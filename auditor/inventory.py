@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import InputError, Problem
-from auditor.schemas import validate_document
-from auditor.yamlfile import LocatedDocument, format_path, load_yaml
+from auditor.schemas import load_checked
+from auditor.yamlfile import LocatedDocument, format_path
 
 
 @dataclass(frozen=True)
@@ -206,14 +206,8 @@ def _build(doc: LocatedDocument, path: Path) -> Inventory:
 
 def load_inventory(path: Path) -> Inventory:
     """Load and fully check an inventory; raise InputError listing every problem found."""
-    doc = load_yaml(path)
-    if not isinstance(doc.data, dict):
-        raise InputError("invalid inventory", [Problem(doc.file, 1, "", "expected a mapping "
-                                                       "with version, organisation, sites, hosts")])
-    problems = validate_document(doc, "inventory")
-    if problems:
-        raise InputError(f"{doc.file}: the inventory does not match its schema "
-                         "(specs/schemas/inventory.schema.json)", problems)
+    doc = load_checked(path, "inventory", "the inventory",
+                       "version, organisation, sites, hosts")
     problems = _semantic_problems(doc, path.parent)
     if problems:
         raise InputError(f"{doc.file}: the inventory has inconsistent references", problems)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import difflib
 import json
+from pathlib import Path
 from typing import Any
 
 import jsonschema
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from auditor.errors import Problem
+from auditor.errors import InputError, Problem
 from auditor.paths import schema_path
-from auditor.yamlfile import LocatedDocument, PathKey, format_path
+from auditor.yamlfile import LocatedDocument, PathKey, format_path, load_yaml
 
 FORBIDDEN_KEYS = frozenset({"password", "passphrase"})
 """Keys the schemas name only to refuse them with a helpful message (secrets)."""
@@ -129,3 +130,20 @@ def validate_document(doc: LocatedDocument, schema_name: str) -> list[Problem]:
 def validate_data(data: Any, schema_name: str, shown: str) -> list[Problem]:
     """Validate plain data (e.g. JSON we wrote or read) against a schema."""
     return validate_document(LocatedDocument(shown, data, {}), schema_name)
+
+
+def load_checked(path: Path, schema_name: str, what: str, expected: str) -> LocatedDocument:
+    """Load a YAML file and validate it; InputError lists each problem with file and line.
+
+    ``what`` names the file for people ("the inventory"); ``expected`` says what its top
+    level should hold ("version, organisation, sites, hosts").
+    """
+    doc = load_yaml(path)
+    if not isinstance(doc.data, dict):
+        raise InputError(f"invalid {what.removeprefix('the ')}",
+                         [Problem(doc.file, 1, "", f"expected a mapping with {expected}")])
+    problems = validate_document(doc, schema_name)
+    if problems:
+        raise InputError(f"{doc.file}: {what} does not match its schema "
+                         f"(specs/schemas/{schema_name}.schema.json)", problems)
+    return doc

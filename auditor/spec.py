@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 from auditor.errors import InputError, Problem
 from auditor.model import Severity
 from auditor.paths import specs_root
-from auditor.schemas import validate_document
-from auditor.yamlfile import LocatedDocument, load_yaml
+from auditor.schemas import load_checked
+from auditor.yamlfile import LocatedDocument
 
 if TYPE_CHECKING:
     from auditor.tailoring import Waiver
@@ -86,17 +86,6 @@ def default_spec_path() -> Path:
     return specs_root() / "national.yaml"
 
 
-def _load_checked(path: Path, schema: str) -> LocatedDocument:
-    doc = load_yaml(path)
-    if not isinstance(doc.data, dict):
-        raise InputError("invalid specification", [Problem(doc.file, 1, "", "expected a mapping")])
-    problems = validate_document(doc, schema)
-    if problems:
-        raise InputError(f"{doc.file}: does not match specs/schemas/{schema}.schema.json",
-                         problems)
-    return doc
-
-
 def _control(raw: dict[str, Any], source: str) -> Control:
     return Control(
         id=raw["id"], domain=raw["domain"], applies_to=raw["applies_to"],
@@ -109,7 +98,7 @@ def _control(raw: dict[str, Any], source: str) -> Control:
 
 def load_controls(path: Path) -> tuple[list[Control], LocatedDocument]:
     """Load the main file and its includes; schema errors raise InputError with file:line."""
-    main = _load_checked(path, "spec")
+    main = load_checked(path, "spec", "the specification", "id, version, policy and controls")
     controls: list[Control] = []
     documents = [(main, "controls")]
     problems: list[Problem] = []
@@ -119,7 +108,8 @@ def load_controls(path: Path) -> tuple[list[Control], LocatedDocument]:
             problems.append(Problem(main.file, main.line_of(("include", index)),
                                     f"include[{index}]", f"control file '{name}' not found"))
             continue
-        documents.append((_load_checked(file, "controls"), "controls"))
+        documents.append((load_checked(file, "controls", "the control file", "controls"),
+                          "controls"))
     if problems:
         raise InputError(f"{main.file}: missing control files", problems)
     for doc, key in documents:

@@ -13,9 +13,8 @@ from typing import Any
 from auditor.errors import InputError, Problem
 from auditor.evaluate import Finding
 from auditor.model import FindingStatus, Severity
-from auditor.schemas import validate_document
+from auditor.schemas import load_checked
 from auditor.spec import Spec, load_spec
-from auditor.yamlfile import load_yaml
 
 WAIVABLE = (FindingStatus.FAIL, FindingStatus.UNKNOWN)
 """A waiver accepts a known gap; it never turns a pass into anything else."""
@@ -60,14 +59,7 @@ class Waiver:
 
 def apply_overlay(spec: Spec, path: Path) -> Spec:
     """A new Spec with the overlay's changes; unknown control ids are located errors."""
-    doc = load_yaml(path)
-    if not isinstance(doc.data, dict):
-        raise InputError("invalid overlay", [Problem(doc.file, 1, "", "expected a mapping with "
-                                                                        "overlay, id, controls")])
-    problems = validate_document(doc, "overlay")
-    if problems:
-        raise InputError(f"{doc.file}: does not match specs/schemas/overlay.schema.json",
-                         problems)
+    doc = load_checked(path, "overlay", "the overlay", "overlay, id, controls")
     data = doc.data
     target = data.get("spec")
     if target and (target["id"] != spec.id or target.get("version", spec.version) != spec.version):
