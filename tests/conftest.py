@@ -72,3 +72,14 @@ def pit() -> Iterator[Tarpit]:
         yield tarpit
     finally:
         tarpit.close()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI every test must run: a skip there means an install step is missing."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter is not None else []
+    if os.environ.get("CI") and skipped and exitstatus == 0:
+        if reporter is not None:
+            reporter.write_line(f"CI: {len(skipped)} tests were skipped; every test must run "
+                                "in CI (the skip reasons are listed below)", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
