@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import json
+import secrets
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -10,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor import __version__
-from auditor.bundle import Bundle, atomic_write_json, utc_now
+from auditor.bundle import Bundle, atomic_write_bytes, utc_now
 from auditor.evaluate import (
     Finding,
     Tally,
@@ -68,6 +70,19 @@ class CheckOutcome:
     results: dict[str, Any]
     scan_incomplete: bool
     compliant: bool
+    encoded_hosts: tuple[bytes, ...] = ()
+    """results["hosts"] entries already as compact JSON (made by the workers)."""
+
+    def to_json(self) -> bytes:
+        """results.json as compact JSON, the host entries spliced in as they were encoded."""
+        if len(self.encoded_hosts) != len(self.results["hosts"]):
+            return json.dumps(self.results, separators=(",", ":")).encode("ascii")
+        marker = f"hosts-{secrets.token_hex(16)}"
+        text = json.dumps({**self.results, "hosts": marker}, separators=(",", ":"))
+        head, found, tail = text.encode("ascii").partition(f'"{marker}"'.encode("ascii"))
+        if not found:
+            raise RuntimeError("results.json: the hosts marker was not written")
+        return head + b"[" + b",".join(self.encoded_hosts) + b"]" + tail
 
 
 def evaluate_bundle(out_dir: Path, spec: Spec, today: date | None = None) -> CheckOutcome:
@@ -81,6 +96,7 @@ def evaluate_bundle(out_dir: Path, spec: Spec, today: date | None = None) -> Che
     site_controls = controls_for(spec, "site")
 
     hosts_out: list[dict[str, Any]] = []
+    encoded: list[bytes] = []
     kept_facts: dict[str, dict[str, Any]] = {}
     tally_by_site: dict[str, Tally] = {s.id: Counter() for s in inventory.sites}
     waived: list[Finding] = []
@@ -91,6 +107,7 @@ def evaluate_bundle(out_dir: Path, spec: Spec, today: date | None = None) -> Che
         if judged.kept is not None:
             kept_facts[judged.out["id"]] = judged.kept
         hosts_out.append(judged.out)
+        encoded.append(judged.encoded)
 
     services_out: list[dict[str, Any]] = []
     for service in inventory.services:
@@ -159,7 +176,7 @@ def evaluate_bundle(out_dir: Path, spec: Spec, today: date | None = None) -> Che
         "waivers": waiver_report(spec.waivers, waived, today),
     }
     results["recommendation"] = recommend(inventory, results, bundle, host_facts=kept_facts)
-    return CheckOutcome(results, scan_incomplete, compliant)
+    return CheckOutcome(results, scan_incomplete, compliant, tuple(encoded))
 
 
 def run_check(out_dir: Path, spec: Spec, today: date | None = None) -> CheckOutcome:
@@ -173,7 +190,7 @@ def run_check(out_dir: Path, spec: Spec, today: date | None = None) -> CheckOutc
     gc.disable()
     try:
         outcome = evaluate_bundle(out_dir, spec, today)
-        atomic_write_json(Bundle(out_dir).results, outcome.results, compact=True)
+        atomic_write_bytes(Bundle(out_dir).results, outcome.to_json() + b"\n")
     finally:
         if gc_was_enabled:
             gc.enable()

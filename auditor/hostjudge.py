@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -52,6 +53,8 @@ class HostJudgement:
     """The findings counted, for the site's score and verdict."""
     waived: bool
     """Some finding carries a waiver record (active or expired)."""
+    encoded: bytes
+    """``out`` as compact JSON, encoded where the host was judged (in parallel)."""
 
 
 def findings_of(out: Mapping[str, Any]) -> list[Finding]:
@@ -90,7 +93,8 @@ def judge_host(host: Host, bundle: Bundle, spec: Spec, today: date,
            "score": score(counted, spec.policy.weights) if ok else None,
            "counts": counts(counted), "findings": [f.to_data() for f in findings]}
     return HostJudgement(out, keep(scanned.facts) if ok else None, counted,
-                         any(f.waiver for f in findings))
+                         any(f.waiver for f in findings),
+                         json.dumps(out, separators=(",", ":")).encode("ascii"))
 
 
 def _judge_chunk(hosts: Sequence[Host], bundle: Bundle, spec: Spec, today: date,

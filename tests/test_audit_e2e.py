@@ -127,3 +127,15 @@ def test_unavailable_transport_is_exit_3_and_never_compliant(tmp_path: Path) -> 
     assert host["score"] is None
     assert all(f["status"] == "unknown" for f in host["findings"])
     assert results["sites"][0]["verdict"] != "compliant"
+
+
+def test_results_json_is_exactly_the_results_document(example_bundle: Path,
+                                                      tmp_path: Path) -> None:
+    from auditor.check import evaluate_bundle
+    from auditor.spec import load_spec
+
+    bundle = tmp_path / "copy"
+    shutil.copytree(example_bundle, bundle)
+    outcome = evaluate_bundle(bundle, load_spec())
+    # Host entries are encoded where they were judged and spliced in: same document.
+    assert json.loads(outcome.to_json()) == json.loads(json.dumps(outcome.results))
