@@ -8,7 +8,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-import auditor.cli as cli_module
+import auditor.cli_inventory as cli_inventory
 from auditor.cli import cli
 from conftest import REPO, run_cli
 
@@ -65,7 +65,7 @@ def test_internal_error_is_exit_4_with_a_saved_traceback(
     def broken(path: Path) -> None:
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(cli_module, "load_inventory", broken)
+    monkeypatch.setattr(cli_inventory, "load_inventory", broken)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     result = CliRunner().invoke(cli, ["inventory", "validate", "x.yaml"])
     assert result.exit_code == 4
