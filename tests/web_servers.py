@@ -8,7 +8,7 @@ import socket
 import ssl
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -191,24 +191,17 @@ def silent_server() -> Iterator[int]:
 
 
 @contextmanager
-def raw_server(head: bytes, *, endless: bool) -> Iterator[int]:
-    """Answer every connection with ``head`` then, if ``endless``, a body that never ends."""
+def _tcp_server(talk: Callable[[socket.socket, threading.Event], None]) -> Iterator[int]:
+    """Accept connections on 127.0.0.1 and hand each to ``talk`` in a thread; yield the port."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(16)
     sock.settimeout(0.2)
     stop = threading.Event()
 
-    def talk(conn: socket.socket) -> None:
-        conn.settimeout(10)
+    def serve(conn: socket.socket) -> None:
         try:
-            conn.recv(65536)
-            conn.sendall(head)
-            chunk = b"<p>slot gacor " + b"A" * 65000 + b"</p>\n"
-            sent = 0
-            while endless and not stop.is_set() and sent < 2 * 1024**3:
-                conn.sendall(chunk)
-                sent += len(chunk)
+            talk(conn, stop)
         except OSError:
             pass
         finally:
@@ -222,7 +215,7 @@ def raw_server(head: bytes, *, endless: bool) -> Iterator[int]:
                 continue
             except OSError:
                 return
-            threading.Thread(target=talk, args=(conn,), daemon=True).start()
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
@@ -235,40 +228,30 @@ def raw_server(head: bytes, *, endless: bool) -> Iterator[int]:
 
 
 @contextmanager
+def raw_server(head: bytes, *, endless: bool) -> Iterator[int]:
+    """Answer every connection with ``head`` then, if ``endless``, a body that never ends."""
+    def talk(conn: socket.socket, stop: threading.Event) -> None:
+        conn.settimeout(10)
+        conn.recv(65536)
+        conn.sendall(head)
+        chunk = b"<p>slot gacor " + b"A" * 65000 + b"</p>\n"
+        sent = 0
+        while endless and not stop.is_set() and sent < 2 * 1024**3:
+            conn.sendall(chunk)
+            sent += len(chunk)
+
+    with _tcp_server(talk) as port:
+        yield port
+
+
+@contextmanager
 def drip_server() -> Iterator[int]:
     """Answer with a status line, then one header byte every 0.2 s, never ending the headers."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    sock.settimeout(0.2)
-    stop = threading.Event()
+    def talk(conn: socket.socket, stop: threading.Event) -> None:
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+        while not stop.wait(0.2):
+            conn.sendall(b"a")
 
-    def talk(conn: socket.socket) -> None:
-        try:
-            conn.recv(65536)
-            conn.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
-            while not stop.wait(0.2):
-                conn.sendall(b"a")
-        except OSError:
-            pass
-        finally:
-            conn.close()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=talk, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield sock.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join(10)
-        sock.close()
+    with _tcp_server(talk) as port:
+        yield port
