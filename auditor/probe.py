@@ -12,7 +12,6 @@ from auditor.collectors.interface import MAX_SECTION_CHARS, Collector
 
 BEGIN = "@@auditor-begin@@"
 END = "@@auditor-end@@"
-PROBE_FORMAT = 1
 
 _HEADER = """\
 # auditor read-only probe. It only reads: no file is written, nothing is changed.

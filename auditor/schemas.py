@@ -18,9 +18,6 @@ from auditor.yamlfile import LocatedDocument, PathKey, format_path, load_yaml
 FORBIDDEN_KEYS = frozenset({"password", "passphrase"})
 """Keys the schemas name only to refuse them with a helpful message (secrets)."""
 
-SCHEMA_NAMES = ("inventory", "facility", "facts", "results", "spec", "service", "lifecycle")
-
-
 def load_schema(name: str) -> dict[str, Any]:
     """Return the JSON Schema ``specs/schemas/NAME.schema.json``."""
     text = schema_path(name).read_text(encoding="utf-8")

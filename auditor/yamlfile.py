@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,8 +131,3 @@ def parse_yaml(text: str, shown: str) -> LocatedDocument:
     finally:
         loader.dispose()
     return LocatedDocument(shown, data, lines)
-
-
-def iter_paths(lines: dict[PathKey, int]) -> Iterator[PathKey]:
-    """Every known path, in document order."""
-    return iter(sorted(lines, key=lambda p: lines[p]))
