@@ -16,19 +16,18 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from auditor import __version__
-from auditor.check import CheckOutcome, run_check
 from auditor.cli_inventory import inventory_group
 from auditor.cli_review import COMMANDS as REVIEW_COMMANDS
 from auditor.errors import AuditorError, ExitCode, InputError
 from auditor.inventory import load_inventory
 from auditor.report import FORMATS
 from auditor.report.messages import LANGUAGES
-from auditor.report.write import parse_formats, write_reports
-from auditor.spec import control_as_data, load_spec
-from auditor.speclint import lint_spec
-from auditor.tailoring import load_tailored_spec
 
+# The stages' modules are imported inside the commands that use them: each command then
+# loads only its own libraries (a scan needs no Jinja2, a check no paramiko), which keeps
+# the start-up of a scan near that of paramiko alone.
 if TYPE_CHECKING:
+    from auditor.check import CheckOutcome
     from auditor.scan import ScanSummary
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -261,6 +260,9 @@ def check_command(bundle: Path, spec_path: Path | None, overlay_path: Path | Non
     specification version with --spec, without scanning again. Exit 0 compliant, 1
     non-compliance found, 3 some hosts were not scanned.
     """
+    from auditor.check import run_check
+    from auditor.tailoring import load_tailored_spec
+
     outcome = run_check(bundle, load_tailored_spec(spec_path, overlay_path))
     if not quiet:
         _print_verdicts(outcome)
@@ -275,6 +277,8 @@ def check_command(bundle: Path, spec_path: Path | None, overlay_path: Path | Non
 @_lang_option
 def report_command(bundle: Path, formats: str, lang: str) -> None:
     """Render BUNDLE/results.json into reports inside the bundle."""
+    from auditor.report.write import parse_formats, write_reports
+
     for path in write_reports(bundle, parse_formats(formats), lang):
         click.echo(str(path))
 
@@ -297,6 +301,10 @@ def audit_command(inventory: Path, spec_path: Path | None, overlay_path: Path | 
     Writes the bundle (facts, answers, results.json) and the reports into -o. Exit 0
     compliant, 1 non-compliance found, 2 bad input, 3 some hosts could not be scanned.
     """
+    from auditor.check import run_check
+    from auditor.report.write import parse_formats, write_reports
+    from auditor.tailoring import load_tailored_spec
+
     spec = load_tailored_spec(spec_path, overlay_path)
     chosen = parse_formats(formats)
     load_inventory(inventory)  # fail on a bad inventory before any connection
@@ -326,6 +334,9 @@ def spec_lint(spec_path: Path | None) -> None:
 
     Exit 0 when sound, 2 with every problem as FILE:LINE: FIELD: MESSAGE.
     """
+    from auditor.spec import load_spec
+    from auditor.speclint import lint_spec
+
     spec = load_spec(spec_path)
     problems = lint_spec(spec)
     if problems:
@@ -342,6 +353,8 @@ def spec_lint(spec_path: Path | None) -> None:
 @_lang_option
 def spec_show(spec_path: Path | None, control_id: str | None, fmt: str, lang: str) -> None:
     """List the controls of a specification, or one control in full."""
+    from auditor.spec import control_as_data, load_spec
+
     spec = load_spec(spec_path)
     controls = list(spec.controls)
     if control_id:

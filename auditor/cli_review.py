@@ -8,10 +8,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from auditor.assess import Session, import_answers, pick_site, questions_for
 from auditor.errors import ExitCode, InputError
 from auditor.inventory import load_inventory
-from auditor.spec import load_spec
 
 if TYPE_CHECKING:
     from auditor.review.load import BundleReport
@@ -47,6 +45,9 @@ def assess_command(inventory: Path, site: str | None, output: Path, answers_file
     checked (schema, control ids, value types) and written without asking.
     Link the written file from the inventory site's `facility:` key.
     """
+    from auditor.assess import Session, import_answers, pick_site, questions_for
+    from auditor.spec import load_spec
+
     loaded = load_inventory(inventory)
     chosen = pick_site([s.id for s in loaded.sites], site, str(inventory))
     questions = questions_for(load_spec(spec_path))

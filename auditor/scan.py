@@ -22,7 +22,7 @@ from auditor.inventory import Host, Inventory
 from auditor.model import HostStatus
 from auditor.probe import build_probe, parse_output, probe_digest
 from auditor.transports import TRANSPORTS, ProbeRun, ScanOptions, Transport
-from auditor.web import ServiceResult, WebOptions, probe_services
+from auditor.web import ServiceResult, WebOptions
 
 FACTS_FORMAT = "auditor.facts/1"
 
@@ -221,6 +221,8 @@ def scan(inventory: Inventory, out_dir: Path, options: ScanOptions, *, concurren
     results.sort(key=lambda r: order[r.host])
     services: list[ServiceResult] = []
     if inventory.services and not stop.is_set():
+        from auditor.web.probe import probe_services  # requests: loaded only when needed
+
         services = probe_services(inventory, bundle, web or WebOptions(), concurrency,
                                   resume=resume, on_result=on_service, stop=stop)
     interrupted = interrupted or (stop.is_set() and any(

@@ -14,7 +14,8 @@ from auditor.bundle import Bundle
 from auditor.errors import InputError
 from auditor.inventory import Inventory, Organisation, Service, Site
 from auditor.schemas import load_schema
-from auditor.web import WebOptions, probe_service, probe_services
+from auditor.web import WebOptions
+from auditor.web.probe import probe_service, probe_services
 from web_servers import (
     LocalCa,
     Page,

@@ -2,31 +2,43 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
-from auditor.report.machine import render_csv, render_json, render_junit
-from auditor.report.render import Renderer, render_html, render_markdown
+if TYPE_CHECKING:
+    from auditor.report.render import Renderer
+    from auditor.report.view import BundleExtras
 
 
 @dataclass(frozen=True)
 class ReportFormat:
-    """One output format."""
+    """One output format; its renderer is imported when first used (Jinja2 is slow to load)."""
 
     name: str
     """The name given to ``--format``."""
     filename: str
     """File name in the bundle."""
-    render: Renderer
-    """Turns results.json (and the bundle's evidence list) into the file's bytes."""
+    renderer: str
+    """``module:function`` that turns results.json (and the bundle's evidence list) into the
+    file's bytes."""
+
+    def render(self, results: Mapping[str, Any], lang: str,
+               extras: BundleExtras | None = None) -> bytes:
+        """Render ``results`` in ``lang`` with this format's renderer."""
+        module, _, function = self.renderer.partition(":")
+        renderer = cast("Renderer", getattr(importlib.import_module(module), function))
+        return renderer(results, lang, extras)
 
 
 FORMATS: dict[str, ReportFormat] = {
     f.name: f for f in (
-        ReportFormat("html", "report.html", render_html),
-        ReportFormat("md", "report.md", render_markdown),
-        ReportFormat("json", "results.json", render_json),
-        ReportFormat("csv", "findings.csv", render_csv),
-        ReportFormat("junit", "junit.xml", render_junit),
+        ReportFormat("html", "report.html", "auditor.report.render:render_html"),
+        ReportFormat("md", "report.md", "auditor.report.render:render_markdown"),
+        ReportFormat("json", "results.json", "auditor.report.machine:render_json"),
+        ReportFormat("csv", "findings.csv", "auditor.report.machine:render_csv"),
+        ReportFormat("junit", "junit.xml", "auditor.report.machine:render_junit"),
     )
 }
 

@@ -1,7 +1,9 @@
-"""The web service probe: TLS, certificate, redirect, headers, exposed paths and content."""
+"""The web service probe: TLS, certificate, redirect, headers, exposed paths and content.
 
-from auditor.web.options import ServiceStatus, WebOptions
-from auditor.web.probe import SERVICE_FORMAT, ServiceResult, probe_service, probe_services
+The probe itself lives in ``auditor.web.probe`` (it loads requests); this package's top
+only holds the light option and result types, so a scan without services never loads it.
+"""
 
-__all__ = ["SERVICE_FORMAT", "ServiceResult", "ServiceStatus", "WebOptions", "probe_service",
-           "probe_services"]
+from auditor.web.options import ServiceResult, ServiceStatus, WebOptions
+
+__all__ = ["ServiceResult", "ServiceStatus", "WebOptions"]

@@ -55,3 +55,15 @@ class ServiceStatus(StrEnum):
     UNREACHABLE = "unreachable"
     TIMEOUT = "timeout"
     ERROR = "error"
+
+
+@dataclass(frozen=True)
+class ServiceResult:
+    """How one service's probe ended (its facts are in the file)."""
+
+    service: str
+    status: ServiceStatus
+    reason: str | None
+    duration_s: float
+    skipped: bool = False
+    """True when resume kept an earlier good file."""

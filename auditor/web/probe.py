@@ -25,7 +25,7 @@ from auditor.web.content import content_facts, gambling_hits
 from auditor.web.exposure import admin_console, exposure_facts
 from auditor.web.fetch import FetchError, Response, get, get_once, new_session
 from auditor.web.headers import header_facts
-from auditor.web.options import ServiceStatus, WebOptions
+from auditor.web.options import ServiceResult, ServiceStatus, WebOptions
 from auditor.web.untrusted import clean, decode
 from auditor.web.watchdog import Watchdog
 
@@ -257,18 +257,6 @@ def probe_service(service: Service, options: WebOptions) -> dict[str, Any]:
     doc["facts"], doc["unknown"] = run.facts, run.unknown
     doc["duration_s"] = round(time.monotonic() - started, 3)
     return doc
-
-
-@dataclass(frozen=True)
-class ServiceResult:
-    """How one service's probe ended (its facts are in the file)."""
-
-    service: str
-    status: ServiceStatus
-    reason: str | None
-    duration_s: float
-    skipped: bool = False
-    """True when resume kept an earlier good file."""
 
 
 def good_service_file(bundle: Bundle, service_id: str) -> bool:
