@@ -277,6 +277,29 @@ def test_the_full_probe_runs_here_and_its_facts_fit_the_schema() -> None:
     assert len(output) < 256 * 1024, "the probe's output should stay modest"
 
 
+def test_running_daemons_are_found_by_their_process_names(tmp_path: Path) -> None:
+    """Real processes named like a syslog daemon, PHP-FPM, chronyd and ClamAV are seen running."""
+    names = ("rsyslogd", "php-fpm8.2", "chronyd", "clamd", "nginx-not-it")
+    processes = []
+    try:
+        for process_name in names:
+            program = tmp_path / process_name
+            shutil.copy("/bin/sleep", program)
+            processes.append(subprocess.Popen([str(program), "60"]))
+        chosen = {n: COLLECTORS[n] for n in ("servers", "logging", "timesync", "antimalware")}
+        parsed = parse_output(_run_probe(["/bin/sh", "-s"], build_probe(chosen)), chosen)
+    finally:
+        for process in processes:
+            process.kill()
+            process.wait()
+    facts = parsed.facts
+    assert facts["logging"]["syslog_daemons"] == ["rsyslog"], parsed.unknown
+    assert "php" in facts["servers"]["running"]
+    assert "nginx" not in facts["servers"]["running"]  # a name must match whole
+    assert facts["timesync"]["daemon"] == "chronyd"
+    assert "clamav" in facts["antimalware"]["running"]
+
+
 def test_the_probe_is_read_only() -> None:
     """No redirection into a file and none of the commands that change a system."""
     script = build_probe(COLLECTORS).decode()

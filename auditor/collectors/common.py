@@ -19,6 +19,16 @@ from auditor.collectors.interface import ParseError, lines
 TIMEOUT = 'T=; command -v timeout >/dev/null 2>&1 && T="timeout 5"'
 """Snippet prefix: ``$T cmd`` bounds a command that could hang, where ``timeout`` exists."""
 
+
+def processes_named(patterns: list[str] | tuple[str, ...]) -> str:
+    """Shell printing the name of every process whose /proc/PID/comm matches a pattern.
+
+    ``patterns`` are sh ``case`` patterns (fixed text of ours, never from a target). Only
+    shell builtins run: one loop instead of a grep over every comm file, ~1.5 ms less a call.
+    """
+    return ('for f in /proc/[0-9]*/comm; do read -r c < "$f" && case "$c" in '
+            + "|".join(patterns) + ') printf \'%s\\n\' "$c" ;; esac; done 2>/dev/null')
+
 MAX_ITEMS = 200
 """Longest list a collector reports (names, files, lines); the rest is counted, not listed."""
 

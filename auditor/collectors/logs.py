@@ -5,15 +5,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from auditor.collectors.common import MAX_ITEMS, blocks, every, first, name
+from auditor.collectors.common import MAX_ITEMS, blocks, every, first, name, processes_named
 from auditor.collectors.common import text as clean
 from auditor.collectors.interface import Collector, ParseError
 
+DAEMONS = ("rsyslogd", "syslog-ng", "syslogd", "systemd-journal", "systemd-journa", "filebeat",
+           "fluent-bit", "fluentd", "td-agent-bit", "nxlog", "splunkd", "wazuh-logcollec",
+           "ossec-logcollec", "elastic-agent", "promtail", "vector")
+"""Process names of log daemons and forwarding agents (comm is cut at 15 characters)."""
+
 SCRIPT = """\
 echo "@daemons"
-grep -h -x -E -e 'rsyslogd|syslog-ng|syslogd|systemd-journal|systemd-journa|filebeat' \\
-  -e 'fluent-bit|fluentd|td-agent-bit|nxlog|splunkd|wazuh-logcollec|ossec-logcollec' \\
-  -e 'elastic-agent|promtail|vector' /proc/[0-9]*/comm 2>/dev/null
+""" + processes_named(DAEMONS) + """
 [ -d /var/log/journal ] && echo "@persistent"
 files=
 for f in /etc/rsyslog.conf /etc/rsyslog.d/*.conf /etc/syslog-ng/syslog-ng.conf \\

@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from auditor.collectors.common import TIMEOUT, blocks, every, first
+from auditor.collectors.common import TIMEOUT, blocks, every, first, processes_named
 from auditor.collectors.interface import Collector, ParseError
+
+RUNNING = ("nginx", "apache2", "httpd", "lighttpd", "haproxy", "caddy", "mysqld", "mariadbd",
+           "postgres", "postmaster", "php-fpm*", "redis-server", "mongod", "java")
+"""Process names (sh patterns) of the servers looked for."""
 
 SCRIPT = TIMEOUT + """
 echo "@running"
-grep -h -x -E -e 'nginx|apache2|httpd|lighttpd|haproxy|caddy|mysqld|mariadbd|postgres' \\
-  -e 'postmaster|php-fpm.*|redis-server|mongod|java' /proc/[0-9]*/comm 2>/dev/null | sort -u
+""" + processes_named(RUNNING) + """
 # Busybox has an httpd applet whose -v means "verbose" and starts a web server: never run it.
 v() {
   case "$(readlink -f "$(command -v "$2")" 2>/dev/null)" in *busybox*) return 0 ;; esac

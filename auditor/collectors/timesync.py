@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.collectors.common import TIMEOUT, blocks, first, integer, key_values_of, name, number
+from auditor.collectors.common import (
+    TIMEOUT,
+    blocks,
+    first,
+    integer,
+    key_values_of,
+    name,
+    number,
+    processes_named,
+)
 from auditor.collectors.common import text as clean
 from auditor.collectors.interface import Collector, ParseError
 
@@ -12,7 +21,7 @@ DAEMONS = {"chronyd": "chronyd", "ntpd": "ntpd", "systemd-timesyn": "systemd-tim
            "openntpd": "openntpd", "ntpsec": "ntpd"}
 
 SCRIPT = TIMEOUT + """
-procs=$(grep -h -x -E 'chronyd|ntpd|ntpsec|openntpd|systemd-timesyn' /proc/[0-9]*/comm 2>/dev/null)
+procs=$(""" + processes_named(tuple(DAEMONS)) + """)
 echo "@daemons"; [ -n "$procs" ] && printf '%s\\n' "$procs"
 echo "@localtime $(readlink /etc/localtime 2>/dev/null)"
 [ -e /run/systemd/timesync/synchronized ] && echo "@timesyncd-synced"
