@@ -172,7 +172,12 @@ class Fleet:
               password_auth: bool = False, forwarding: bool = False, log_level: str = "VERBOSE",
               os_release: bytes | None = None, etc_hosts: str | None = None,
               address: str = "127.0.0.1") -> SshdHost:
-        """Start one sshd in its own mount namespace; return once it answers."""
+        """Start one sshd in its own mount and PID namespaces; return once it answers.
+
+        Its own PID namespace (and /proc) gives each host its own process table, as separate
+        machines have: the probe's ps, ss -p and /proc walks see this host's processes only,
+        not the whole fleet's.
+        """
         folder = self.root / "hosts" / name
         folder.mkdir(parents=True)
         host_key_path = folder / "ssh_host_ed25519_key"
@@ -202,9 +207,9 @@ class Fleet:
         (folder / "start.sh").write_text("\n".join(lines) + "\n")
         with open(folder / "sshd.log", "wb") as log:
             process = subprocess.Popen(
-                ["unshare", "--mount", "--propagation", "private", "/bin/sh",
-                 str(folder / "start.sh")], stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                start_new_session=True)
+                ["unshare", "--mount", "--propagation", "private", "--pid", "--fork",
+                 "--kill-child", "--mount-proc", "/bin/sh", str(folder / "start.sh")],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
         host = SshdHost(name, address, port, folder, process, host_key)
         self.hosts.append(host)
         self._wait_ready(host)
@@ -227,16 +232,13 @@ class Fleet:
         return next(h for h in self.hosts if h.name == name)
 
     def stop(self) -> None:
-        """Stop every sshd by its pid."""
+        """Stop every host by its pid: unshare ignores SIGTERM while it waits for its child, so
+        it gets SIGKILL, and --kill-child takes the host's whole PID namespace down with it."""
         for host in self.hosts:
             if host.process.poll() is None:
-                host.process.terminate()
-        for host in self.hosts:
-            try:
-                host.process.wait(5)
-            except subprocess.TimeoutExpired:
                 host.process.kill()
-                host.process.wait(5)
+        for host in self.hosts:
+            host.process.wait(10)
         self.hosts.clear()
 
 
