@@ -30,7 +30,7 @@ from auditor.facility import FacilityAnswers, answers_from_data
 from auditor.hostjudge import findings_of, judge_hosts
 from auditor.inventory import Inventory, load_inventory
 from auditor.model import FindingStatus, HostStatus, Verdict
-from auditor.recommend import recommend, slim_facts
+from auditor.recommend import HostPlan, make_planner, recommend, slim_facts
 from auditor.spec import Spec
 from auditor.tailoring import apply_waivers, waiver_report
 from auditor.yamlfile import load_yaml
@@ -72,17 +72,28 @@ class CheckOutcome:
     compliant: bool
     encoded_hosts: tuple[bytes, ...] = ()
     """results["hosts"] entries already as compact JSON (made by the workers)."""
+    encoded_plans: tuple[bytes, ...] = ()
+    """results["recommendation"]["hosts"] entries already as compact JSON."""
 
     def to_json(self) -> bytes:
-        """results.json as compact JSON, the host entries spliced in as they were encoded."""
-        if len(self.encoded_hosts) != len(self.results["hosts"]):
-            return json.dumps(self.results, separators=(",", ":")).encode("ascii")
-        marker = f"hosts-{secrets.token_hex(16)}"
-        text = json.dumps({**self.results, "hosts": marker}, separators=(",", ":"))
-        head, found, tail = text.encode("ascii").partition(f'"{marker}"'.encode("ascii"))
-        if not found:
-            raise RuntimeError("results.json: the hosts marker was not written")
-        return head + b"[" + b",".join(self.encoded_hosts) + b"]" + tail
+        """results.json as compact JSON, the host entries and plans spliced in as encoded."""
+        doc = dict(self.results)
+        spliced: dict[str, tuple[bytes, ...]] = {}
+        if self.encoded_hosts and len(self.encoded_hosts) == len(doc["hosts"]):
+            spliced[marker := f"hosts-{secrets.token_hex(16)}"] = self.encoded_hosts
+            doc["hosts"] = marker
+        recommendation = doc.get("recommendation")
+        if self.encoded_plans and isinstance(recommendation, dict) \
+                and len(self.encoded_plans) == len(recommendation["hosts"]):
+            spliced[marker := f"plans-{secrets.token_hex(16)}"] = self.encoded_plans
+            doc["recommendation"] = {**recommendation, "hosts": marker}
+        text = json.dumps(doc, separators=(",", ":")).encode("ascii")
+        for marker, fragments in spliced.items():
+            head, found, tail = text.partition(f'"{marker}"'.encode("ascii"))
+            if not found:
+                raise RuntimeError(f"results.json: the {marker[:5]} marker was not written")
+            text = head + b"[" + b",".join(fragments) + b"]" + tail
+        return text
 
 
 def evaluate_bundle(out_dir: Path, spec: Spec, today: date | None = None) -> CheckOutcome:
@@ -98,14 +109,18 @@ def evaluate_bundle(out_dir: Path, spec: Spec, today: date | None = None) -> Che
     hosts_out: list[dict[str, Any]] = []
     encoded: list[bytes] = []
     kept_facts: dict[str, dict[str, Any]] = {}
+    planned: dict[str, HostPlan] = {}
     tally_by_site: dict[str, Tally] = {s.id: Counter() for s in inventory.sites}
     waived: list[Finding] = []
-    for judged in judge_hosts(inventory.hosts, bundle, spec, today, slim_facts):
+    planner = make_planner(inventory)
+    for judged in judge_hosts(inventory.hosts, bundle, spec, today, slim_facts, plan=planner):
         tally_by_site[judged.out["site"]].update(judged.tally)
         if judged.waived:
             waived.extend(findings_of(judged.out))
         if judged.kept is not None:
             kept_facts[judged.out["id"]] = judged.kept
+        if judged.plan is not None:
+            planned[judged.out["id"]] = judged.plan
         hosts_out.append(judged.out)
         encoded.append(judged.encoded)
 
@@ -175,8 +190,20 @@ def evaluate_bundle(out_dir: Path, spec: Spec, today: date | None = None) -> Che
                               for c in spec.controls if not c.enabled],
         "waivers": waiver_report(spec.waivers, waived, today),
     }
-    results["recommendation"] = recommend(inventory, results, bundle, host_facts=kept_facts)
-    return CheckOutcome(results, scan_incomplete, compliant, tuple(encoded))
+    results["recommendation"] = recommend(inventory, results, bundle, host_facts=kept_facts,
+                                          planner=planner, planned=planned)
+    return CheckOutcome(results, scan_incomplete, compliant, tuple(encoded),
+                        _encoded_plans(results["recommendation"]["hosts"], planned))
+
+
+def _encoded_plans(plans: list[dict[str, Any]], planned: dict[str, HostPlan]) -> tuple[bytes, ...]:
+    """Each plan as compact JSON: as the worker encoded it, unless it was planned again."""
+    out = []
+    for plan in plans:
+        made = planned.get(plan["id"])
+        out.append(made.encoded if made is not None and made.plan is plan
+                   else json.dumps(plan, separators=(",", ":")).encode("ascii"))
+    return tuple(out)
 
 
 def run_check(out_dir: Path, spec: Spec, today: date | None = None) -> CheckOutcome:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from auditor.bundle import Bundle
 from auditor.evaluate import load_scanned
-from auditor.inventory import Inventory
+from auditor.inventory import Host, Inventory
 from auditor.model import HostStatus
 from auditor.recommend.catalogue import (
     Catalogue,
@@ -23,7 +25,8 @@ from auditor.recommend.hosts import plan_host
 from auditor.recommend.sizing import Usage, usage_of
 from auditor.recommend.urgency import KEEP_OWN_BACKUPS, site_urgency, worst
 
-__all__ = ["blocker", "load_assumptions", "load_catalogue", "recommend"]
+__all__ = ["HostPlan", "Planner", "blocker", "load_assumptions", "load_catalogue", "make_planner",
+           "recommend"]
 
 
 def _site_assumptions(defaults: Mapping[str, Mapping[str, Any]],
@@ -59,18 +62,70 @@ def slim_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
     return kept
 
 
+@dataclass(frozen=True)
+class HostPlan:
+    """One host's plan, made where the host was judged (in a worker process for large fleets).
+
+    Made without the host's inbound dependencies, which need every host's facts: the
+    recommendation plans again, in the parent, the few hosts whose plan depends on them.
+    """
+
+    plan: dict[str, Any]
+    usage: Usage
+    encoded: bytes
+    """``plan`` as compact JSON, encoded where it was made."""
+
+
+def depends_on_inbound(plan: Mapping[str, Any]) -> bool:
+    """Whether a plan made without inbound dependencies may change once they are known.
+
+    ``plan_host`` reads them only for an idle host (retire it, or keep it as used by others).
+    """
+    utilisation = plan.get("utilisation")
+    return isinstance(utilisation, Mapping) and bool(utilisation.get("idle"))
+
+
+@dataclass(frozen=True)
+class Planner:
+    """What planning one host needs: the catalogue and each site's assumptions."""
+
+    catalogue: Catalogue
+    defaults: Mapping[str, Mapping[str, Any]]
+    per_site: Mapping[str, SiteAssumptions]
+
+    def __call__(self, host: Host, result: Mapping[str, Any],
+                 facts: Mapping[str, Any]) -> HostPlan:
+        """Plan ``host`` from its results.json entry and kept facts, as if none depended on it."""
+        usage = usage_of(facts)
+        plan = plan_host(host, result, facts, self.catalogue, self.per_site[host.site],
+                         frozenset(), usage)
+        return HostPlan(plan, usage, json.dumps(plan, separators=(",", ":")).encode("ascii"))
+
+
+def make_planner(inventory: Inventory, catalogue_path: Path | None = None,
+                 assumptions_path: Path | None = None) -> Planner:
+    """Load the catalogue and the assumptions (schema-checked) for planning this inventory."""
+    defaults = load_assumptions(assumptions_path)
+    return Planner(load_catalogue(catalogue_path), defaults,
+                   {s.id: _site_assumptions(defaults, s.costs) for s in inventory.sites})
+
+
 def recommend(inventory: Inventory, results: Mapping[str, Any], bundle: Bundle, *,
               catalogue_path: Path | None = None, assumptions_path: Path | None = None,
               max_wave_size: int | None = None,
-              host_facts: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+              host_facts: Mapping[str, Mapping[str, Any]] | None = None,
+              planner: Planner | None = None,
+              planned: Mapping[str, HostPlan] | None = None) -> dict[str, Any]:
     """The ``recommendation`` section of results.json (see the README for its shape).
 
-    ``host_facts`` (host id -> facts of scanned hosts, at least SECTIONS) saves reading the
-    facts files again when the caller already has them.
+    ``host_facts`` (host id -> facts of scanned hosts, at least KEPT_FACTS) saves reading the
+    facts files again when the caller already has them. ``planned`` (host id -> the plan
+    ``planner`` made where the host was judged) saves planning those hosts again: only the
+    ones whose plan depends on inbound dependencies are planned here. ``planner`` replaces
+    ``catalogue_path`` and ``assumptions_path``.
     """
-    catalogue: Catalogue = load_catalogue(catalogue_path)
-    defaults = load_assumptions(assumptions_path)
-    per_site = {s.id: _site_assumptions(defaults, s.costs) for s in inventory.sites}
+    planner = planner or make_planner(inventory, catalogue_path, assumptions_path)
+    catalogue, defaults, per_site = planner.catalogue, planner.defaults, planner.per_site
     results_by_id = {h["id"]: h for h in results["hosts"]}
     facts: dict[str, Mapping[str, Any]] = {}
     for host in inventory.hosts:
@@ -84,10 +139,17 @@ def recommend(inventory: Inventory, results: Mapping[str, Any], bundle: Bundle, 
     for edge in edges:
         if edge["source"] == "connections":
             inbound[edge["to"]].add(edge["from"])
-    usages: dict[str, Usage] = {h.id: usage_of(facts[h.id]) for h in inventory.hosts}
-    plans = [plan_host(h, results_by_id.get(h.id, {"status": "error", "findings": []}),
-                       facts[h.id], catalogue, per_site[h.site], inbound[h.id], usages[h.id])
-             for h in inventory.hosts]
+    usages: dict[str, Usage] = {}
+    plans: list[dict[str, Any]] = []
+    for h in inventory.hosts:
+        made = planned.get(h.id) if planned is not None else None
+        usages[h.id] = made.usage if made is not None else usage_of(facts[h.id])
+        if made is not None and not (inbound[h.id] and depends_on_inbound(made.plan)):
+            plans.append(made.plan)
+            continue
+        plans.append(plan_host(h, results_by_id.get(h.id, {"status": "error", "findings": []}),
+                               facts[h.id], catalogue, per_site[h.site], inbound[h.id],
+                               usages[h.id]))
     wave_size = int(max_wave_size or min([per_site[s.id]("max_wave_size")
                                           for s in inventory.sites] or
                                          [defaults["max_wave_size"]["value"]]))
