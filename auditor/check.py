@@ -30,7 +30,7 @@ from auditor.facility import FacilityAnswers, answers_from_data
 from auditor.hostjudge import findings_of, judge_hosts
 from auditor.inventory import Inventory, load_inventory
 from auditor.model import FindingStatus, HostStatus, Verdict
-from auditor.recommend import HostPlan, make_planner, recommend, slim_facts
+from auditor.recommend import HostPlan, make_planner, recommend
 from auditor.spec import Spec
 from auditor.tailoring import apply_waivers, waiver_report
 from auditor.yamlfile import load_yaml
@@ -65,39 +65,62 @@ def _load_answers(bundle: Bundle, site_id: str) -> FacilityAnswers | None:
 
 @dataclass(frozen=True)
 class CheckOutcome:
-    """What the check stage decided, for the CLI's exit code."""
+    """What the check stage decided: the results document, and facts for the exit code."""
 
-    results: dict[str, Any]
+    document: dict[str, Any]
+    """results.json without its two long lists, ``hosts`` and ``recommendation.hosts`` (both
+    empty here): those are only in ``encoded_hosts`` and ``encoded_plans``."""
     scan_incomplete: bool
     compliant: bool
-    encoded_hosts: tuple[bytes, ...] = ()
-    """results["hosts"] entries already as compact JSON (made by the workers)."""
-    encoded_plans: tuple[bytes, ...] = ()
-    """results["recommendation"]["hosts"] entries already as compact JSON."""
+    encoded_hosts: tuple[bytes, ...]
+    """results["hosts"] entries as compact JSON, encoded where the hosts were judged."""
+    encoded_plans: tuple[bytes, ...]
+    """results["recommendation"]["hosts"] entries as compact JSON."""
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """results["summary"]."""
+        summary: dict[str, Any] = self.document["summary"]
+        return summary
+
+    @property
+    def sites(self) -> list[dict[str, Any]]:
+        """results["sites"]."""
+        sites: list[dict[str, Any]] = self.document["sites"]
+        return sites
+
+    @property
+    def results(self) -> dict[str, Any]:
+        """The whole results document, decoded anew from ``to_json()`` at each call.
+
+        That costs about a second for 10,000 hosts: read ``summary`` and ``sites`` instead
+        when they are all that is needed.
+        """
+        results: dict[str, Any] = json.loads(self.to_json())
+        return results
 
     def to_json(self) -> bytes:
         """results.json as compact JSON, the host entries and plans spliced in as encoded."""
-        doc = dict(self.results)
-        spliced: dict[str, tuple[bytes, ...]] = {}
-        if self.encoded_hosts and len(self.encoded_hosts) == len(doc["hosts"]):
-            spliced[marker := f"hosts-{secrets.token_hex(16)}"] = self.encoded_hosts
-            doc["hosts"] = marker
-        recommendation = doc.get("recommendation")
-        if self.encoded_plans and isinstance(recommendation, dict) \
-                and len(self.encoded_plans) == len(recommendation["hosts"]):
-            spliced[marker := f"plans-{secrets.token_hex(16)}"] = self.encoded_plans
-            doc["recommendation"] = {**recommendation, "hosts": marker}
+        hosts_marker = f"hosts-{secrets.token_hex(16)}"
+        plans_marker = f"plans-{secrets.token_hex(16)}"
+        doc = {**self.document, "hosts": hosts_marker,
+               "recommendation": {**self.document["recommendation"], "hosts": plans_marker}}
         text = json.dumps(doc, separators=(",", ":")).encode("ascii")
-        for marker, fragments in spliced.items():
+        for marker, fragments in ((hosts_marker, self.encoded_hosts),
+                                  (plans_marker, self.encoded_plans)):
             head, found, tail = text.partition(f'"{marker}"'.encode("ascii"))
             if not found:
-                raise RuntimeError(f"results.json: the {marker[:5]} marker was not written")
+                raise RuntimeError(f"results.json: the marker {marker} was not written")
             text = head + b"[" + b",".join(fragments) + b"]" + tail
         return text
 
 
-def evaluate_bundle(out_dir: Path, spec: Spec, today: date | None = None) -> CheckOutcome:
-    """Judge the bundle at ``out_dir`` against ``spec`` and build the results document."""
+def evaluate_bundle(out_dir: Path, spec: Spec, today: date | None = None,
+                    workers: int | None = None) -> CheckOutcome:
+    """Judge the bundle at ``out_dir`` against ``spec`` and build the results document.
+
+    ``workers``: processes judging the hosts of a large fleet (default: one per CPU).
+    """
     bundle = Bundle(out_dir)
     bundle.require_scanned()
     inventory: Inventory = load_inventory(bundle.inventory)
@@ -106,22 +129,19 @@ def evaluate_bundle(out_dir: Path, spec: Spec, today: date | None = None) -> Che
     service_controls = prepare(controls_for(spec, "service"))
     site_controls = controls_for(spec, "site")
 
-    hosts_out: list[dict[str, Any]] = []
+    hosts_out: list[dict[str, Any]] = []   # as the recommendation reads them
     encoded: list[bytes] = []
     kept_facts: dict[str, dict[str, Any]] = {}
     planned: dict[str, HostPlan] = {}
     tally_by_site: dict[str, Tally] = {s.id: Counter() for s in inventory.sites}
     waived: list[Finding] = []
     planner = make_planner(inventory)
-    for judged in judge_hosts(inventory.hosts, bundle, spec, today, slim_facts, plan=planner):
-        tally_by_site[judged.out["site"]].update(judged.tally)
-        if judged.waived:
-            waived.extend(findings_of(judged.out))
-        if judged.kept is not None:
-            kept_facts[judged.out["id"]] = judged.kept
-        if judged.plan is not None:
-            planned[judged.out["id"]] = judged.plan
-        hosts_out.append(judged.out)
+    for judged in judge_hosts(inventory.hosts, bundle, spec, today, planner, workers):
+        tally_by_site[judged.site].update(judged.tally)
+        waived.extend(findings_of(judged.id, judged.waived))
+        kept_facts[judged.id] = judged.plan.facts
+        planned[judged.id] = judged.plan
+        hosts_out.append(judged.plan.entry)
         encoded.append(judged.encoded)
 
     services_out: list[dict[str, Any]] = []
@@ -190,10 +210,11 @@ def evaluate_bundle(out_dir: Path, spec: Spec, today: date | None = None) -> Che
                               for c in spec.controls if not c.enabled],
         "waivers": waiver_report(spec.waivers, waived, today),
     }
-    results["recommendation"] = recommend(inventory, results, bundle, host_facts=kept_facts,
-                                          planner=planner, planned=planned)
-    return CheckOutcome(results, scan_incomplete, compliant, tuple(encoded),
-                        _encoded_plans(results["recommendation"]["hosts"], planned))
+    recommendation = recommend(inventory, results, bundle, host_facts=kept_facts,
+                               planner=planner, planned=planned)
+    plans = _encoded_plans(recommendation["hosts"], planned)
+    document = {**results, "hosts": [], "recommendation": {**recommendation, "hosts": []}}
+    return CheckOutcome(document, scan_incomplete, compliant, tuple(encoded), plans)
 
 
 def _encoded_plans(plans: list[dict[str, Any]], planned: dict[str, HostPlan]) -> tuple[bytes, ...]:
@@ -206,7 +227,8 @@ def _encoded_plans(plans: list[dict[str, Any]], planned: dict[str, HostPlan]) ->
     return tuple(out)
 
 
-def run_check(out_dir: Path, spec: Spec, today: date | None = None) -> CheckOutcome:
+def run_check(out_dir: Path, spec: Spec, today: date | None = None,
+              workers: int | None = None) -> CheckOutcome:
     """Evaluate and write DIR/results.json.
 
     The stage builds many small acyclic objects; the cyclic garbage collector is paused
@@ -216,7 +238,7 @@ def run_check(out_dir: Path, spec: Spec, today: date | None = None) -> CheckOutc
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        outcome = evaluate_bundle(out_dir, spec, today)
+        outcome = evaluate_bundle(out_dir, spec, today, workers)
         atomic_write_bytes(Bundle(out_dir).results, outcome.to_json() + b"\n")
     finally:
         if gc_was_enabled:

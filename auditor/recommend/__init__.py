@@ -62,18 +62,30 @@ def slim_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
     return kept
 
 
+HOST_FINDINGS_READ = frozenset({"fail", "unknown", "error"})
+"""The statuses of host findings the recommendation reads (end of life, urgency, gaps)."""
+LINK_FACTS = ("listening", "connections")
+"""The facts ``dependencies`` reads."""
+
+
 @dataclass(frozen=True)
 class HostPlan:
-    """One host's plan, made where the host was judged (in a worker process for large fleets).
+    """What the recommendation needs of one host, made where the host was judged.
 
-    Made without the host's inbound dependencies, which need every host's facts: the
-    recommendation plans again, in the parent, the few hosts whose plan depends on them.
+    The plan is made without the host's inbound dependencies, which need every host's
+    facts: ``recommend`` plans again the few hosts whose plan depends on them (idle ones),
+    so only those keep all their kept facts; the others keep only what dependencies read.
     """
 
     plan: dict[str, Any]
     usage: Usage
     encoded: bytes
     """``plan`` as compact JSON, encoded where it was made."""
+    entry: dict[str, Any]
+    """The host's results.json entry as the recommendation reads it: id, site, status and
+    the findings whose status is in HOST_FINDINGS_READ."""
+    facts: dict[str, Any]
+    """The facts ``recommend`` still reads of this host (``host_facts``)."""
 
 
 def depends_on_inbound(plan: Mapping[str, Any]) -> bool:
@@ -95,11 +107,18 @@ class Planner:
 
     def __call__(self, host: Host, result: Mapping[str, Any],
                  facts: Mapping[str, Any]) -> HostPlan:
-        """Plan ``host`` from its results.json entry and kept facts, as if none depended on it."""
-        usage = usage_of(facts)
-        plan = plan_host(host, result, facts, self.catalogue, self.per_site[host.site],
+        """Plan ``host`` from its results.json entry and facts, as if none depended on it."""
+        kept = slim_facts(facts)
+        usage = usage_of(kept)
+        plan = plan_host(host, result, kept, self.catalogue, self.per_site[host.site],
                          frozenset(), usage)
-        return HostPlan(plan, usage, json.dumps(plan, separators=(",", ":")).encode("ascii"))
+        entry = {"id": result["id"], "site": result["site"], "status": result["status"],
+                 "findings": [f for f in result["findings"]
+                              if f["status"] in HOST_FINDINGS_READ]}
+        needed = kept if depends_on_inbound(plan) else {k: kept[k] for k in LINK_FACTS
+                                                         if k in kept}
+        return HostPlan(plan, usage, json.dumps(plan, separators=(",", ":")).encode("ascii"),
+                        entry, needed)
 
 
 def make_planner(inventory: Inventory, catalogue_path: Path | None = None,
@@ -118,10 +137,12 @@ def recommend(inventory: Inventory, results: Mapping[str, Any], bundle: Bundle, 
               planned: Mapping[str, HostPlan] | None = None) -> dict[str, Any]:
     """The ``recommendation`` section of results.json (see the README for its shape).
 
-    ``host_facts`` (host id -> facts of scanned hosts, at least KEPT_FACTS) saves reading the
-    facts files again when the caller already has them. ``planned`` (host id -> the plan
-    ``planner`` made where the host was judged) saves planning those hosts again: only the
-    ones whose plan depends on inbound dependencies are planned here. ``planner`` replaces
+    Of ``results["hosts"]`` it reads id, site, status and the findings whose status is in
+    HOST_FINDINGS_READ. ``host_facts`` (host id -> facts of scanned hosts, at least
+    KEPT_FACTS) saves reading the facts files again when the caller already has them.
+    ``planned`` (host id -> what ``planner`` made where the host was judged) saves planning
+    those hosts again: only those whose plan depends on inbound dependencies are planned
+    here, and of the others ``host_facts`` needs only LINK_FACTS. ``planner`` replaces
     ``catalogue_path`` and ``assumptions_path``.
     """
     planner = planner or make_planner(inventory, catalogue_path, assumptions_path)
