@@ -16,7 +16,6 @@ from auditor.evaluate import (
     Finding,
     Prepared,
     Scanned,
-    Tally,
     controls_for,
     counts,
     judge_scanned,
@@ -56,8 +55,8 @@ class HostJudgement:
     id: str
     site: str
     status: str
-    tally: Tally
-    """The findings counted, for the site's score and verdict."""
+    tally: dict[tuple[str, str, str, str], int]
+    """The findings counted (a Tally as a plain dict), for the site's score and verdict."""
     waived: tuple[dict[str, Any], ...]
     """The findings (as results.json writes them) that carry a waiver record."""
     encoded: bytes
@@ -101,7 +100,7 @@ def judge_host(host: Host, bundle: Bundle, spec: Spec, today: date, plan: Plan,
         "reason": scanned.reason, "role": host.role, "criticality": host.criticality,
         "score": score(counted, spec.policy.weights) if ok else None,
         "counts": counts(counted), "findings": [f.to_data() for f in findings]}
-    return HostJudgement(host.id, host.site, str(scanned.status), counted,
+    return HostJudgement(host.id, host.site, str(scanned.status), dict(counted),
                          tuple(f.to_data() for f in findings if f.waiver),
                          json.dumps(out, separators=(",", ":")).encode("ascii"),
                          plan(host, out, scanned.facts if ok else {}))

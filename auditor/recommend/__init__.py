@@ -64,6 +64,8 @@ def slim_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
 
 HOST_FINDINGS_READ = frozenset({"fail", "unknown", "error"})
 """The statuses of host findings the recommendation reads (end of life, urgency, gaps)."""
+HOST_FINDING_KEYS = ("control", "status", "severity")
+"""What the recommendation reads of each of those findings."""
 LINK_FACTS = ("listening", "connections")
 """The facts ``dependencies`` reads."""
 
@@ -83,7 +85,7 @@ class HostPlan:
     """``plan`` as compact JSON, encoded where it was made."""
     entry: dict[str, Any]
     """The host's results.json entry as the recommendation reads it: id, site, status and
-    the findings whose status is in HOST_FINDINGS_READ."""
+    the findings whose status is in HOST_FINDINGS_READ, each with HOST_FINDING_KEYS."""
     facts: dict[str, Any]
     """The facts ``recommend`` still reads of this host (``host_facts``)."""
 
@@ -113,7 +115,7 @@ class Planner:
         plan = plan_host(host, result, kept, self.catalogue, self.per_site[host.site],
                          frozenset(), usage)
         entry = {"id": result["id"], "site": result["site"], "status": result["status"],
-                 "findings": [f for f in result["findings"]
+                 "findings": [{k: f[k] for k in HOST_FINDING_KEYS} for f in result["findings"]
                               if f["status"] in HOST_FINDINGS_READ]}
         needed = kept if depends_on_inbound(plan) else {k: kept[k] for k in LINK_FACTS
                                                          if k in kept}
@@ -138,8 +140,9 @@ def recommend(inventory: Inventory, results: Mapping[str, Any], bundle: Bundle, 
     """The ``recommendation`` section of results.json (see the README for its shape).
 
     Of ``results["hosts"]`` it reads id, site, status and the findings whose status is in
-    HOST_FINDINGS_READ. ``host_facts`` (host id -> facts of scanned hosts, at least
-    KEPT_FACTS) saves reading the facts files again when the caller already has them.
+    HOST_FINDINGS_READ (of those, HOST_FINDING_KEYS). ``host_facts`` (host id -> facts of
+    scanned hosts, at least KEPT_FACTS) saves reading the facts files again when the caller
+    already has them.
     ``planned`` (host id -> what ``planner`` made where the host was judged) saves planning
     those hosts again: only those whose plan depends on inbound dependencies are planned
     here, and of the others ``host_facts`` needs only LINK_FACTS. ``planner`` replaces
