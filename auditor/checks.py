@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from json.encoder import encode_basestring
 from typing import Any
 
 from auditor.model import FindingStatus
@@ -31,6 +32,8 @@ class Outcome:
 
 
 _SCALARS = {True: "true", False: "false", None: "null"}
+_EVIDENCE_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
+"""Encodes as ``json.dumps(value, ensure_ascii=False, default=str)`` does, made once."""
 
 
 def show(value: Any) -> str:
@@ -39,15 +42,21 @@ def show(value: Any) -> str:
         return _SCALARS[value]
     if isinstance(value, int | float):
         return str(value)
-    text = json.dumps(value, ensure_ascii=False, default=str)
+    # Text, the common case, is encoded straight away (as the encoder itself does it).
+    text = encode_basestring(value) if isinstance(value, str) else _EVIDENCE_JSON.encode(value)
     return text if len(text) <= MAX_EVIDENCE_CHARS else text[:MAX_EVIDENCE_CHARS] + "…"
 
 
 def resolve(facts: Mapping[str, Any], path: str) -> Any:
     """The value at a dotted path, or _MISSING."""
+    return _resolve_parts(facts, path.split("."))
+
+
+def _resolve_parts(facts: Mapping[str, Any], parts: Sequence[str]) -> Any:
     current: Any = facts
-    for part in path.split("."):
-        if isinstance(current, Mapping) and part in current:
+    for part in parts:
+        # Facts are plain dicts (parsed JSON): skip the slower ABC check for those.
+        if (type(current) is dict or isinstance(current, Mapping)) and part in current:
             current = current[part]
         else:
             return _MISSING
@@ -183,12 +192,13 @@ class Subject:
     """For questionnaire controls: the answer's value (a fact path 'answer' reads it too)."""
 
 
-def _lookup(subject: Subject, path: str | None) -> Any:
+def _lookup(subject: Subject, path: str | None, parts: Sequence[str] = ()) -> Any:
+    """The fact at ``path`` (split into ``parts`` when given); Unknown says why there is none."""
     if path is None or path == "answer":
         if subject.answer is _MISSING or subject.answer is None:
             raise Unknown("not answered")
         return subject.answer
-    value = resolve(subject.facts, path)
+    value = _resolve_parts(subject.facts, parts or path.split("."))
     if value is _MISSING:
         raise Unknown(f"{path}: {missing_reason(subject, path)}")
     if value is None:
@@ -270,10 +280,11 @@ def compile_check(check: Mapping[str, Any], params: Mapping[str, Any] | None = N
     except Unknown as exc:
         return _constant(Outcome(FindingStatus.UNKNOWN, str(exc)[:MAX_EVIDENCE_CHARS]))
     judge = _judge_for(op, operator, expected)
+    parts = tuple(path.split(".")) if isinstance(path, str) else ()
 
     def run(subject: Subject, today: date) -> Outcome:
         try:
-            value = _lookup(subject, path)
+            value = _lookup(subject, path, parts)
             passed = judge(value, today)
         except Unknown as exc:
             return Outcome(FindingStatus.UNKNOWN, str(exc)[:MAX_EVIDENCE_CHARS])

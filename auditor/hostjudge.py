@@ -5,18 +5,17 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.bundle import Bundle
 from auditor.evaluate import (
     Finding,
     Prepared,
     Scanned,
-    Tally,
     controls_for,
     counts,
     judge_scanned,
@@ -31,6 +30,12 @@ from auditor.model import FindingStatus, HostStatus, Severity
 from auditor.spec import Spec
 from auditor.tailoring import apply_waivers
 
+if TYPE_CHECKING:
+    from auditor.recommend import HostPlan
+
+Plan = Callable[[Host, Mapping[str, Any], Mapping[str, Any]], "HostPlan"]
+"""Plans one host from its results.json entry and its facts (picklable, for the workers)."""
+
 PARALLEL_FROM = 400
 """Fleets at least this large are judged in several processes (below, start-up costs more)."""
 
@@ -40,28 +45,31 @@ CHUNK = 500
 
 @dataclass(frozen=True)
 class HostJudgement:
-    """One host's entry in results.json and the facts the plan needs.
+    """What the parent needs of one judged host: counts, encoded entry, plan; no facts.
 
-    Only plain data: it crosses from worker processes, where pickling Finding objects cost
-    more than judging them (the parent rebuilds them with ``findings_of``).
+    It crosses from worker processes, so it is kept small and plain: the host's entry of
+    results.json travels only as JSON, pickling findings and facts cost the parent more than
+    judging them.
     """
 
-    out: dict[str, Any]
-    kept: dict[str, Any] | None
-    """What the recommendation reads of the facts (None when the host was not scanned)."""
-    tally: Tally
-    """The findings counted, for the site's score and verdict."""
-    waived: bool
-    """Some finding carries a waiver record (active or expired)."""
+    id: str
+    site: str
+    status: str
+    tally: dict[tuple[str, str, str, str], int]
+    """The findings counted (a Tally as a plain dict), for the site's score and verdict."""
+    waived: tuple[dict[str, Any], ...]
+    """The findings (as results.json writes them) that carry a waiver record."""
     encoded: bytes
-    """``out`` as compact JSON, encoded where the host was judged (in parallel)."""
+    """The host's entry of results.json as compact JSON, encoded where it was judged."""
+    plan: HostPlan
+    """The host's migration plan and what the recommendation still reads of the host."""
 
 
-def findings_of(out: Mapping[str, Any]) -> list[Finding]:
-    """The findings of a host entry of results.json, as objects for scores and verdicts."""
+def findings_of(host_id: str, findings: Iterable[Mapping[str, Any]]) -> list[Finding]:
+    """Findings of a host entry of results.json, as objects again."""
     return [Finding(f["control"], FindingStatus(f["status"]), Severity(f["severity"]),
-                    f["domain"], f["evidence"], "host", out["id"], f.get("waiver"))
-            for f in out["findings"]]
+                    f["domain"], f["evidence"], "host", host_id, f.get("waiver"))
+            for f in findings]
 
 
 def derive_facts(facts: Mapping[str, Any], lifecycle: dict[str, Any],
@@ -76,8 +84,7 @@ def derive_facts(facts: Mapping[str, Any], lifecycle: dict[str, Any],
     return {}, {"lifecycle": str(result.get("reason") or "not in the lifecycle table")}
 
 
-def judge_host(host: Host, bundle: Bundle, spec: Spec, today: date,
-               keep: Callable[[Mapping[str, Any]], dict[str, Any]],
+def judge_host(host: Host, bundle: Bundle, spec: Spec, today: date, plan: Plan,
                lifecycle: dict[str, Any], controls: Sequence[Prepared]) -> HostJudgement:
     """Read one facts file and judge it with the spec's host controls."""
     scanned = load_scanned(bundle.facts(host.id), host.id, "facts")
@@ -88,37 +95,40 @@ def judge_host(host: Host, bundle: Bundle, spec: Spec, today: date,
                              spec.waivers, today)
     counted = tally(findings)
     ok = scanned.status is HostStatus.OK
-    out = {"id": host.id, "site": host.site, "status": str(scanned.status),
-           "reason": scanned.reason, "role": host.role, "criticality": host.criticality,
-           "score": score(counted, spec.policy.weights) if ok else None,
-           "counts": counts(counted), "findings": [f.to_data() for f in findings]}
-    return HostJudgement(out, keep(scanned.facts) if ok else None, counted,
-                         any(f.waiver for f in findings),
-                         json.dumps(out, separators=(",", ":")).encode("ascii"))
+    out: dict[str, Any] = {
+        "id": host.id, "site": host.site, "status": str(scanned.status),
+        "reason": scanned.reason, "role": host.role, "criticality": host.criticality,
+        "score": score(counted, spec.policy.weights) if ok else None,
+        "counts": counts(counted), "findings": [f.to_data() for f in findings]}
+    return HostJudgement(host.id, host.site, str(scanned.status), dict(counted),
+                         tuple(f.to_data() for f in findings if f.waiver),
+                         json.dumps(out, separators=(",", ":")).encode("ascii"),
+                         plan(host, out, scanned.facts if ok else {}))
 
 
-def _judge_chunk(hosts: Sequence[Host], bundle: Bundle, spec: Spec, today: date,
-                 keep: Callable[[Mapping[str, Any]], dict[str, Any]],
+def _judge_chunk(hosts: Sequence[Host], bundle: Bundle, spec: Spec, today: date, plan: Plan,
                  lifecycle: dict[str, Any]) -> list[HostJudgement]:
     controls = prepare(controls_for(spec, "host"))
-    return [judge_host(h, bundle, spec, today, keep, lifecycle, controls) for h in hosts]
+    return [judge_host(h, bundle, spec, today, plan, lifecycle, controls) for h in hosts]
 
 
-def judge_hosts(hosts: Sequence[Host], bundle: Bundle, spec: Spec, today: date,
-                keep: Callable[[Mapping[str, Any]], dict[str, Any]],
+def judge_hosts(hosts: Sequence[Host], bundle: Bundle, spec: Spec, today: date, plan: Plan,
                 workers: int | None = None) -> Iterator[HostJudgement]:
-    """Judgements in inventory order; large fleets use one process per CPU."""
+    """Judgements in inventory order; large fleets use ``workers`` processes (one per CPU).
+
+    ``plan`` (picklable) plans each host where it is judged.
+    """
     lifecycle = load_table()
     workers = workers or os.cpu_count() or 1
     if workers < 2 or len(hosts) < PARALLEL_FROM:
         controls = prepare(controls_for(spec, "host"))
         for host in hosts:
-            yield judge_host(host, bundle, spec, today, keep, lifecycle, controls)
+            yield judge_host(host, bundle, spec, today, plan, lifecycle, controls)
         return
     chunks = [hosts[i:i + CHUNK] for i in range(0, len(hosts), CHUNK)]
     context = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(_judge_chunk, chunk, bundle, spec, today, keep, lifecycle)
+        futures = [pool.submit(_judge_chunk, chunk, bundle, spec, today, plan, lifecycle)
                    for chunk in chunks]
         for future in futures:
             yield from future.result()

@@ -13,6 +13,7 @@ from referencing import Registry, Resource
 
 from auditor.errors import InputError, Problem
 from auditor.paths import schema_path
+from auditor.quickschema import compile_schema
 from auditor.yamlfile import LocatedDocument, PathKey, format_path, load_yaml
 
 FORBIDDEN_KEYS = frozenset({"password", "passphrase"})
@@ -114,7 +115,14 @@ def _describe(error: jsonschema.ValidationError) -> tuple[PathKey, str]:
 
 
 def validate_document(doc: LocatedDocument, schema_name: str) -> list[Problem]:
-    """Validate a located YAML document; each problem names file, line and field."""
+    """Validate a located YAML document; each problem names file, line and field.
+
+    A valid document is recognised by the quick check when the schema allows it; jsonschema
+    runs for the rest, and for every invalid document, to say what is wrong and where.
+    """
+    quick = compile_schema(inline_local_refs(load_schema(schema_name)))
+    if quick is not None and quick(doc.data):
+        return []
     problems: list[Problem] = []
     errors = sorted(validator(schema_name).iter_errors(doc.data),
                     key=lambda e: (doc.line_of(tuple(e.absolute_path)) or 0, str(e.message)))

@@ -137,5 +137,9 @@ def test_results_json_is_exactly_the_results_document(example_bundle: Path,
     bundle = tmp_path / "copy"
     shutil.copytree(example_bundle, bundle)
     outcome = evaluate_bundle(bundle, load_spec())
-    # Host entries are encoded where they were judged and spliced in: same document.
-    assert json.loads(outcome.to_json()) == json.loads(json.dumps(outcome.results))
+    # Host entries and plans are encoded where they were made and spliced in: same document.
+    document = json.loads(json.dumps(outcome.document))
+    document["hosts"] = [json.loads(h) for h in outcome.encoded_hosts]
+    document["recommendation"]["hosts"] = [json.loads(p) for p in outcome.encoded_plans]
+    assert json.loads(outcome.to_json()) == document == outcome.results
+    assert document["hosts"] and document["recommendation"]["hosts"]

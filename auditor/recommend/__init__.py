@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from auditor.bundle import Bundle
 from auditor.evaluate import load_scanned
-from auditor.inventory import Inventory
+from auditor.inventory import Host, Inventory
 from auditor.model import HostStatus
 from auditor.recommend.catalogue import (
     Catalogue,
@@ -23,7 +25,8 @@ from auditor.recommend.hosts import plan_host
 from auditor.recommend.sizing import Usage, usage_of
 from auditor.recommend.urgency import KEEP_OWN_BACKUPS, site_urgency, worst
 
-__all__ = ["blocker", "load_assumptions", "load_catalogue", "recommend"]
+__all__ = ["HostPlan", "Planner", "blocker", "load_assumptions", "load_catalogue", "make_planner",
+           "recommend"]
 
 
 def _site_assumptions(defaults: Mapping[str, Mapping[str, Any]],
@@ -59,18 +62,94 @@ def slim_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
     return kept
 
 
+HOST_FINDINGS_READ = frozenset({"fail", "unknown", "error"})
+"""The statuses of host findings the recommendation reads (end of life, urgency, gaps)."""
+HOST_FINDING_KEYS = ("control", "status", "severity")
+"""What the recommendation reads of each of those findings."""
+LINK_FACTS = ("listening", "connections")
+"""The facts ``dependencies`` reads."""
+
+
+@dataclass(frozen=True)
+class HostPlan:
+    """What the recommendation needs of one host, made where the host was judged.
+
+    The plan is made without the host's inbound dependencies, which need every host's
+    facts: ``recommend`` plans again the few hosts whose plan depends on them (idle ones),
+    so only those keep all their kept facts; the others keep only what dependencies read.
+    """
+
+    plan: dict[str, Any]
+    usage: Usage
+    encoded: bytes
+    """``plan`` as compact JSON, encoded where it was made."""
+    entry: dict[str, Any]
+    """The host's results.json entry as the recommendation reads it: id, site, status and
+    the findings whose status is in HOST_FINDINGS_READ, each with HOST_FINDING_KEYS."""
+    facts: dict[str, Any]
+    """The facts ``recommend`` still reads of this host (``host_facts``)."""
+
+
+def depends_on_inbound(plan: Mapping[str, Any]) -> bool:
+    """Whether a plan made without inbound dependencies may change once they are known.
+
+    ``plan_host`` reads them only for an idle host (retire it, or keep it as used by others).
+    """
+    utilisation = plan.get("utilisation")
+    return isinstance(utilisation, Mapping) and bool(utilisation.get("idle"))
+
+
+@dataclass(frozen=True)
+class Planner:
+    """What planning one host needs: the catalogue and each site's assumptions."""
+
+    catalogue: Catalogue
+    defaults: Mapping[str, Mapping[str, Any]]
+    per_site: Mapping[str, SiteAssumptions]
+
+    def __call__(self, host: Host, result: Mapping[str, Any],
+                 facts: Mapping[str, Any]) -> HostPlan:
+        """Plan ``host`` from its results.json entry and facts, as if none depended on it."""
+        kept = slim_facts(facts)
+        usage = usage_of(kept)
+        plan = plan_host(host, result, kept, self.catalogue, self.per_site[host.site],
+                         frozenset(), usage)
+        entry = {"id": result["id"], "site": result["site"], "status": result["status"],
+                 "findings": [{k: f[k] for k in HOST_FINDING_KEYS} for f in result["findings"]
+                              if f["status"] in HOST_FINDINGS_READ]}
+        needed = kept if depends_on_inbound(plan) else {k: kept[k] for k in LINK_FACTS
+                                                         if k in kept}
+        return HostPlan(plan, usage, json.dumps(plan, separators=(",", ":")).encode("ascii"),
+                        entry, needed)
+
+
+def make_planner(inventory: Inventory, catalogue_path: Path | None = None,
+                 assumptions_path: Path | None = None) -> Planner:
+    """Load the catalogue and the assumptions (schema-checked) for planning this inventory."""
+    defaults = load_assumptions(assumptions_path)
+    return Planner(load_catalogue(catalogue_path), defaults,
+                   {s.id: _site_assumptions(defaults, s.costs) for s in inventory.sites})
+
+
 def recommend(inventory: Inventory, results: Mapping[str, Any], bundle: Bundle, *,
               catalogue_path: Path | None = None, assumptions_path: Path | None = None,
               max_wave_size: int | None = None,
-              host_facts: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+              host_facts: Mapping[str, Mapping[str, Any]] | None = None,
+              planner: Planner | None = None,
+              planned: Mapping[str, HostPlan] | None = None) -> dict[str, Any]:
     """The ``recommendation`` section of results.json (see the README for its shape).
 
-    ``host_facts`` (host id -> facts of scanned hosts, at least SECTIONS) saves reading the
-    facts files again when the caller already has them.
+    Of ``results["hosts"]`` it reads id, site, status and the findings whose status is in
+    HOST_FINDINGS_READ (of those, HOST_FINDING_KEYS). ``host_facts`` (host id -> facts of
+    scanned hosts, at least KEPT_FACTS) saves reading the facts files again when the caller
+    already has them.
+    ``planned`` (host id -> what ``planner`` made where the host was judged) saves planning
+    those hosts again: only those whose plan depends on inbound dependencies are planned
+    here, and of the others ``host_facts`` needs only LINK_FACTS. ``planner`` replaces
+    ``catalogue_path`` and ``assumptions_path``.
     """
-    catalogue: Catalogue = load_catalogue(catalogue_path)
-    defaults = load_assumptions(assumptions_path)
-    per_site = {s.id: _site_assumptions(defaults, s.costs) for s in inventory.sites}
+    planner = planner or make_planner(inventory, catalogue_path, assumptions_path)
+    catalogue, defaults, per_site = planner.catalogue, planner.defaults, planner.per_site
     results_by_id = {h["id"]: h for h in results["hosts"]}
     facts: dict[str, Mapping[str, Any]] = {}
     for host in inventory.hosts:
@@ -84,10 +163,17 @@ def recommend(inventory: Inventory, results: Mapping[str, Any], bundle: Bundle, 
     for edge in edges:
         if edge["source"] == "connections":
             inbound[edge["to"]].add(edge["from"])
-    usages: dict[str, Usage] = {h.id: usage_of(facts[h.id]) for h in inventory.hosts}
-    plans = [plan_host(h, results_by_id.get(h.id, {"status": "error", "findings": []}),
-                       facts[h.id], catalogue, per_site[h.site], inbound[h.id], usages[h.id])
-             for h in inventory.hosts]
+    usages: dict[str, Usage] = {}
+    plans: list[dict[str, Any]] = []
+    for h in inventory.hosts:
+        made = planned.get(h.id) if planned is not None else None
+        usages[h.id] = made.usage if made is not None else usage_of(facts[h.id])
+        if made is not None and not (inbound[h.id] and depends_on_inbound(made.plan)):
+            plans.append(made.plan)
+            continue
+        plans.append(plan_host(h, results_by_id.get(h.id, {"status": "error", "findings": []}),
+                               facts[h.id], catalogue, per_site[h.site], inbound[h.id],
+                               usages[h.id]))
     wave_size = int(max_wave_size or min([per_site[s.id]("max_wave_size")
                                           for s in inventory.sites] or
                                          [defaults["max_wave_size"]["value"]]))

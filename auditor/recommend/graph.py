@@ -147,9 +147,11 @@ def plan_waves(plans: Sequence[Mapping[str, Any]], edges: Sequence[Mapping[str, 
     by_id = {p["id"]: p for p in plans}
     moving = [p["id"] for p in plans if p["strategy"] in MOVING]
 
+    def rank(group: Sequence[str]) -> int:
+        return max(CRITICALITY_RANK.get(by_id[h]["criticality"], 1) for h in group)
+
     def risk(group: Sequence[str]) -> tuple[int, int, int]:
-        return (max(CRITICALITY_RANK.get(by_id[h]["criticality"], 1) for h in group),
-                sum(by_id[h]["strategy"] == Strategy.REPLATFORM for h in group),
+        return (rank(group), sum(by_id[h]["strategy"] == Strategy.REPLATFORM for h in group),
                 sum(len(by_id[h]["blockers"]) for h in group))
 
     groups: list[tuple[list[str], int]] = []   # (hosts, size of the component it came from)
@@ -159,15 +161,20 @@ def plan_waves(plans: Sequence[Mapping[str, Any]], edges: Sequence[Mapping[str, 
             groups.append((comp[i:i + max_size], len(comp)))
     waves: list[list[list[str]]] = []
     split: list[bool] = []
+    sizes: list[int] = []   # hosts in each wave so far
+    ranks: list[int] = []   # highest criticality rank in each wave so far
     for group, size in groups:
         was_split = size > max_size
-        current = [h for g in waves[-1] for h in g] if waves else []
-        if current and not split[-1] and not was_split \
-                and len(current) + len(group) <= max_size and risk(current)[0] == risk(group)[0]:
+        group_rank = rank(group)
+        if waves and not split[-1] and not was_split \
+                and sizes[-1] + len(group) <= max_size and ranks[-1] == group_rank:
             waves[-1].append(group)
+            sizes[-1] += len(group)
         else:
             waves.append([group])
             split.append(was_split)
+            sizes.append(len(group))
+            ranks.append(group_rank)
     wave_of = {h: n for n, wave in enumerate(waves) for g in wave for h in g}
     cross = [dict(e) for e in edges if e["from"] in wave_of and e["to"] in wave_of
              and wave_of[e["from"]] != wave_of[e["to"]]]
