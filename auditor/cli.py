@@ -237,11 +237,11 @@ def _check_exit(outcome: CheckOutcome) -> ExitCode:
 
 
 def _print_verdicts(outcome: CheckOutcome) -> None:
-    summary = outcome.results["summary"]
+    summary = outcome.summary
     score = "-" if summary["score"] is None else f"{summary['score']:g}"
     click.echo(f"verdict: {summary['verdict']}, score {score}, "
                f"{summary['hosts_scanned']}/{summary['hosts']} hosts scanned", err=True)
-    for site in outcome.results["sites"]:
+    for site in outcome.sites:
         site_score = "-" if site["score"] is None else f"{site['score']:g}"
         click.echo(f"  site {site['id']}: {site['verdict']} (score {site_score}, "
                    f"{site['counts']['fail']} failed, {site['counts']['unknown']} unknown)",
