@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -46,6 +48,16 @@ def test_version_and_module_entry_point() -> None:
     result = run_cli("--version")
     assert result.returncode == 0
     assert "auditor, version" in result.stdout
+
+
+def test_a_scan_loads_neither_the_check_nor_the_report_nor_the_web_libraries() -> None:
+    """What `auditor scan` imports before its first host: its start-up is its pace on few hosts."""
+    code = ("import sys, auditor.cli, auditor.progress, auditor.scan, auditor.transports; "
+            "print(' '.join(m for m in ('jinja2', 'requests', 'auditor.check', "
+            "'auditor.speclint', 'auditor.recommend') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, cwd=REPO).stdout.split()
+    assert loaded == []
 
 
 def test_usage_error_is_exit_2() -> None:
