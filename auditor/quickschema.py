@@ -157,8 +157,25 @@ def _items(value: Any, schema: Mapping[str, Any]) -> Check:
     return lambda instance: not isinstance(instance, list) or all(sub(item) for item in instance)
 
 
+def ecma_regex(pattern: str) -> re.Pattern[str]:
+    """``pattern`` compiled with the ECMA-262 meaning of a final ``$`` (JSON Schema's).
+
+    In Python a final ``$`` also matches before a trailing newline, so ``^[a-z]+$`` would
+    let ``"h1\\n"`` through as an id (and into a file name); ECMA's ``$`` is the end of the
+    text, Python's ``\\Z``.
+    """
+    body = pattern[:-1]
+    escaped = (len(body) - len(body.rstrip("\\"))) % 2 == 1  # an odd run of backslashes
+    if pattern.endswith("$") and not escaped:
+        pattern = body + r"\Z"
+    return re.compile(pattern)
+
+
 def _pattern(value: Any, schema: Mapping[str, Any]) -> Check:
-    search = re.compile(value).search
+    try:
+        search = ecma_regex(value).search
+    except (re.error, TypeError) as exc:
+        raise Unsupported(f"pattern {value!r}") from exc
     return lambda instance: not isinstance(instance, str) or search(instance) is not None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from referencing import Registry, Resource
 
 from auditor.errors import InputError, Problem
 from auditor.paths import schema_path
-from auditor.quickschema import compile_schema
+from auditor.quickschema import compile_schema, ecma_regex
 from auditor.yamlfile import LocatedDocument, PathKey, format_path, load_yaml
 
 FORBIDDEN_KEYS = frozenset({"password", "passphrase"})
@@ -59,11 +60,23 @@ def inline_local_refs(schema: Any, root: dict[str, Any] | None = None,
             else value for key, value in schema.items()}
 
 
-def validator(name: str) -> Draft202012Validator:
+def _ecma_pattern(validator: Any, pattern: str, instance: Any,
+                  schema: Mapping[str, Any]) -> Iterator[jsonschema.ValidationError]:
+    """The ``pattern`` keyword with ECMA-262's final ``$``: "h1\\n" is not a valid id."""
+    if validator.is_type(instance, "string") and not ecma_regex(pattern).search(instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+Validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator, {"pattern": _ecma_pattern})
+"""Draft 2020-12 as jsonschema has it, but for ``pattern`` (see ``ecma_regex``)."""
+
+
+def validator(name: str) -> Any:
     """A validator for the named schema, with format checking on."""
     schema = inline_local_refs(load_schema(name))
-    return Draft202012Validator(schema, registry=_registry(),
-                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Validator(schema, registry=_registry(),
+                     format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def _deepest(error: jsonschema.ValidationError) -> jsonschema.ValidationError:

@@ -29,6 +29,7 @@ EXPECTED = {
     "duplicate-key.yaml": (7, "sites[0].name", "duplicate key (first given on line 5)"),
     "missing-organisation.yaml": (1, "", "missing required key 'organisation'"),
     "bad-id.yaml": (6, "hosts[0].id", "lower-case letters"),
+    "id-trailing-newline.yaml": (6, "hosts[0].id", "lower-case letters"),
     "jump-loop.yaml": (6, "hosts[0].jump", "jump hosts form a loop"),
     "ssh-without-address.yaml": (6, "hosts[0]", "needs 'address'"),
     "org-code-number.yaml": (2, "organisation.code", "quoted"),
