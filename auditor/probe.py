@@ -21,12 +21,17 @@ umask 077
 """
 
 
-# The sections' output is gathered on the host and written once at the end. Written as it
-# comes, it crosses SSH as hundreds of small packets, each decrypted and dispatched by
-# paramiko in Python: about 18 ms of client CPU a host, measured, against 0 once gathered.
-# Nothing is lost by waiting: a probe that does not finish is a timeout either way.
+# The sections' output is gathered on the host by dd into blocks of 1 MiB, so it leaves in
+# one write (two for a large host). Written as it comes, it crosses SSH as hundreds of small
+# packets, each decrypted and dispatched by paramiko in Python: about 18 ms of client CPU a
+# host, measured, against nothing once gathered. The block bounds what the host holds, and
+# when the client stops reading at its size cap, dd's next write fails and the probe stops.
+# Without dd the output streams as it comes. Nothing is lost by waiting: a probe that does
+# not finish is a timeout either way.
 _GATHER_START = "auditor_probe() {\n"
-_GATHER_END = "}\nauditor_out=$(auditor_probe)\nprintf '%s\\n' \"$auditor_out\"\n"
+_GATHER_END = ("}\nif command -v dd >/dev/null 2>&1; then\n"
+               "  auditor_probe | dd ibs=65536 obs=1048576 2>/dev/null\n"
+               "else\n  auditor_probe\nfi\n")
 
 
 def build_probe(collectors: Mapping[str, Collector]) -> bytes:

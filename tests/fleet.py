@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -54,6 +55,9 @@ def sshd_available() -> str | None:
         return "needs openssh-server (/usr/sbin/sshd)"
     if shutil.which("unshare") is None or shutil.which("mount") is None:
         return "needs unshare and mount (util-linux)"
+    usage = subprocess.run(["unshare", "--help"], capture_output=True, text=True).stdout
+    if "--kill-child" not in usage or "--mount-proc" not in usage:
+        return "needs unshare with --kill-child and --mount-proc (util-linux 2.32 or later)"
     if shutil.which("ssh-keygen") is None:
         return "needs ssh-keygen"
     return None
@@ -232,13 +236,23 @@ class Fleet:
         return next(h for h in self.hosts if h.name == name)
 
     def stop(self) -> None:
-        """Stop every host by its pid: unshare ignores SIGTERM while it waits for its child, so
-        it gets SIGKILL, and --kill-child takes the host's whole PID namespace down with it."""
+        """Stop every host by its pid's process group (unshare and its sshd).
+
+        unshare ignores SIGTERM while it waits for its child; sshd, in the same group, ends on
+        it and unshare then reaps it and exits. SIGKILL is the fallback (--kill-child then takes
+        the host's PID namespace down).
+        """
         for host in self.hosts:
             if host.process.poll() is None:
-                host.process.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(host.process.pid, signal.SIGTERM)
         for host in self.hosts:
-            host.process.wait(10)
+            try:
+                host.process.wait(5)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(host.process.pid, signal.SIGKILL)
+                host.process.wait(5)
         self.hosts.clear()
 
 
