@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from fleet import HOSTILE_OS_RELEASE, INNER_NAME, Fleet, Tarpit, sshd_available
+from fleet import HOSTILE_OS_RELEASE, INNER_NAME, Fleet, Tarpit, sshd_available, tarpit
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "inventory" / "example.yaml"
@@ -67,11 +67,8 @@ def fleet() -> Iterator[Fleet]:
 @pytest.fixture(scope="session")
 def pit() -> Iterator[Tarpit]:
     """A TCP port that accepts and never speaks."""
-    tarpit = Tarpit()
-    try:
-        yield tarpit
-    finally:
-        tarpit.close()
+    with tarpit() as port:
+        yield port
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

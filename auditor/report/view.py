@@ -91,18 +91,12 @@ def _subject(kind: str, raw: Any, controls: Mapping[str, Mapping[str, Any]],
     }
 
 
-def _site_plan(rec: Mapping[str, Any], site_id: str) -> Mapping[str, Any]:
-    for item in as_list(rec.get("sites")):
+def _site_entry(section: Mapping[str, Any], site_id: str, key: str,
+                other: str) -> Mapping[str, Any]:
+    """The entry of ``section["sites"]`` whose ``key`` (or else ``other``) is ``site_id``."""
+    for item in as_list(section.get("sites")):
         item = as_dict(item)
-        if item.get("id", item.get("site")) == site_id:
-            return item
-    return {}
-
-
-def _site_costs(costs: Mapping[str, Any], site_id: str) -> Mapping[str, Any]:
-    for item in as_list(costs.get("sites")):
-        item = as_dict(item)
-        if item.get("site", item.get("id")) == site_id:
+        if item.get(key, item.get(other)) == site_id:
             return item
     return {}
 
@@ -214,8 +208,8 @@ def build_view(results: Mapping[str, Any], lang: str,
     for raw in as_list(results.get("sites")):
         site = _subject("site", raw, controls, lang)
         raw_site = as_dict(raw)
-        plan = _site_plan(rec, site["id"])
-        site_cost = cost_view(_site_costs(costs, site["id"]))
+        plan = _site_entry(rec, site["id"], "id", "site")
+        site_cost = cost_view(_site_entry(costs, site["id"], "site", "id"))
         here = by_site.get(site["id"], [])
         site_hosts = sorted((h for h in here if h["kind"] == "host"),
                             key=lambda h: (h["status"] == "ok", h["score"] or 0, h["id"]))
