@@ -27,14 +27,13 @@ from auditor.evaluate import (
     site_verdict,
     tally,
 )
-from auditor.facility import FacilityAnswers, answers_from_data
+from auditor.facility import FacilityAnswers, load_answers
 from auditor.hostjudge import findings_of, judge_hosts
-from auditor.inventory import Inventory, load_inventory
+from auditor.inventory import Inventory, load_bundle_inventory
 from auditor.model import FindingStatus, HostStatus, Verdict
 from auditor.recommend import HostPlan, make_planner, recommend
 from auditor.spec import Spec
 from auditor.tailoring import apply_waivers, waiver_report
-from auditor.yamlfile import load_yaml
 
 RESULTS_FORMAT = "auditor.results/1"
 VERDICT_ORDER = {Verdict.COMPLIANT: 0, Verdict.REMEDIATE: 1, Verdict.MIGRATE: 2}
@@ -57,11 +56,11 @@ def _control_data(spec: Spec) -> list[dict[str, Any]]:
 
 
 def _load_answers(bundle: Bundle, site_id: str) -> FacilityAnswers | None:
+    """The bundle's copy of a site's answers, checked against the answers schema."""
     path = bundle.facility(site_id)
     if not path.is_file():
         return None
-    doc = load_yaml(path)
-    return answers_from_data(doc.data) if isinstance(doc.data, dict) else None
+    return load_answers(path, site_id, hash_evidence=False)
 
 
 @dataclass(frozen=True)
@@ -140,7 +139,7 @@ def evaluate_bundle(out_dir: Path, spec: Spec, today: date | None = None,
     """
     bundle = Bundle(out_dir)
     bundle.require_scanned()
-    inventory: Inventory = load_inventory(bundle.inventory)
+    inventory: Inventory = load_bundle_inventory(bundle.inventory)
     today = today or date.today()
     weights = spec.policy.weights
     service_controls = prepare(controls_for(spec, "service"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from auditor import __version__
+from auditor.bundle import bundle_lock, cannot
 from auditor.cli_inventory import inventory_group
 from auditor.cli_review import COMMANDS as REVIEW_COMMANDS
 from auditor.errors import AuditorError, ExitCode, InputError
@@ -56,6 +58,12 @@ def _save_traceback() -> Path:
     return path
 
 
+FILE_SYSTEM_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES,
+                                errno.EPERM, errno.EFBIG, errno.EIO, errno.ENAMETOOLONG,
+                                errno.EMFILE, errno.ENFILE})
+"""Faults of the machine, not of auditor: the user's to fix, never reported as a bug."""
+
+
 class AuditorGroup(click.Group):
     """A group that turns core errors into exit codes and one clear message."""
 
@@ -72,6 +80,12 @@ class AuditorGroup(click.Group):
         except AuditorError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(int(exc.exit_code))
+        except OSError as exc:
+            if exc.errno not in FILE_SYSTEM_ERRNOS:
+                raise
+            fault = cannot("use", exc.filename or "a file", exc)
+            click.echo(f"error: {fault}", err=True)
+            ctx.exit(int(fault.exit_code))
         except Exception as exc:
             path = _save_traceback()
             click.echo(f"internal error ({type(exc).__name__}); this is a bug in auditor. "
@@ -208,7 +222,8 @@ def scan_command(inventory: Path, **opts: Any) -> None:
     `transport: local`). Facts go to DIR/facts/HOST.json. Exit 3 when some hosts could not
     be scanned.
     """
-    summary = _run_scan(inventory, opts)
+    with bundle_lock(opts["output"], "scan", create=True):
+        summary = _run_scan(inventory, opts)
     incomplete = summary.failed or summary.failed_services or summary.interrupted
     code = ExitCode.SCAN_INCOMPLETE if incomplete else ExitCode.OK
     sys.exit(int(code))
@@ -263,7 +278,9 @@ def check_command(bundle: Path, spec_path: Path | None, overlay_path: Path | Non
     from auditor.check import run_check
     from auditor.tailoring import load_tailored_spec
 
-    outcome = run_check(bundle, load_tailored_spec(spec_path, overlay_path))
+    spec = load_tailored_spec(spec_path, overlay_path)
+    with bundle_lock(bundle, "check"):
+        outcome = run_check(bundle, spec)
     if not quiet:
         _print_verdicts(outcome)
         click.echo(f"results in {bundle / 'results.json'}", err=True)
@@ -279,7 +296,10 @@ def report_command(bundle: Path, formats: str, lang: str) -> None:
     """Render BUNDLE/results.json into reports inside the bundle."""
     from auditor.report.write import parse_formats, write_reports
 
-    for path in write_reports(bundle, parse_formats(formats), lang):
+    chosen = parse_formats(formats)
+    with bundle_lock(bundle, "report"):
+        written = write_reports(bundle, chosen, lang)
+    for path in written:
         click.echo(str(path))
 
 
@@ -308,10 +328,11 @@ def audit_command(inventory: Path, spec_path: Path | None, overlay_path: Path | 
     spec = load_tailored_spec(spec_path, overlay_path)
     chosen = parse_formats(formats)
     load_inventory(inventory)  # fail on a bad inventory before any connection
-    summary = _run_scan(inventory, opts)
     output: Path = opts["output"]
-    outcome = run_check(output, spec)
-    written = write_reports(output, chosen, lang)
+    with bundle_lock(output, "audit", create=True):
+        summary = _run_scan(inventory, opts)
+        outcome = run_check(output, spec)
+        written = write_reports(output, chosen, lang)
     if not opts["quiet"]:
         _print_verdicts(outcome)
         for path in written:

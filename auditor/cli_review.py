@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from auditor.bundle import bundle_lock
 from auditor.errors import ExitCode, InputError
 from auditor.inventory import load_inventory
 
@@ -84,7 +85,9 @@ def bundle_sign(bundle: Path, key: Path, passphrase_env: str | None) -> None:
     """Write BUNDLE/manifest.json (sha256 of every file) and its signature manifest.sig."""
     from auditor.signing import load_private_key, sign_bundle
 
-    signed = sign_bundle(bundle, load_private_key(key, passphrase_env))
+    private = load_private_key(key, passphrase_env)
+    with bundle_lock(bundle, "bundle sign"):
+        signed = sign_bundle(bundle, private)
     click.echo(f"signed {signed.files} files of {bundle} with key {signed.fingerprint}; "
                f"{signed.manifest.name} and {signed.signature.name} written")
 

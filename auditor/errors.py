@@ -14,6 +14,8 @@ class ExitCode(IntEnum):
     BAD_INPUT = 2
     SCAN_INCOMPLETE = 3
     INTERNAL = 4
+    FILE_SYSTEM = 5
+    """The file system refused (read-only folder, full disk, permission): not a bug."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,12 @@ class AuditorError(Exception):
     """Base of every error the core raises on purpose."""
 
     exit_code: ExitCode = ExitCode.INTERNAL
+
+
+class FileSystemError(AuditorError):
+    """The file system refused to read or write a path (full disk, read-only, permission)."""
+
+    exit_code = ExitCode.FILE_SYSTEM
 
 
 class InputError(AuditorError):

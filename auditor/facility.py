@@ -90,13 +90,3 @@ def load_answers(path: Path, site_id: str | None = None,
         raise InputError(f"{doc.file}: evidence files are missing", problems)
     return FacilityAnswers(data["site"], answers, dict(data.get("answered_by") or {}),
                            data.get("answered_at"))
-
-
-def answers_from_data(data: dict[str, Any]) -> FacilityAnswers:
-    """Rebuild answers from the bundle's copy (evidence already hashed)."""
-    answers = {
-        control: Answer(entry.get("value"), tuple(entry.get("evidence") or ()), entry.get("note"))
-        for control, entry in (data.get("answers") or {}).items()
-    }
-    return FacilityAnswers(data["site"], answers, dict(data.get("answered_by") or {}),
-                           data.get("answered_at"))

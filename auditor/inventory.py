@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -97,8 +97,12 @@ _CONNECTION_KEYS = ("transport", "user", "port", "key_file", "password_env", "pa
                     "agent", "timeout")
 
 
-def _semantic_problems(doc: LocatedDocument, base: Path) -> list[Problem]:
-    """Cross-reference checks the schema cannot express."""
+def _semantic_problems(doc: LocatedDocument, base: Path, files: bool) -> list[Problem]:
+    """Cross-reference checks the schema cannot express.
+
+    ``files``: also check that the files the scan reads (answers, key files) exist; a
+    bundle's copy of the inventory is checked without them (the scan already read them).
+    """
     data: dict[str, Any] = doc.data
     problems: list[Problem] = []
 
@@ -124,7 +128,7 @@ def _semantic_problems(doc: LocatedDocument, base: Path) -> list[Problem]:
     defaults = data.get("defaults") or {}
 
     for index, site in enumerate(data.get("sites") or []):
-        if "facility" in site and not (base / site["facility"]).is_file():
+        if files and "facility" in site and not (base / site["facility"]).is_file():
             add(("sites", index, "facility"),
                 f"file '{site['facility']}' not found (paths are relative to the inventory's "
                 "folder)")
@@ -157,7 +161,7 @@ def _semantic_problems(doc: LocatedDocument, base: Path) -> list[Problem]:
                         "jump hosts form a loop: " + " -> ".join([*chain, str(current)]))
                 elif by_id[jump].get("transport", defaults.get("transport")) == "local":
                     add(("hosts", index, "jump"), f"jump host '{jump}' is a local host")
-        if transport == "ssh":
+        if files and transport == "ssh":
             origin = ("hosts", index, "key_file") if "key_file" in host else ("defaults",
                                                                               "key_file")
             key_file = merged.get("key_file")
@@ -206,9 +210,25 @@ def _build(doc: LocatedDocument, path: Path) -> Inventory:
 
 def load_inventory(path: Path) -> Inventory:
     """Load and fully check an inventory; raise InputError listing every problem found."""
+    return _load(path, files=True)
+
+
+def load_bundle_inventory(path: Path) -> Inventory:
+    """Load a bundle's copy of the inventory, for the stages after the scan.
+
+    The same checks, but none of the files only the scan reads (key files, the answers'
+    original paths): a bundle is portable, so the folder it was scanned from may be gone.
+    Sites get no ``facility`` path: their answers are the bundle's own ``facility/SITE.yaml``.
+    """
+    inventory = _load(path, files=False)
+    sites = tuple(replace(site, facility=None) for site in inventory.sites)
+    return replace(inventory, sites=sites)
+
+
+def _load(path: Path, *, files: bool) -> Inventory:
     doc = load_checked(path, "inventory", "the inventory",
                        "version, organisation, sites, hosts")
-    problems = _semantic_problems(doc, path.parent)
+    problems = _semantic_problems(doc, path.parent, files)
     if problems:
         raise InputError(f"{doc.file}: the inventory has inconsistent references", problems)
     return _build(doc, path)

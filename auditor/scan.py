@@ -14,7 +14,14 @@ from typing import Any
 import yaml
 
 from auditor import __version__
-from auditor.bundle import Bundle, atomic_write_json, atomic_write_text, read_json, utc_now
+from auditor.bundle import (
+    Bundle,
+    atomic_write_json,
+    atomic_write_text,
+    make_folder,
+    read_json,
+    utc_now,
+)
 from auditor.collectors import COLLECTORS, Collector
 from auditor.errors import InputError
 from auditor.facility import load_answers
@@ -156,8 +163,7 @@ def scan(inventory: Inventory, out_dir: Path, options: ScanOptions, *, concurren
     inventory are probed after the hosts, with ``web`` options (defaults when None).
     """
     bundle = Bundle(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    bundle.facts_dir.mkdir(exist_ok=True)
+    make_folder(bundle.facts_dir)
     copy_inputs(inventory, bundle)
     script = build_probe(collectors)
     transports: dict[str, Transport] = {}
@@ -209,9 +215,9 @@ def scan(inventory: Inventory, out_dir: Path, options: ScanOptions, *, concurren
                         on_progress(progress, result)
                 if not finished and on_progress:
                     on_progress(progress, None)
-        except KeyboardInterrupt:
+        except BaseException as exc:  # Ctrl-C, or a fault such as a full disk: start no more
             stop.set()
-            interrupted = True
+            interrupted = isinstance(exc, KeyboardInterrupt)
             for future in pending:
                 future.cancel()
             raise

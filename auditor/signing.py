@@ -18,7 +18,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from auditor.bundle import atomic_write_bytes, sha256_file
+from auditor.bundle import LOCK_NAME, atomic_write_bytes, sha256_file
 from auditor.errors import InputError
 
 MANIFEST = "manifest.json"
@@ -187,7 +187,7 @@ def list_files(root: Path) -> tuple[dict[str, Path], list[BundleProblem]]:
         for name in sorted(names):
             path = base / name
             rel = path.relative_to(root).as_posix()
-            if rel in (MANIFEST, SIGNATURE):
+            if rel in (MANIFEST, SIGNATURE, LOCK_NAME):
                 continue
             if path.is_symlink() and not _inside(root, path):
                 problems.append(BundleProblem(ProblemKind.UNSAFE_PATH, rel,

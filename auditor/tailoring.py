@@ -14,7 +14,9 @@ from auditor.errors import InputError, Problem
 from auditor.evaluate import Finding
 from auditor.model import FindingStatus, Severity
 from auditor.schemas import load_checked
-from auditor.spec import Spec, load_spec
+from auditor.spec import Control, Spec, load_spec
+from auditor.speclint import lint_spec
+from auditor.yamlfile import LocatedDocument
 
 WAIVABLE = (FindingStatus.FAIL, FindingStatus.UNKNOWN)
 """A waiver accepts a known gap; it never turns a pass into anything else."""
@@ -57,6 +59,32 @@ class Waiver:
         return data
 
 
+def _kind(value: Any) -> str:
+    """The JSON kind of a parameter value: a number, text, yes/no, a list or a mapping."""
+    if isinstance(value, bool):
+        return "yes/no (true or false)"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    return "a list" if isinstance(value, list) else "a mapping"
+
+
+def _check_param_types(doc: LocatedDocument, control: Control, params: dict[str, Any]) -> None:
+    """An overlay's parameter keeps the kind of the specification's value (4 stays a number)."""
+    problems = []
+    for name, value in params.items():
+        wanted = _kind(control.params[name])
+        if _kind(value) != wanted:
+            problems.append(Problem(
+                doc.file, doc.line_of(("controls", control.id, "params", name)),
+                f"controls.{control.id}.params.{name}",
+                f"expected {wanted}, like the specification's {control.params[name]!r}; "
+                f"got {value!r}"))
+    if problems:
+        raise InputError(f"{doc.file}: parameters of the wrong kind", problems)
+
+
 def apply_overlay(spec: Spec, path: Path) -> Spec:
     """A new Spec with the overlay's changes; unknown control ids are located errors."""
     doc = load_checked(path, "overlay", "the overlay", "overlay, id, controls")
@@ -92,6 +120,7 @@ def apply_overlay(spec: Spec, path: Path) -> Spec:
                     f"controls.{control.id}.params",
                     f"{', '.join(sorted(unknown_params))} not a parameter of {control.id} "
                     f"(its parameters: {', '.join(sorted(control.params)) or 'none'})")])
+            _check_param_types(doc, control, change.get("params") or {})
             control = dataclasses.replace(
                 control,
                 severity=Severity(change.get("severity", control.severity)),
@@ -150,6 +179,22 @@ def waiver_report(waivers: Sequence[Waiver], findings: Iterable[Finding],
 
 
 def load_tailored_spec(spec_path: Path | None, overlay_path: Path | None) -> Spec:
-    """The specification, with the overlay applied when one is given."""
+    """The specification, with the overlay applied when one is given, both as lint wants them.
+
+    Judging with a specification that ``auditor spec lint`` refuses would write results
+    from rules nobody can defend: InputError with lint's messages instead.
+    """
     spec = load_spec(spec_path)
-    return apply_overlay(spec, overlay_path) if overlay_path is not None else spec
+    problems = lint_spec(spec)
+    if problems:
+        raise InputError(f"{spec.path}: the specification fails 'auditor spec lint' "
+                         f"({len(problems)} problems); nothing was judged", problems)
+    if overlay_path is None:
+        return spec
+    tailored = apply_overlay(spec, overlay_path)
+    problems = lint_spec(tailored)
+    if problems:
+        raise InputError(f"{overlay_path}: with this overlay the specification fails "
+                         f"'auditor spec lint' ({len(problems)} problems); nothing was judged",
+                         problems)
+    return tailored
