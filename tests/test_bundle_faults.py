@@ -47,6 +47,7 @@ def test_relative_key_paths_audit_with_any_output_and_the_bundle_moves(
         fleet: Fleet, tmp_path: Path) -> None:
     work = tmp_path / "work"
     inventory = _inventory_with_relative_key(fleet, work / "pemda")
+    assert inventory == work / "pemda" / "inventory.yaml"
     known = str(work / "pemda" / "known_hosts")
     # -o relative to the current folder, and -o in a folder far from the inventory
     for output in ("bundle-relative", str(tmp_path / "elsewhere" / "deep" / "bundle")):
