@@ -103,12 +103,17 @@ def cli() -> None:
     merekomendasikan migrasi ke Pusat Data Nasional (PDN).
 
     \b
-    The main job, on the bundled example:
+    Start here (writes a starter inventory, answers and CSV templates):
+      auditor init mypemda
+      auditor audit mypemda/inventory.yaml -o mypemda/bundle
+    In a source checkout, the bundled example:
       auditor audit inventory/example.yaml -o reports/example
 
     \b
     Exit codes: 0 compliant, 1 non-compliance found, 2 bad input or usage,
-    3 some hosts could not be scanned, 4 internal error (a bug).
+    3 some hosts could not be scanned, 4 internal error (a bug), 5 the file
+    system refused (read-only folder, full disk, permission), 130 interrupted.
+    Shell completion (bash): eval "$(_AUDITOR_COMPLETE=bash_source auditor)"
     """
 
 
@@ -341,6 +346,27 @@ def audit_command(inventory: Path, spec_path: Path | None, overlay_path: Path | 
     if summary.interrupted:
         code = ExitCode.SCAN_INCOMPLETE
     sys.exit(int(code))
+
+
+@cli.command("init")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite starter files already in FOLDER.")
+def init_command(folder: Path, force: bool) -> None:
+    """Write a starter inventory, facility answers and CSV import templates into FOLDER.
+
+    \b
+    The inventory audits the machine you run on (transport: local), so this works at once:
+      auditor init mypemda
+      auditor audit mypemda/inventory.yaml -o mypemda/bundle
+    Then add the pemda's hosts (see the comments in the inventory), import them from a
+    spreadsheet (mypemda/templates/hosts-template.csv) or Ansible, and answer the facility
+    questionnaire with `auditor assess`. Existing files are never overwritten without --force.
+    """
+    from auditor.starter import write_starter
+
+    starter = write_starter(folder, force=force)
+    click.echo(f"{len(starter.files)} files written under {folder}; next:\n"
+               f"  auditor audit {starter.inventory} -o {folder / 'bundle'}", err=True)
 
 
 @cli.group("spec")
