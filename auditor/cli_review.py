@@ -78,42 +78,80 @@ def bundle_group() -> None:
 @bundle_group.command("sign")
 @click.argument("bundle", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--key", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="ed25519 private key: OpenSSH (ssh-keygen -t ed25519) or PEM/PKCS8.")
+              help="ed25519 private key (OpenSSH or PEM), or a public key (.pub) whose private "
+                   "half is in ssh-agent or on a hardware token (signed with ssh-keygen -Y "
+                   "sign).")
 @click.option("--passphrase-env", metavar="NAME",
               help="Environment variable holding the key's passphrase (never the passphrase).")
 def bundle_sign(bundle: Path, key: Path, passphrase_env: str | None) -> None:
-    """Write BUNDLE/manifest.json (sha256 of every file) and its signature manifest.sig."""
-    from auditor.signing import load_private_key, sign_bundle
+    """Write BUNDLE/manifest.json (sha256 of every file) and its signature manifest.sig.
 
-    private = load_private_key(key, passphrase_env)
+    \b
+    The signature is OpenSSH's (SSHSIG, namespace auditor-bundle): anyone can check it
+    without auditor, with the organisation code as principal:
+      ssh-keygen -Y verify -f allowed_signers -I 32.73 -n auditor-bundle \\
+        -s BUNDLE/manifest.sig < BUNDLE/manifest.json
+    """
+    from auditor.signing import load_signer, sign_bundle
+
+    signer = load_signer(key, passphrase_env)
     with bundle_lock(bundle, "bundle sign"):
-        signed = sign_bundle(bundle, private)
+        signed = sign_bundle(bundle, signer)
     click.echo(f"signed {signed.files} files of {bundle} with key {signed.fingerprint}; "
                f"{signed.manifest.name} and {signed.signature.name} written")
 
 
 @bundle_group.command("verify")
 @click.argument("bundle", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--allowed-signers", type=click.Path(dir_okay=False, path_type=Path),
+              help="OpenSSH allowed_signers file: organisation codes as principals, with "
+                   "valid-after/valid-before dates (the file ssh-keygen -Y verify reads).")
 @click.option("--pubkey", type=click.Path(dir_okay=False, path_type=Path),
-              help="Expected signer: OpenSSH .pub line or PEM public key.")
-def bundle_verify(bundle: Path, pubkey: Path | None) -> None:
-    """Check BUNDLE against its manifest and signature.
+              help="Expected signer: an OpenSSH .pub line or an ed25519 PEM public key.")
+@click.option("--any-signer", is_flag=True,
+              help="Accept a valid signature by any key (who signed is then not checked).")
+def bundle_verify(bundle: Path, allowed_signers: Path | None, pubkey: Path | None,
+                  any_signer: bool) -> None:
+    """Check BUNDLE against its manifest and signature, and who signed it.
 
-    Names every altered, missing or extra file and a bad or missing signature. Exit 0
-    verified, 1 the bundle fails verification, 2 unusable input (no folder, bad key file).
+    Names every altered, missing or extra file and a bad or missing signature. The signer
+    must be allowed: --allowed-signers (the organisation code in the manifest is the
+    principal, the signing date must fall within the key's dates) or --pubkey; without
+    either the command fails unless --any-signer is given. Exit 0 verified, 1 the bundle
+    fails verification or the signer was not checked, 2 unusable input.
     """
+    from auditor.allowed_signers import check_signer, load_allowed_signers
     from auditor.signing import load_public_key, verify_bundle
 
+    if sum(map(bool, (allowed_signers, pubkey, any_signer))) > 1:
+        raise InputError("give one of --allowed-signers, --pubkey and --any-signer")
+    signers = load_allowed_signers(allowed_signers) if allowed_signers else None
     keys = [load_public_key(pubkey)] if pubkey else None
     result = verify_bundle(bundle, keys)
     for problem in result.problems:
         click.echo(str(problem))
-    if not result.ok:
-        click.echo(f"FAILED: {bundle}: {len(result.problems)} problems", err=True)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    refused = None
+    if result.ok and signers is not None and result.public_key is not None:
+        principal = result.organisation or ""
+        refused = check_signer(signers, principal, result.public_key, result.signed_at)
+        if refused:
+            click.echo(f"untrusted_key: manifest.sig: {refused}")
+    if not result.ok or refused:
+        count = len(result.problems) + bool(refused)
+        click.echo(f"FAILED: {bundle}: {count} problems", err=True)
         sys.exit(int(ExitCode.NONCOMPLIANT))
-    note = "" if pubkey else " (signer not checked: give --pubkey to check who signed)"
+    if not (signers or keys or any_signer):
+        click.echo(f"FAILED: {bundle}: {result.files} files unaltered and signed by "
+                   f"{result.fingerprint}, but the signer was not checked: give "
+                   "--allowed-signers FILE or --pubkey KEY (or --any-signer to accept any key)",
+                   err=True)
+        sys.exit(int(ExitCode.NONCOMPLIANT))
+    who = (f" for organisation {result.organisation}" if signers else
+           " (any signer accepted)" if any_signer else "")
     click.echo(f"OK: {bundle}: {result.files} files unaltered, signed by {result.fingerprint}"
-               f"{note}")
+               f"{who}")
 
 
 @click.command("review")
@@ -122,7 +160,9 @@ def bundle_verify(bundle: Path, pubkey: Path | None) -> None:
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for index.html, review.csv and review.sqlite.")
 @click.option("--trusted-keys", type=click.Path(dir_okay=False, path_type=Path),
-              help="YAML/JSON mapping each organisation code to its trusted public key(s).")
+              help="Who may sign for which organisation: an OpenSSH allowed_signers file "
+                   "(organisation code as principal, valid-after/valid-before dates). The "
+                   "older YAML/JSON mapping of code to keys is still read.")
 @click.option("--previous", type=click.Path(file_okay=False, path_type=Path),
               help="Folder of an earlier review, to show what improved and what regressed.")
 @click.option("--lang", type=LANG_CHOICE, default="id", show_default=True,

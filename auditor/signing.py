@@ -1,30 +1,33 @@
-"""Tamper evidence for a bundle: a manifest of file hashes, signed with an ed25519 key."""
+"""Tamper evidence for a bundle: a manifest of file hashes with an OpenSSH (SSHSIG) signature."""
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from auditor import sshsig
 from auditor.bundle import LOCK_NAME, atomic_write_bytes, sha256_file
 from auditor.errors import InputError
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
 MANIFEST_FORMAT = "auditor.manifest/1"
-SIGNATURE_FORMAT = "auditor.signature/1"
+LEGACY_SIGNATURE_FORMAT = "auditor.signature/1"
+"""The JSON signature envelope of auditor before 0.3: still verified, with a note."""
+LEGACY_NOTE = ("signed in the old auditor.signature/1 format: it still verifies, but sign the "
+               "bundle again to get an OpenSSH signature that ssh-keygen -Y verify can check")
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 MAX_FILES = 200_000
 MAX_FILE_BYTES = 1024 * 1024 * 1024
@@ -69,6 +72,26 @@ class Verification:
     """SHA256 fingerprint of the key that signed the manifest (as ssh-keygen -l shows it)."""
     manifest: dict[str, Any] = field(default_factory=dict)
     files: int = 0
+    public_key: bytes | None = None
+    """The signing key, SSH wire format, when the signature could be read."""
+    notes: tuple[str, ...] = ()
+    """Remarks that are not problems (an old signature format)."""
+
+    @property
+    def signed_at(self) -> datetime:
+        """When the manifest says it was signed (it is inside the signed bytes), else now."""
+        value = self.manifest.get("created_at")
+        try:
+            return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        except ValueError:
+            return datetime.now(UTC)
+
+    @property
+    def organisation(self) -> str | None:
+        """The organisation code the signed manifest names."""
+        org = self.manifest.get("organisation")
+        code = org.get("code") if isinstance(org, dict) else None
+        return code if isinstance(code, str) else None
 
     @property
     def ok(self) -> bool:
@@ -95,9 +118,20 @@ def _read_capped(path: Path, limit: int, what: str) -> bytes:
         raise InputError(f"{path}: cannot read {what} ({exc.strerror})") from None
 
 
-def load_private_key(path: Path, passphrase_env: str | None = None) -> Ed25519PrivateKey:
-    """An ed25519 private key from an OpenSSH or PEM/PKCS8 file (passphrase from an env var)."""
-    data = _read_capped(path, MAX_KEY_BYTES, "private key")
+Signer = Callable[[bytes], bytes]
+"""Makes the armored SSHSIG signature of a manifest's bytes."""
+
+
+def load_signer(path: Path, passphrase_env: str | None = None) -> Signer:
+    """How to sign with the key file at ``path``.
+
+    An ed25519 private key (OpenSSH or PEM, passphrase from an environment variable) signs
+    here. A public key line (its private half in ssh-agent or on a hardware token) or an
+    unencrypted private key of another type signs through ``ssh-keygen -Y sign``.
+    """
+    data = _read_capped(path, MAX_KEY_BYTES, "key")
+    if data.lstrip().startswith((b"ssh-", b"ecdsa-", b"sk-")):
+        return _keygen_signer(path)
     password = None
     if passphrase_env:
         if passphrase_env not in os.environ:
@@ -111,47 +145,62 @@ def load_private_key(path: Path, passphrase_env: str | None = None) -> Ed25519Pr
             key = serialization.load_pem_private_key(data, password)
     except TypeError:
         hint = ("the key is encrypted: name the variable holding its passphrase with "
-                "--passphrase-env" if password is None else "the key is not encrypted; drop "
-                "--passphrase-env")
+                "--passphrase-env (or add it to ssh-agent and give its .pub file as --key)"
+                if password is None else "the key is not encrypted; drop --passphrase-env")
         raise InputError(f"{path}: {hint}") from None
+    except UnsupportedAlgorithm:
+        return _keygen_signer(path)
     except ValueError:
-        raise InputError(f"{path}: not a readable OpenSSH or PEM private key, or the passphrase "
-                         "is wrong") from None
-    if not isinstance(key, Ed25519PrivateKey):
-        raise InputError(f"{path}: not an ed25519 key; make one with 'ssh-keygen -t ed25519'")
-    return key
+        if password is not None:
+            raise InputError(f"{path}: wrong passphrase (in {passphrase_env}), or not a "
+                             "readable OpenSSH or PEM private key") from None
+        raise InputError(f"{path}: not a readable OpenSSH or PEM private key") from None
+    if isinstance(key, Ed25519PrivateKey):
+        private: Ed25519PrivateKey = key
+        return lambda body: sshsig.sign_ed25519(private, body)
+    if password is not None:
+        raise InputError(f"{path}: only an ed25519 key is read with --passphrase-env; for "
+                         "another key type add it to ssh-agent and give its .pub file as --key")
+    return _keygen_signer(path)
 
 
-def parse_public_key(data: bytes, shown: str) -> Ed25519PublicKey:
-    """An ed25519 public key from an OpenSSH line (``ssh-ed25519 AAAA… comment``) or PEM."""
+def _keygen_signer(path: Path) -> Signer:
+    def sign(body: bytes) -> bytes:
+        try:
+            return sshsig.sign_with_ssh_keygen(path, body)
+        except sshsig.SignatureError as exc:
+            raise InputError(f"{path}: {exc}") from None
+    return sign
+
+
+def parse_public_key(data: bytes, shown: str) -> bytes:
+    """A public key in SSH wire format, from an OpenSSH line or an ed25519 PEM key."""
+    text = data.strip()
     try:
-        text = data.strip()
-        if text.startswith(b"ssh-"):
-            key: Any = serialization.load_ssh_public_key(b" ".join(text.split()[:2]))
-        else:
-            key = serialization.load_pem_public_key(text)
-    except (ValueError, TypeError, IndexError):
+        if text.startswith((b"ssh-", b"ecdsa-", b"sk-")):
+            key_type, encoded = text.split()[:2]
+            blob = base64.b64decode(encoded, validate=True)
+            if blob[4:4 + int.from_bytes(blob[:4], "big")] != key_type:
+                raise ValueError("key type mismatch")
+            return blob
+        key = serialization.load_pem_public_key(text)
+    except (ValueError, TypeError, IndexError, UnsupportedAlgorithm):
         raise InputError(f"{shown}: not a readable OpenSSH (.pub) or PEM public key") from None
     if not isinstance(key, Ed25519PublicKey):
-        raise InputError(f"{shown}: not an ed25519 public key")
-    return key
+        raise InputError(f"{shown}: a PEM public key must be ed25519; give an OpenSSH .pub "
+                         "line for other key types")
+    line = key.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+    return base64.b64decode(line.split()[1])
 
 
-def load_public_key(path: Path) -> Ed25519PublicKey:
-    """An ed25519 public key from a file (OpenSSH .pub line or PEM)."""
+def load_public_key(path: Path) -> bytes:
+    """A public key (SSH wire format) from a file: an OpenSSH .pub line or ed25519 PEM."""
     return parse_public_key(_read_capped(path, MAX_KEY_BYTES, "public key"), str(path))
 
 
-def openssh_public(key: Ed25519PublicKey) -> str:
-    """The key as an OpenSSH public key line without comment."""
-    return key.public_bytes(serialization.Encoding.OpenSSH,
-                            serialization.PublicFormat.OpenSSH).decode("ascii")
-
-
-def fingerprint(key: Ed25519PublicKey) -> str:
+def fingerprint(blob: bytes) -> str:
     """``SHA256:…`` fingerprint, the same text ``ssh-keygen -lf KEY.pub`` prints."""
-    blob = base64.b64decode(openssh_public(key).split()[1])
-    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+    return sshsig.key_fingerprint(blob)
 
 
 def canonical(data: dict[str, Any]) -> bytes:
@@ -234,8 +283,20 @@ class Signed:
     fingerprint: str
 
 
-def sign_bundle(root: Path, key: Ed25519PrivateKey) -> Signed:
-    """Write ROOT/manifest.json (hashes of every file) and ROOT/manifest.sig (its signature)."""
+def sign_bundle(root: Path, sign: Signer | Ed25519PrivateKey) -> Signed:
+    """Write ROOT/manifest.json (hashes of every file) and ROOT/manifest.sig, its SSHSIG.
+
+    ``ssh-keygen -Y verify -n auditor-bundle -s manifest.sig`` checks the signature without
+    auditor. ``sign``: from ``load_signer``, or an ed25519 private key.
+    """
+    signer: Signer
+    if isinstance(sign, Ed25519PrivateKey):
+        key = sign
+
+        def signer(body: bytes) -> bytes:
+            return sshsig.sign_ed25519(key, body)
+    else:
+        signer = sign
     if not root.is_dir():
         raise InputError(f"{root}: no such bundle folder")
     files, problems = list_files(root)
@@ -250,14 +311,15 @@ def sign_bundle(root: Path, key: Ed25519PrivateKey) -> Signed:
     manifest: dict[str, Any] = {"format": MANIFEST_FORMAT, "created_at": now,
                                 "files": entries, **_results_identity(root)}
     body = canonical(manifest)
-    public = key.public_key()
-    signature = {"format": SIGNATURE_FORMAT, "algorithm": "ed25519",
-                 "public_key": openssh_public(public), "fingerprint": fingerprint(public),
-                 "signed_file": MANIFEST,
-                 "signature": base64.b64encode(key.sign(body)).decode("ascii")}
+    armored = signer(body)
+    try:
+        made = sshsig.parse(armored)
+        sshsig.verify(made, body)  # never write a signature that does not check
+    except sshsig.SignatureError as exc:
+        raise InputError(f"{root}: the signature made does not verify ({exc})") from None
     atomic_write_bytes(root / MANIFEST, body)
-    atomic_write_bytes(root / SIGNATURE, canonical(signature))
-    return Signed(root / MANIFEST, root / SIGNATURE, len(entries), fingerprint(public))
+    atomic_write_bytes(root / SIGNATURE, armored)
+    return Signed(root / MANIFEST, root / SIGNATURE, len(entries), made.fingerprint)
 
 
 def safe_relative(path: object) -> str | None:
@@ -304,42 +366,72 @@ def _manifest_entries(manifest: Any) -> tuple[list[dict[str, Any]], list[BundleP
     return entries, problems
 
 
-def _check_signature(root: Path, body: bytes,
-                     trusted: Sequence[Ed25519PublicKey] | None) -> tuple[str | None,
-                                                                          list[BundleProblem]]:
-    path = root / SIGNATURE
-    if not path.exists() and not path.is_symlink():
-        return None, [BundleProblem(ProblemKind.UNSIGNED, SIGNATURE,
-                                    "no signature; sign with 'auditor bundle sign DIR --key KEY'")]
+@dataclass(frozen=True)
+class _Checked:
+    """What the signature file says: the key, and what is wrong or worth a note."""
+
+    public_key: bytes | None = None
+    problems: tuple[BundleProblem, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+_MISMATCH = ("the signature does not match manifest.json (the manifest was altered or signed by "
+             "another key)")
+
+
+def _bad(detail: str, path: str = SIGNATURE, key: bytes | None = None) -> _Checked:
+    return _Checked(key, (BundleProblem(ProblemKind.BAD_SIGNATURE, path, detail),))
+
+
+def _check_legacy(data: bytes, body: bytes) -> _Checked:
+    """The JSON envelope of auditor.signature/1 (ed25519 over the manifest's bytes)."""
     try:
-        data = json.loads(_read_capped(path, MAX_KEY_BYTES, "signature"))
-        public = parse_public_key(str(data["public_key"]).encode("ascii"), SIGNATURE)
-        signature = base64.b64decode(str(data["signature"]), validate=True)
-    except (InputError, ValueError, KeyError, TypeError, RecursionError, UnicodeError):
-        return None, [BundleProblem(ProblemKind.BAD_SIGNATURE, SIGNATURE,
-                                    "unreadable signature file")]
-    print_ = fingerprint(public)
+        envelope = json.loads(data)
+        blob = parse_public_key(str(envelope["public_key"]).encode("ascii"), SIGNATURE)
+        signature = base64.b64decode(str(envelope["signature"]), validate=True)
+        public = serialization.load_ssh_public_key(b"ssh-ed25519 " + base64.b64encode(blob))
+        if not isinstance(public, Ed25519PublicKey):
+            raise ValueError("not ed25519")
+    except (InputError, ValueError, KeyError, TypeError, RecursionError, UnicodeError,
+            UnsupportedAlgorithm):
+        return _bad("unreadable signature file")
     try:
         public.verify(signature, body)
     except InvalidSignature:
-        return print_, [BundleProblem(ProblemKind.BAD_SIGNATURE, MANIFEST,
-                                      "the signature does not match manifest.json (the manifest "
-                                      "was altered or signed by another key)")]
-    if trusted is not None:
-        raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        known = {k.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-                 for k in trusted}
-        if raw not in known:
-            return print_, [BundleProblem(ProblemKind.UNTRUSTED_KEY, SIGNATURE,
-                                          f"signed by key {print_}, which is not a trusted key")]
-    return print_, []
+        return _bad(_MISMATCH, MANIFEST, blob)
+    return _Checked(blob, notes=(LEGACY_NOTE,))
 
 
-def verify_bundle(root: Path, trusted: Sequence[Ed25519PublicKey] | None = None) -> Verification:
+def _check_signature(root: Path, body: bytes) -> _Checked:
+    path = root / SIGNATURE
+    if not path.exists() and not path.is_symlink():
+        return _Checked(problems=(BundleProblem(
+            ProblemKind.UNSIGNED, SIGNATURE,
+            "no signature; sign with 'auditor bundle sign DIR --key KEY'"),))
+    try:
+        data = _read_capped(path, MAX_KEY_BYTES, "signature")
+    except InputError:
+        return _bad("unreadable signature file")
+    if data.lstrip().startswith(b"{"):
+        return _check_legacy(data, body)
+    try:
+        sig = sshsig.parse(data)
+    except sshsig.SignatureError as exc:
+        return _bad(f"unreadable signature file ({exc})")
+    try:
+        sshsig.verify(sig, body)
+    except sshsig.SignatureError as exc:
+        return _bad(_MISMATCH if "does not match" in str(exc) else str(exc), MANIFEST,
+                    sig.public_key)
+    return _Checked(sig.public_key)
+
+
+def verify_bundle(root: Path, trusted: Sequence[bytes] | None = None) -> Verification:
     """Check every file against the manifest and the manifest against its signature.
 
-    ``trusted``: when given, the signing key must be one of these. InputError only when
-    ``root`` is not a folder; everything wrong inside the bundle is a problem in the result.
+    ``trusted``: when given, the signing key (SSH wire format) must be one of these; an
+    allowed_signers file is checked by the caller with ``check_signer``. InputError only
+    when ``root`` is not a folder; everything wrong inside the bundle is a problem.
     """
     if not root.is_dir():
         raise InputError(f"{root}: no such bundle folder")
@@ -353,7 +445,13 @@ def verify_bundle(root: Path, trusted: Sequence[Ed25519PublicKey] | None = None)
                 "never signed; sign it with 'auditor bundle sign DIR --key KEY'"),))
         return Verification(root, (BundleProblem(ProblemKind.BAD_MANIFEST, MANIFEST,
                                                  str(exc).split(": ", 1)[-1]),))
-    print_, problems = _check_signature(root, body, trusted)
+    checked = _check_signature(root, body)
+    problems = list(checked.problems)
+    print_ = fingerprint(checked.public_key) if checked.public_key is not None else None
+    if trusted is not None and checked.public_key is not None and not problems \
+            and checked.public_key not in trusted:
+        problems.append(BundleProblem(ProblemKind.UNTRUSTED_KEY, SIGNATURE,
+                                      f"signed by key {print_}, which is not a trusted key"))
     try:
         manifest = json.loads(body)
     except (ValueError, RecursionError):
@@ -380,4 +478,5 @@ def verify_bundle(root: Path, trusted: Sequence[Ed25519PublicKey] | None = None)
     problems += [BundleProblem(ProblemKind.EXTRA, rel, "not listed in the manifest")
                  for rel in files]
     return Verification(root, tuple(problems), print_,
-                        manifest if isinstance(manifest, dict) else {}, len(entries))
+                        manifest if isinstance(manifest, dict) else {}, len(entries),
+                        checked.public_key, checked.notes)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from auditor.allowed_signers import AllowedSigner
 from auditor.bundle import atomic_write_bytes
 from auditor.errors import InputError
 from auditor.review.load import (
@@ -19,7 +20,6 @@ from auditor.review.load import (
     Trust,
     load_trusted_keys,
     read_bundle,
-    trusted_fingerprints,
 )
 from auditor.review.messages import MESSAGES
 from auditor.review.site import render_site, slug
@@ -106,7 +106,7 @@ def _demote_duplicates(reports: list[BundleReport], store: FindingsStore) -> Non
         store.demote(older, str(Trust.DUPLICATE), reports[older].problems[0])
 
 
-def _read_safely(path: Path, trusted: dict[str, frozenset[str]] | None) -> BundleReport:
+def _read_safely(path: Path, trusted: tuple[AllowedSigner, ...] | None) -> BundleReport:
     """read_bundle, and a bundle that trips anything unforeseen is malformed, not a crash."""
     try:
         return read_bundle(path, trusted)
@@ -115,7 +115,7 @@ def _read_safely(path: Path, trusted: dict[str, frozenset[str]] | None) -> Bundl
                             (f"unreadable bundle ({type(exc).__name__})",))
 
 
-def _read_all(bundles: Sequence[Path], trusted: dict[str, frozenset[str]] | None,
+def _read_all(bundles: Sequence[Path], trusted: tuple[AllowedSigner, ...] | None,
               workers: int) -> Iterator[BundleReport]:
     """Each bundle's report, in order; verified in ``workers`` processes when more than one."""
     if workers <= 1 or len(bundles) < 4:
@@ -141,7 +141,7 @@ def review(bundles: Sequence[Path], output: Path, lang: str = "id",
     if previous is not None and not (previous / DB_NAME).is_file():
         raise InputError(f"{previous}: no {DB_NAME}; --previous takes the folder of an earlier "
                          "'auditor review -o DIR'")
-    trusted = trusted_fingerprints(load_trusted_keys(trusted_keys)) if trusted_keys else None
+    trusted = load_trusted_keys(trusted_keys) if trusted_keys else None
     resolved = output.resolve()
     for bundle in bundles:
         if resolved == bundle.resolve() or bundle.resolve() in resolved.parents:

@@ -12,11 +12,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
+from auditor.allowed_signers import AllowedSigner, check_signer, parse_allowed_signers
 from auditor.errors import InputError, Problem
-from auditor.signing import MAX_RESULTS_BYTES, fingerprint, parse_public_key, verify_bundle
-from auditor.yamlfile import load_yaml
+from auditor.signing import MAX_RESULTS_BYTES, parse_public_key, verify_bundle
+from auditor.yamlfile import LocatedDocument, parse_yaml, read_user_text
+
+MAX_TRUSTED_BYTES = 4 * 1024 * 1024
 
 VERDICTS = ("compliant", "remediate", "migrate")
 URGENCIES = ("low", "medium", "high", "critical")
@@ -211,17 +212,29 @@ def read_results(path: Path) -> dict[str, Any]:
     return data
 
 
-def load_trusted_keys(path: Path) -> dict[str, list[Ed25519PublicKey]]:
-    """Trusted public keys per organisation code, from YAML or JSON.
+def load_trusted_keys(path: Path) -> tuple[AllowedSigner, ...]:
+    """Who may sign for which organisation: an OpenSSH allowed_signers file.
 
-    The file maps each code to one key or a list of keys (OpenSSH ``ssh-ed25519 …`` lines
-    or PEM text): ``{"32.73": ["ssh-ed25519 AAAA… diskominfo"]}``.
+    Each line names organisation codes as principals, with optional ``valid-after`` /
+    ``valid-before`` dates and ``namespaces="auditor-bundle"``, as ``ssh-keygen -Y verify``
+    reads it. The older YAML/JSON mapping of code to public keys (auditor before 0.3) is
+    still read, as entries with no dates.
     """
-    doc = load_yaml(path)
-    if not isinstance(doc.data, dict):
-        raise InputError("invalid trusted keys", [Problem(
-            doc.file, 1, "", "expected a mapping of organisation code to public keys")])
-    keys: dict[str, list[Ed25519PublicKey]] = {}
+    text_ = read_user_text(path, str(path), "a trusted keys file", MAX_TRUSTED_BYTES)
+    legacy: Any = None
+    if text_.lstrip().startswith("{") or re.search(r"^[^#\s][^\n]*:\s*(\S|$)", text_, re.M):
+        try:
+            legacy = parse_yaml(text_, str(path))
+        except InputError:
+            legacy = None
+    if legacy is not None and isinstance(legacy.data, dict):
+        return _legacy_trusted_keys(legacy)
+    return parse_allowed_signers(text_, str(path))
+
+
+def _legacy_trusted_keys(doc: LocatedDocument) -> tuple[AllowedSigner, ...]:
+    """The YAML/JSON mapping ``{"32.73": ["ssh-ed25519 AAAA… diskominfo"]}``."""
+    entries: list[AllowedSigner] = []
     problems = []
     for code, value in doc.data.items():
         items = value if isinstance(value, list) else [value]
@@ -230,13 +243,16 @@ def load_trusted_keys(path: Path) -> dict[str, list[Ed25519PublicKey]]:
             try:
                 if not isinstance(item, str):
                     raise InputError("expected a public key line")
-                keys.setdefault(str(code), []).append(parse_public_key(item.encode(), doc.file))
+                key = parse_public_key(item.encode(), doc.file)
             except (InputError, UnicodeError):
                 problems.append(Problem(doc.file, doc.line_of(where), str(code),
-                                        "not an ed25519 public key (OpenSSH line or PEM)"))
+                                        "not a public key (OpenSSH line or ed25519 PEM)"))
+                continue
+            entries.append(AllowedSigner((str(code),), key,
+                                         source=f"{doc.file}:{doc.line_of(where) or 0}"))
     if problems:
         raise InputError(f"{doc.file}: unusable trusted keys", problems)
-    return keys
+    return tuple(entries)
 
 
 def _trust(kinds: set[str], signed: bool) -> Trust:
@@ -245,15 +261,10 @@ def _trust(kinds: set[str], signed: bool) -> Trust:
     return Trust.TAMPERED if kinds else Trust.SIGNED
 
 
-def trusted_fingerprints(keys: dict[str, list[Ed25519PublicKey]]) -> dict[str, frozenset[str]]:
-    """The fingerprints of the trusted keys, per organisation code."""
-    return {code: frozenset(fingerprint(k) for k in ks) for code, ks in keys.items()}
-
-
-def read_bundle(path: Path, trusted: dict[str, frozenset[str]] | None) -> BundleReport:
+def read_bundle(path: Path, trusted: tuple[AllowedSigner, ...] | None) -> BundleReport:
     """Verify one bundle, then extract its summary; never raises for a bad bundle.
 
-    ``trusted``: fingerprints of the keys trusted per organisation code, or None to accept
+    ``trusted``: the allowed signers (organisation code as principal), or None to accept
     any valid signature (reported as ``signed``, not ``verified``).
     """
     try:
@@ -271,15 +282,14 @@ def read_bundle(path: Path, trusted: dict[str, frozenset[str]] | None) -> Bundle
     except (OSError, ValueError) as exc:
         return BundleReport(path, Trust.MALFORMED, (text(str(exc), 300), *problems[:20]))
     del results
-    if trust is Trust.SIGNED and trusted is not None:
-        allowed = trusted.get(summary.code, frozenset())
-        if verification.fingerprint in allowed:
+    if trust is Trust.SIGNED and trusted is not None and verification.public_key is not None:
+        refused = check_signer(trusted, summary.code, verification.public_key,
+                               verification.signed_at)
+        if refused is None:
             trust = Trust.VERIFIED
         else:
             trust = Trust.UNTRUSTED
-            problems.append(f"signed by key {verification.fingerprint}, which is not a trusted "
-                            f"key of organisation {summary.code}" if allowed else
-                            f"no trusted key listed for organisation {summary.code}")
+            problems.append(f"signed by key {verification.fingerprint}: {refused}")
     organisation = verification.manifest.get("organisation")
     manifest_code = organisation.get("code") if isinstance(organisation, dict) else None
     if trust in ACCEPTED and manifest_code not in (None, summary.code):
