@@ -38,7 +38,8 @@ KILLED = "ForceCommand printf 'partial probe output\\n'; sleep 0.3; kill -9 $$\n
 
 @pytest.fixture(scope="module")
 def faulty() -> Iterator[Fleet]:
-    """A good host, one that drops the connection mid-probe, one whose probe is killed."""
+    """A good host, one that drops the connection mid-probe, one whose probe is killed, and a
+    jump host."""
     reason = sshd_available()
     if reason:
         pytest.skip(reason)
@@ -48,6 +49,7 @@ def faulty() -> Iterator[Fleet]:
         fleet.start("good")
         fleet.start("dropper", extra_config=DROP)
         fleet.start("killed", extra_config=KILLED)
+        fleet.start("bastion", forwarding=True)
         yield fleet
     finally:
         fleet.stop()
@@ -241,3 +243,22 @@ def test_a_port_that_is_not_ssh_says_what_answered(tmp_path: Path) -> None:
         assert all(32 <= ord(c) < 127 for c in doc["reason"]), doc["reason"]
     assert "ftp: error: 127.0.0.1 port" in done.stderr
     assert "\x1b" not in done.stderr
+
+
+def test_a_port_behind_a_jump_host_that_is_not_ssh_says_what_answered(faulty: Fleet,
+                                                                      tmp_path: Path) -> None:
+    known = known_hosts(tmp_path, faulty)
+    with banner_server(b"SMTP? no: 554 go away\r\n") as smtp:
+        inventory = write_inventory(tmp_path, [
+            host(faulty, "bastion"),
+            {"id": "mail", "site": "ruang-server", "address": "127.0.0.1", "port": smtp.port,
+             "user": "auditor", "key_file": str(faulty.client_key), "jump": "bastion"}])
+        bundle = tmp_path / "bundle"
+        done = run(["scan", str(inventory), "-o", str(bundle), "--known-hosts", str(known)],
+                   tmp_path)
+    assert done.returncode == 3, done.stderr
+    mail = facts(bundle, "mail")
+    assert mail["status"] == "error"
+    assert mail["reason"] == (f"127.0.0.1 port {smtp.port} is not an SSH server: it answered "
+                              "'SMTP? no: 554 go away\\r\\n'")
+    assert facts(bundle, "bastion")["status"] == "ok"
