@@ -114,13 +114,20 @@ def facts_document(host: Host, run: ProbeRun, script: bytes,
 
 
 def good_facts(path: Path) -> bool:
-    """True when ``path`` holds a complete facts file of a host scanned successfully."""
+    """True when ``path`` holds a complete facts file of a host scanned successfully.
+
+    A file written by an earlier auditor that counted a dropped connection as scanned
+    (status ok, exit code -1: no exit status came) is not good: --resume scans it again.
+    """
     try:
         data = read_json(path)
     except InputError:
         return False
-    return isinstance(data, dict) and data.get("format") == FACTS_FORMAT \
-        and data.get("status") == HostStatus.OK
+    if not isinstance(data, dict) or data.get("format") != FACTS_FORMAT \
+            or data.get("status") != HostStatus.OK:
+        return False
+    probe = data.get("probe")
+    return not (isinstance(probe, dict) and probe.get("exit_code") == -1)
 
 
 def copy_inputs(inventory: Inventory, bundle: Bundle) -> None:

@@ -138,6 +138,53 @@ def _describe(error: jsonschema.ValidationError) -> tuple[PathKey, str]:
     return path, message
 
 
+SECRET_WORDS = ("password", "passphrase", "secret", "token", "credential")
+"""A field whose name holds one of these may hold a secret typed in the wrong place."""
+
+
+def _secret_field(name: object) -> bool:
+    return isinstance(name, str) and any(word in name.lower() for word in SECRET_WORDS)
+
+
+def _secret_values(instance: Any, secret: bool, depth: int = 0) -> Iterator[str]:
+    """The scalar values in ``instance`` held by secret-looking fields, as text."""
+    if depth > 50:
+        return
+    if isinstance(instance, dict):
+        for key, value in instance.items():
+            yield from _secret_values(value, secret or _secret_field(key), depth + 1)
+    elif isinstance(instance, list):
+        for item in instance:
+            yield from _secret_values(item, secret, depth + 1)
+    elif secret and instance is not None:
+        yield str(instance)
+
+
+def _hide_secrets(error: jsonschema.ValidationError, path: PathKey, message: str) -> str:
+    """``message`` without any value of a secret-looking field (it may be a password).
+
+    A message that would show such a value is replaced by one that describes it.
+    """
+    secret_here = any(_secret_field(part) for part in path)
+    hidden = [v for v in _secret_values(error.instance, secret_here) if v]
+    if not any(value in message or repr(value) in message for value in hidden):
+        return message
+    schema: dict[str, Any] = error.schema if isinstance(error.schema, dict) else {}
+    note = " (not shown: it may be a secret)"
+    if not secret_here or isinstance(error.instance, (dict, list)):
+        description = schema.get("description")
+        return f"not valid here{note}" + (f": {description}" if description else "")
+    instance = error.instance
+    given = (f"the value given ({len(instance)} characters)" if isinstance(instance, str)
+             else "the value given")
+    if error.validator == "pattern" and str(path[-1]).endswith("_env"):
+        return (f"{given} is not a valid environment variable name (letters, digits and "
+                "'_', not starting with a digit); write the variable's name here, never the "
+                "secret itself")
+    description = schema.get("description")
+    return f"{given} is not valid here{note}" + (f": {description}" if description else "")
+
+
 def validate_document(doc: LocatedDocument, schema_name: str) -> list[Problem]:
     """Validate a located YAML document; each problem names file, line and field.
 
@@ -152,6 +199,7 @@ def validate_document(doc: LocatedDocument, schema_name: str) -> list[Problem]:
                     key=lambda e: (doc.line_of(tuple(e.absolute_path)) or 0, str(e.message)))
     for error in errors:
         path, message = _describe(error)
+        message = _hide_secrets(_deepest(error), path, message)
         problems.append(Problem(doc.file, doc.line_of(path), format_path(path), message))
     return problems
 

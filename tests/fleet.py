@@ -175,12 +175,13 @@ class Fleet:
     def start(self, name: str, *, distro: str = "debian-12", permit_root: str = "no",
               password_auth: bool = False, forwarding: bool = False, log_level: str = "VERBOSE",
               os_release: bytes | None = None, etc_hosts: str | None = None,
-              address: str = "127.0.0.1") -> SshdHost:
+              address: str = "127.0.0.1", extra_config: str = "") -> SshdHost:
         """Start one sshd in its own mount and PID namespaces; return once it answers.
 
         Its own PID namespace (and /proc) gives each host its own process table, as separate
         machines have: the probe's ps, ss -p and /proc walks see this host's processes only,
-        not the whole fleet's.
+        not the whole fleet's. ``extra_config`` is appended to its sshd_config (a
+        ForceCommand, say).
         """
         folder = self.root / "hosts" / name
         folder.mkdir(parents=True)
@@ -196,7 +197,7 @@ class Fleet:
             f"PermitRootLogin {permit_root}\nPasswordAuthentication {yes[password_auth]}\n"
             "KbdInteractiveAuthentication no\nPubkeyAuthentication yes\n"
             f"AllowTcpForwarding {yes[forwarding]}\nX11Forwarding no\nMaxStartups 200\n"
-            f"MaxAuthTries 6\nLogLevel {log_level}\n")
+            f"MaxAuthTries 6\nLogLevel {log_level}\n{extra_config}")
         mounts = [("os-release", "/etc/os-release"), ("sshd_config", "/etc/ssh/sshd_config"),
                   (str(self.root / "etc" / "passwd"), "/etc/passwd"),
                   (str(self.root / "etc" / "group"), "/etc/group"),
@@ -295,3 +296,44 @@ def tarpit() -> Iterator[Tarpit]:
         yield pit
     finally:
         pit.close()
+
+
+class BannerServer:
+    """Answers each TCP connection with fixed bytes (not SSH) and closes it: an FTP server,
+    say, on a port the inventory gives as SSH."""
+
+    def __init__(self, banner: bytes) -> None:
+        self.banner = banner
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(16)
+        self.server.settimeout(0.2)
+        self.port = int(self.server.getsockname()[1])
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.server.accept()
+            except (TimeoutError, OSError):
+                continue
+            with contextlib.suppress(OSError), conn:
+                conn.sendall(self.banner)
+
+    def close(self) -> None:
+        """Stop accepting."""
+        self._stop.set()
+        self._thread.join(2)
+        self.server.close()
+
+
+@contextlib.contextmanager
+def banner_server(banner: bytes) -> Iterator[BannerServer]:
+    """A server that says ``banner`` and hangs up, for the duration of a block."""
+    server = BannerServer(banner)
+    try:
+        yield server
+    finally:
+        server.close()

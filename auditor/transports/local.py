@@ -42,5 +42,18 @@ class LocalTransport:
             size = out.tell()
             out.seek(0)
             data = out.read(options.max_output)
+        if proc.returncode < 0:  # no exit status: the output is partial
+            return ProbeRun(HostStatus.ERROR, f"the probe was killed by "
+                            f"{_signal_name(-proc.returncode)} after {size} bytes of output; "
+                            "rerun with --resume to scan it again",
+                            duration_s=time.monotonic() - started)
         return ProbeRun(HostStatus.OK, None, data, truncated=size > options.max_output,
                         exit_code=proc.returncode, duration_s=time.monotonic() - started)
+
+
+def _signal_name(number: int) -> str:
+    """SIGKILL for 9; "signal 99" for a number Python does not name."""
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"

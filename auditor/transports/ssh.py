@@ -16,6 +16,7 @@ import paramiko
 from auditor.inventory import Host, Inventory
 from auditor.model import HostStatus
 from auditor.transports.interface import ProbeRun, ScanOptions
+from auditor.transports.ssh_exec import run_script
 from auditor.transports.ssh_keys import ClientKeys, KeyCheck, KnownHosts, fingerprint
 from auditor.transports.ssh_route import Hop, RouteError, SSHConfigs, resolve_route
 from auditor.transports.ssh_socket import (
@@ -23,13 +24,9 @@ from auditor.transports.ssh_socket import (
     HostFailure,
     LookupTimeout,
     TunedSocket,
+    TunnelSocket,
     resolve,
 )
-
-REMOTE_COMMAND = "/bin/sh -s 2>/dev/null"
-"""The one command run on every host; the probe text comes on its stdin."""
-
-READ_CHUNK = 256 * 1024
 
 # paramiko logs a traceback for every failed connection; a scan reports failures itself.
 logging.getLogger("paramiko").addHandler(logging.NullHandler())
@@ -75,7 +72,7 @@ class SSHTransport:
             secrets = tuple(os.environ.get(name, "") for h in route
                             for name in (h.password_env, h.passphrase_env) if name)
             transport = self._connect(route, attempt, options)
-            output, truncated, code = self._execute(transport, script, attempt, options)
+            output, truncated, code = run_script(transport, script, attempt, options.max_output)
             return ProbeRun(HostStatus.OK, None, output, truncated, code,
                             time.monotonic() - started)
         except HostFailure as failure:
@@ -109,12 +106,13 @@ class SSHTransport:
         return previous
 
     def _socket(self, hop: Hop, via: paramiko.Transport | None,
-                attempt: Attempt, options: ScanOptions) -> TunedSocket | paramiko.Channel:
+                attempt: Attempt, options: ScanOptions) -> TunedSocket | TunnelSocket:
         where = f"{hop.hostname} port {hop.port}"
         if via is not None:
             try:
-                return via.open_channel("direct-tcpip", (hop.hostname, hop.port),
-                                        ("127.0.0.1", 0), timeout=attempt.remaining())
+                return TunnelSocket(via.open_channel("direct-tcpip", (hop.hostname, hop.port),
+                                                     ("127.0.0.1", 0),
+                                                     timeout=attempt.remaining()))
             except paramiko.ChannelException as exc:
                 raise HostFailure(HostStatus.UNREACHABLE,
                                   f"the jump host could not connect to {where} "
@@ -157,9 +155,24 @@ class SSHTransport:
             wanted = [t for t in offered if t in preferred or
                       (t.startswith("rsa-sha2-") and "ssh-rsa" in preferred)]
             security.key_types = wanted + [t for t in offered if t not in wanted]
+        where = f"{hop.hostname} port {hop.port}"
+
+        def not_ssh() -> HostFailure | None:
+            """The failure to report when the host answered, but not in SSH."""
+            said = None if transport.remote_version else sock.heard.not_ssh()
+            return HostFailure(HostStatus.ERROR, f"{where} is not an SSH server: {said}") \
+                if said else None
+
         try:
             transport.start_client(timeout=left)
         except paramiko.SSHException as exc:
+            failure = not_ssh()
+            if failure is not None:
+                raise failure from None
+            if sock.heard.closed and not sock.heard.first and not attempt.expired:
+                raise HostFailure(HostStatus.ERROR, f"{where} accepted the connection and "
+                                  "closed it without a word (not an SSH server, or sshd "
+                                  "turned the client away: MaxStartups, TCP wrappers?)") from None
             if attempt.expired or "banner" in str(exc).lower():
                 raise HostFailure(HostStatus.TIMEOUT, "the host accepted the connection but "
                                   f"did not speak SSH within {transport.banner_timeout:.3g} s"
@@ -169,11 +182,17 @@ class SSHTransport:
         except (EOFError, OSError):
             if attempt.expired:
                 raise
+            failure = not_ssh()
+            if failure is not None:
+                raise failure from None
             raise HostFailure(HostStatus.ERROR, "the host closed the connection during the "
                                                 "SSH handshake") from None
         try:  # start_client returns quietly when its own timeout ends first
             server_key = transport.get_remote_server_key()
         except paramiko.SSHException:
+            failure = not_ssh()
+            if failure is not None:
+                raise failure from None
             raise HostFailure(HostStatus.TIMEOUT, "the host accepted the connection but did not "
                               f"complete the SSH handshake within {left:.3g} s") from None
         self._verify_host_key(hop, server_key, known, options)
@@ -268,38 +287,3 @@ class SSHTransport:
         note = f"; {'; '.join(notes)}" if notes else ""
         raise HostFailure(HostStatus.AUTH_FAILED,
                           f"login as '{hop.user}' refused (tried {what}{extra}){note}")
-
-    def _execute(self, transport: paramiko.Transport, script: bytes, attempt: Attempt,
-                 options: ScanOptions) -> tuple[bytes, bool, int | None]:
-        """One exec of the shell, the probe on its stdin, stdout read up to the cap."""
-        channel = transport.open_session(timeout=attempt.remaining())
-        channel.settimeout(attempt.remaining())
-        channel.exec_command(REMOTE_COMMAND)
-        channel.sendall(script)
-        channel.shutdown_write()
-        chunks: list[bytes] = []
-        size = 0
-        truncated = False
-        while True:
-            channel.settimeout(attempt.remaining())
-            try:
-                data = channel.recv(READ_CHUNK)
-            except TimeoutError:
-                raise HostFailure(HostStatus.TIMEOUT, "the probe did not finish within "
-                                                      f"{attempt.budget:g} s") from None
-            if not data:
-                break
-            if size + len(data) > options.max_output:
-                chunks.append(data[:options.max_output - size])
-                truncated = True
-                break
-            chunks.append(data)
-            size += len(data)
-        if attempt.expired:  # the watchdog closed the connection: the output is partial
-            raise HostFailure(HostStatus.TIMEOUT, f"the probe did not finish within "
-                                                  f"{attempt.budget:g} s")
-        code: int | None = None
-        if not truncated and channel.status_event.wait(min(2.0, attempt.remaining())):
-            code = channel.recv_exit_status()
-        channel.close()
-        return b"".join(chunks), truncated, code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import fcntl
 import os
 import threading
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import paramiko
+from cryptography.exceptions import UnsupportedAlgorithm
 
 
 class KeyCheck(StrEnum):
@@ -127,22 +129,64 @@ class ClientKeys:
             return result
 
 
-def _read_key(path: Path, passphrase_env: str | None) -> paramiko.PKey | str:
-    passphrase = os.environ.get(passphrase_env) if passphrase_env else None
-    if passphrase_env and passphrase is None:
-        return f"environment variable {passphrase_env} (passphrase of {path.name}) is not set"
+MAX_KEY_BYTES = 1024 * 1024
+"""A private key file is a few kilobytes; more than this is not one."""
+
+_OPENSSH_BEGIN = b"-----BEGIN OPENSSH PRIVATE KEY-----"
+_OPENSSH_END = b"-----END OPENSSH PRIVATE KEY-----"
+
+
+def key_encrypted(data: bytes) -> bool:
+    """True when a private key file's text says it is protected by a passphrase.
+
+    OpenSSH's own format names its cipher ("none" when not encrypted); PEM files mark
+    encryption in a header (PKCS#1) or in their label (PKCS#8).
+    """
+    if b"Proc-Type: 4,ENCRYPTED" in data or b"BEGIN ENCRYPTED PRIVATE KEY" in data:
+        return True
+    start, end = data.find(_OPENSSH_BEGIN), data.find(_OPENSSH_END)
+    if start < 0 or end < start:
+        return False
     try:
-        # paramiko wants bytes here, whatever its type stubs say.
-        secret: Any = passphrase.encode() if passphrase else None
-        return paramiko.PKey.from_path(path, secret)
-    except paramiko.PasswordRequiredException:
-        return f"key file {path.name} is encrypted: name the variable holding its " \
-               "passphrase with passphrase_env"
+        blob = base64.b64decode(b"".join(data[start + len(_OPENSSH_BEGIN):end].split()))
+    except ValueError:
+        return False
+    magic = b"openssh-key-v1\0"
+    if not blob.startswith(magic) or len(blob) < len(magic) + 4:
+        return False
+    size = int.from_bytes(blob[len(magic):len(magic) + 4], "big")
+    cipher = blob[len(magic) + 4:len(magic) + 4 + size]
+    return cipher != b"none"
+
+
+def _read_key(path: Path, passphrase_env: str | None) -> paramiko.PKey | str:
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_KEY_BYTES)
     except FileNotFoundError:
         return f"key file {path} not found"
     except PermissionError:
         return f"key file {path} is not readable"
-    except (paramiko.SSHException, ValueError, OSError) as exc:
-        wrong = passphrase is not None and "password" in str(exc).lower()
-        return (f"key file {path.name}: wrong passphrase" if wrong
-                else f"key file {path.name} could not be read ({type(exc).__name__})")
+    except OSError as exc:
+        return f"key file {path} could not be read ({exc.strerror or type(exc).__name__})"
+    # As OpenSSH does, a passphrase is asked only of a key that has one.
+    secret: Any = None  # paramiko wants bytes here, whatever its type stubs say
+    if key_encrypted(data):
+        if not passphrase_env:
+            return (f"key file {path.name} is encrypted: set passphrase_env (on the host or "
+                    "in defaults) to the name of the environment variable holding its "
+                    "passphrase")
+        passphrase = os.environ.get(passphrase_env)
+        if passphrase is None:
+            return (f"environment variable {passphrase_env} (passphrase of {path.name}) "
+                    "is not set")
+        if not passphrase:
+            return f"environment variable {passphrase_env} (passphrase of {path.name}) is empty"
+        secret = passphrase.encode()
+    try:
+        return paramiko.PKey.from_path(path, secret)
+    except (paramiko.SSHException, ValueError, TypeError, OSError,
+            UnsupportedAlgorithm) as exc:
+        if secret is not None and isinstance(exc, ValueError):
+            return f"key file {path.name}: wrong passphrase (in ${passphrase_env})"
+        return f"key file {path.name} could not be read ({type(exc).__name__})"

@@ -23,6 +23,80 @@ class HostFailure(Exception):
         self.reason = reason
 
 
+HEARD_BYTES = 256
+"""How much of what a host says first is kept, to tell what it is when it is not SSH."""
+
+
+class Heard:
+    """The first bytes a host sent, and whether it closed: to say what answered, not SSH."""
+
+    def __init__(self) -> None:
+        self.first = b""
+        self.closed = False
+
+    def note(self, data: bytes) -> None:
+        """Record one read (empty: the host closed the connection)."""
+        if not data:
+            self.closed = True
+        elif len(self.first) < HEARD_BYTES:
+            self.first += data[:HEARD_BYTES - len(self.first)]
+
+    def not_ssh(self) -> str | None:
+        """"it answered '...'" when the host spoke but sent no SSH version line, else None.
+
+        An SSH server may send other lines before its version line (RFC 4253, 4.2).
+        """
+        if not self.first or any(line.startswith(b"SSH-") for line in self.first.split(b"\n")):
+            return None
+        return f"it answered '{escaped(self.first)}'"
+
+
+def escaped(data: bytes, limit: int = 80) -> str:
+    """Untrusted bytes as one printable ASCII line: escapes for the rest, cut at ``limit``."""
+    named = {0x5C: "\\\\", 0x27: "\\'", 0x0D: "\\r", 0x0A: "\\n", 0x09: "\\t"}
+    shown = "".join(named.get(b) or (chr(b) if 0x20 <= b < 0x7F else f"\\x{b:02x}")
+                    for b in data[:limit])
+    return shown + ("..." if len(data) > limit else "")
+
+
+class TunnelSocket:
+    """A channel through a jump host, as the socket of the next hop, noting what it hears."""
+
+    def __init__(self, channel: paramiko.Channel) -> None:
+        self._channel = channel
+        self.heard = Heard()
+
+    @property
+    def _closed(self) -> bool:
+        return bool(self._channel.closed)
+
+    def recv(self, size: int) -> bytes:
+        """Read from the tunnel."""
+        data = self._channel.recv(size)
+        self.heard.note(data)
+        return data
+
+    def send(self, data: bytes) -> int:
+        """Send what the tunnel takes."""
+        return self._channel.send(data)
+
+    def sendall(self, data: bytes) -> None:
+        """Send everything."""
+        self._channel.sendall(data)
+
+    def settimeout(self, value: float | None) -> None:
+        """Timeout for paramiko's reader thread."""
+        self._channel.settimeout(value)
+
+    def getpeername(self) -> Any:
+        """The address the tunnel leads to."""
+        return self._channel.getpeername()
+
+    def close(self) -> None:
+        """Close the tunnel."""
+        self._channel.close()
+
+
 class TunedSocket:
     """A TCP socket for paramiko with TCP_NODELAY set, and TCP_QUICKACK before each read.
 
@@ -34,6 +108,7 @@ class TunedSocket:
         self._sock = sock
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._quickack = getattr(socket, "TCP_QUICKACK", None)
+        self.heard = Heard()
 
     @property
     def _closed(self) -> bool:
@@ -46,7 +121,13 @@ class TunedSocket:
                 self._sock.setsockopt(socket.IPPROTO_TCP, self._quickack, 1)
             except OSError:
                 self._quickack = None
-        return self._sock.recv(size)
+        try:
+            data = self._sock.recv(size)
+        except ConnectionError:  # reset: closed, as far as what the host said goes
+            self.heard.note(b"")
+            raise
+        self.heard.note(data)
+        return data
 
     def send(self, data: bytes) -> int:
         """Send what the socket takes."""
