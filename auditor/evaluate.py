@@ -71,6 +71,12 @@ def load_scanned(path: Path, host_id: str, kind: str) -> Scanned:
         return Scanned(host_id, HostStatus.ERROR, f"{kind} file has an unknown status")
     unknown = data.get("unknown")
     reason = data.get("reason")
+    probe = data.get("probe")
+    if status is HostStatus.OK and isinstance(probe, dict) and probe.get("exit_code") == -1:
+        # written by an auditor before 0.3 for a connection that dropped mid-probe: the
+        # output is partial, so the host was not scanned (a rescan with --resume fixes it)
+        return Scanned(host_id, HostStatus.ERROR, "the connection dropped before the probe "
+                       "finished (no exit status); rescan with 'auditor scan --resume'")
     return Scanned(host_id, status, str(reason) if reason is not None else None, data["facts"],
                    unknown if isinstance(unknown, dict) else {})
 

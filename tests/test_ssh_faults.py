@@ -160,6 +160,12 @@ def test_resume_rescans_a_dropped_host_an_older_auditor_counted_as_scanned(
     old = facts(bundle, "old")
     old["probe"]["exit_code"] = -1
     (bundle / "facts" / "old.json").write_text(json.dumps(old))
+    checked = run(["check", str(bundle), "-q"], tmp_path)   # judged as not scanned: exit 3
+    assert checked.returncode == 3, checked.stderr
+    results = json.loads((bundle / "results.json").read_text())
+    judged = next(h for h in results["hosts"] if h["id"] == "old")
+    assert judged["status"] == "error" and judged["score"] is None
+    assert "rescan with 'auditor scan --resume'" in judged["reason"]
     resumed = run([*args, "--resume"], tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert "(1 kept from an earlier scan)" in resumed.stderr

@@ -55,8 +55,9 @@ def run_script(transport: paramiko.Transport, script: bytes, attempt: Attempt,
         return b"".join(chunks), True, None
     # The exit status follows the end of the output; waiting is bounded by the host's budget
     # (the watchdog closes the connection, which ends the wait).
-    while not channel.status_event.wait(min(1.0, attempt.remaining())):
-        pass
+    while not channel.status_event.wait(max(0.05, min(1.0, attempt.remaining()))):
+        if attempt.expired:
+            break
     if attempt.expired:  # the watchdog closed the connection: the output is partial
         raise HostFailure(HostStatus.TIMEOUT, "the probe did not finish within "
                                               f"{attempt.budget:g} s")
