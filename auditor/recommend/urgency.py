@@ -72,8 +72,9 @@ def site_urgency(site: Mapping[str, Any], hosts: Sequence[Mapping[str, Any]],
         level = max(level, 2)
         reasons.append(text(
             f"Cadangan/pemulihan bencana belum terbukti ({', '.join(unproven)}): lengkapi "
-            "buktinya segera.",
-            f"Backup/DR not evidenced ({', '.join(unproven)}): provide the evidence soon."))
+            "buktinya segera (pelajaran PDNS 2024).",
+            f"Backup/DR not evidenced ({', '.join(unproven)}): provide the evidence soon (the "
+            "PDNS 2024 lesson)."))
     if critical_site:
         level = max(level, 2)
         reasons.append(text(

@@ -18,7 +18,7 @@ from auditor.errors import InputError, Problem
 from auditor.signing import MAX_RESULTS_BYTES, fingerprint, parse_public_key, verify_bundle
 from auditor.yamlfile import load_yaml
 
-VERDICTS = ("compliant", "remediate", "migrate")
+VERDICTS = ("compliant", "incomplete", "remediate", "migrate")
 URGENCIES = ("low", "medium", "high", "critical")
 SEVERITIES = ("critical", "high", "medium", "low")
 EOL_CONTROL = "HOST-OS-SUPPORTED"
