@@ -8,6 +8,7 @@ its urgency come from that one change.
 from __future__ import annotations
 
 import copy
+import csv
 import hashlib
 import json
 from datetime import date
@@ -17,10 +18,13 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from auditor.check import CheckOutcome, run_check
 from auditor.cli import cli
 from auditor.errors import InputError
+from auditor.review import review
+from auditor.signing import sign_bundle
 from auditor.spec import load_spec
 from auditor.speclint import lint_spec
 from conftest import REPO
@@ -322,3 +326,22 @@ def test_spec_default_stratum_must_exist(tmp_path: Path) -> None:
     - verdict: compliant
 """)
     assert "not defined under policy.strata" in str(err.value.problems[0].message)
+
+
+def test_review_counts_and_shows_incomplete_sites(tmp_path: Path) -> None:
+    answers = passing_answers()
+    del answers["DATA-RESTORE-TESTED"]
+    root = bundle(tmp_path / "bundle", [answers, passing_answers()])
+    check(root)
+    sign_bundle(root, Ed25519PrivateKey.generate())
+    outcome = review([root], tmp_path / "review", "id", workers=1)
+    [report] = outcome.bundles
+    assert report.summary is not None
+    assert report.summary.verdict == "incomplete"
+    assert report.summary.site_verdicts == {"compliant": 1, "incomplete": 1, "remediate": 0,
+                                            "migrate": 0}
+    with (tmp_path / "review" / "review.csv").open(encoding="utf-8") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert (row["verdict"], row["sites_incomplete"], row["sites_compliant"]) == (
+        "incomplete", "1", "1")
+    assert "bukti belum cukup" in outcome.index.read_text(encoding="utf-8")

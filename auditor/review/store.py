@@ -118,7 +118,7 @@ class FindingsStore:
         for index, report in accepted:
             values = org_values(report)
             rows.append((values[0], index, *values[1:3], *values[4:]))
-        marks = ", ".join("?" * 23)
+        marks = ", ".join("?" * (20 + len(VERDICTS)))
         self.db.executemany(f"INSERT INTO organisations VALUES ({marks})", rows)  # noqa: S608
 
     def compare(self, previous: Path) -> Comparison:
