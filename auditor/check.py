@@ -39,9 +39,10 @@ from auditor.yamlfile import load_yaml
 RESULTS_FORMAT = "auditor.results/1"
 VERDICT_ORDER = {Verdict.COMPLIANT: 0, Verdict.INCOMPLETE: 1, Verdict.REMEDIATE: 2,
                  Verdict.MIGRATE: 3}
-"""The summary's verdict is the most drastic action any site needs: ``incomplete`` names no
-action yet, so a known ``remediate`` or ``migrate`` elsewhere outranks it (the sites table
-still shows the incomplete site); it outranks only ``compliant``, which it never is."""
+"""The summary's verdict is the most drastic action any site needs: ``incomplete`` settles no
+action yet (the missing evidence could still change it), so a known ``remediate`` or
+``migrate`` elsewhere outranks it (the sites table still shows the incomplete site); it
+outranks only ``compliant``, which it never is."""
 
 
 def _summary_counts(counted: Tally) -> dict[str, Any]:

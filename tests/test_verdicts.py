@@ -27,6 +27,7 @@ from auditor.review import review
 from auditor.signing import sign_bundle
 from auditor.spec import load_spec
 from auditor.speclint import lint_spec
+from auditor.tailoring import apply_overlay
 from conftest import REPO
 from recommend_bundle import FleetHost, facts, write_bundle
 
@@ -345,3 +346,14 @@ def test_review_counts_and_shows_incomplete_sites(tmp_path: Path) -> None:
     assert (row["verdict"], row["sites_incomplete"], row["sites_compliant"]) == (
         "incomplete", "1", "1")
     assert "bukti belum cukup" in outcome.index.read_text(encoding="utf-8")
+
+
+def test_overlay_cannot_change_a_parameter_the_stratum_sets(tmp_path: Path) -> None:
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text("overlay: 1\nid: x\ncontrols:\n  FAC-COOLING-REDUNDANT:\n"
+                       "    params: {accepted_cooling_redundancy: [comfort]}\n")
+    with pytest.raises(InputError) as err:
+        apply_overlay(load_spec(), overlay)
+    [problem] = err.value.problems
+    assert problem.field == "controls.FAC-COOLING-REDUNDANT.params"
+    assert "target_stratum" in problem.message
