@@ -222,6 +222,7 @@ class SiteVerdict:
         return {"verdict": str(self.verdict),
                 "verdict_reason": dict(match.rule.reason) if match else {},
                 "verdict_controls": list(match.controls) if match else [],
+                "verdict_matches": match.count if match else 0,
                 "verdict_also": [m.to_data() for m in self.also],
                 "closure_risk": bool(self.closure_controls),
                 "closure_controls": list(self.closure_controls)}

@@ -357,3 +357,18 @@ def test_overlay_cannot_change_a_parameter_the_stratum_sets(tmp_path: Path) -> N
     [problem] = err.value.problems
     assert problem.field == "controls.FAC-COOLING-REDUNDANT.params"
     assert "target_stratum" in problem.message
+
+
+def test_unknown_critical_control_outweighs_a_known_minor_failure(tmp_path: Path) -> None:
+    answers = passing_answers() | {"FAC-CCTV-RETENTION": failing("FAC-CCTV-RETENTION")}
+    del answers["FAC-UPS-RUNTIME"]
+    site, _ = site_of(check(bundle(tmp_path, answers)))
+    # the missing UPS answer could still make it migrate: the verdict waits for it
+    assert site["verdict"] == "incomplete" and site["verdict_controls"] == ["FAC-UPS-RUNTIME"]
+
+
+def test_unreachable_host_leaves_an_otherwise_passing_site_incomplete(tmp_path: Path) -> None:
+    hosts = [FleetHost("db-1", SITE, "10.0.0.9", None)]
+    site, _ = site_of(check(bundle(tmp_path, passing_answers(), hosts=hosts)))
+    assert site["verdict"] == "incomplete"
+    assert site["verdict_controls"] == [] and site["verdict_matches"] > 0   # host findings
