@@ -32,11 +32,16 @@ from auditor.hostjudge import findings_of, judge_hosts
 from auditor.inventory import Inventory, load_bundle_inventory
 from auditor.model import FindingStatus, HostStatus, Verdict
 from auditor.recommend import HostPlan, make_planner, recommend
-from auditor.spec import Spec
+from auditor.spec import Spec, stratum_controls
 from auditor.tailoring import apply_waivers, waiver_report
 
 RESULTS_FORMAT = "auditor.results/1"
-VERDICT_ORDER = {Verdict.COMPLIANT: 0, Verdict.REMEDIATE: 1, Verdict.MIGRATE: 2}
+VERDICT_ORDER = {Verdict.COMPLIANT: 0, Verdict.INCOMPLETE: 1, Verdict.REMEDIATE: 2,
+                 Verdict.MIGRATE: 3}
+"""The summary's verdict is the most drastic action any site needs: ``incomplete`` settles no
+action yet (the missing evidence could still change it), so a known ``remediate`` or
+``migrate`` elsewhere outranks it (the sites table still shows the incomplete site); it
+outranks only ``compliant``, which it never is."""
 
 
 def _summary_counts(counted: Tally) -> dict[str, Any]:
@@ -179,17 +184,18 @@ def evaluate_bundle(out_dir: Path, spec: Spec, today: date | None = None,
     everywhere: Tally = Counter()
     for site in inventory.sites:
         answers = _load_answers(bundle, site.id)
-        own = apply_waivers(judge_site(site_controls, site.id, answers, today), spec.waivers,
-                            today)
+        stratum = spec.policy.stratum(site.target_stratum)
+        own = apply_waivers(judge_site(stratum_controls(site_controls, stratum), site.id, answers,
+                                       today), spec.waivers, today)
         waived.extend(f for f in own if f.waiver)
         everything = tally(own) + tally_by_site[site.id]
         everywhere.update(everything)
         site_score = score(everything, weights)
-        verdict, rule = site_verdict(spec.policy, everything, site_score)
+        verdict = site_verdict(spec.policy, everything, site_score, own)
         sites_out.append({
             "id": site.id, "name": site.name, "kind": site.kind, "score": site_score,
-            "facility_score": score(own, weights), "verdict": str(verdict),
-            "verdict_reason": rule.reason if rule else {},
+            "facility_score": score(own, weights), **verdict.to_data(),
+            "target_stratum": stratum.level if stratum else None,
             "answered": answers is not None, "counts": counts(everything),
             "findings": [f.to_data() for f in own]})
 

@@ -193,26 +193,129 @@ def counts(findings: Iterable[Finding] | Tally) -> dict[str, int]:
     return out
 
 
-def _rule_matches(rule: VerdictRule, counted: Tally, site_score: float | None) -> bool:
+FILTERS = ("status", "severity", "domain", "subject")
+"""The ``when`` filters that match a finding's (status, severity, domain, subject)."""
+
+
+@dataclass(frozen=True)
+class RuleMatch:
+    """One verdict rule that matched a site, and the site controls that made it match."""
+
+    rule: VerdictRule
+    controls: tuple[str, ...]
+    count: int
+    """Findings that matched (site, host and service ones), 0 for a rule without filters."""
+
+    def to_data(self) -> dict[str, Any]:
+        """The match as results.json writes it."""
+        return {"verdict": self.rule.verdict, "reason": dict(self.rule.reason),
+                "controls": list(self.controls), "count": self.count}
+
+
+@dataclass(frozen=True)
+class SiteVerdict:
+    """A site's verdict: the first matching rule, and the always-reported ones after it."""
+
+    verdict: Verdict
+    match: RuleMatch | None
+    also: tuple[RuleMatch, ...] = ()
+    closure_controls: tuple[str, ...] = ()
+    """Controls of the closure groups that fail entirely: the closure risk."""
+
+    def to_data(self) -> dict[str, Any]:
+        """The verdict fields of a site entry of results.json."""
+        match = self.match
+        return {"verdict": str(self.verdict),
+                "verdict_reason": dict(match.rule.reason) if match else {},
+                "verdict_controls": list(match.controls) if match else [],
+                "verdict_matches": match.count if match else 0,
+                "verdict_also": [m.to_data() for m in self.also],
+                "closure_risk": bool(self.closure_controls),
+                "closure_controls": list(self.closure_controls)}
+
+
+def closure_failures(policy: Policy, own: Iterable[Finding]) -> tuple[str, ...]:
+    """Controls of the closure groups every judged control of which fails (sorted).
+
+    A group of detection and suppression fails only when both fail; members that are not
+    applicable or have no finding are left out, and a waived member keeps its group open.
+    """
+    groups: dict[str, list[Finding]] = {}
+    for finding in own:
+        group = policy.closure_groups.get(finding.control)
+        if group and finding.status is not FindingStatus.NOT_APPLICABLE:
+            groups.setdefault(group, []).append(finding)
+    return tuple(sorted(f.control for members in groups.values()
+                        if all(f.status is FindingStatus.FAIL for f in members)
+                        for f in members))
+
+
+def _keeps(key: tuple[str, ...], when: Mapping[str, Any]) -> bool:
+    return all(key[i] in when[k] for i, k in enumerate(FILTERS) if k in when)
+
+
+def _key(finding: Finding) -> tuple[str, str, str, str]:
+    return (str(finding.status), str(finding.severity), finding.domain, finding.subject)
+
+
+def _rule_match(rule: VerdictRule, policy: Policy, counted: Tally, own: Sequence[Finding],
+                site_score: float | None, closing: tuple[str, ...]) -> RuleMatch | None:
     when = rule.when
-    if "score_below" in when and (site_score is None or site_score >= when["score_below"]):
-        return False
-    filters = [(i, set(when[k])) for i, k in enumerate(("status", "severity", "domain",
-                                                          "subject")) if k in when]
-    if not filters:
-        return True
-    hits = sum(n for key, n in counted.items() if all(key[i] in wanted for i, wanted in filters))
-    return hits >= int(when.get("min_count", 1))
+    if "score_below" in when:
+        domains = when.get("score_of")
+        if domains:
+            counted_here: Tally = Counter({k: n for k, n in counted.items() if k[2] in domains})
+            rule_score = score(counted_here, policy.weights)
+        else:
+            rule_score = site_score
+        if rule_score is None or rule_score >= when["score_below"]:
+            return None
+        failing = sorted({f.control for f in own if f.status is FindingStatus.FAIL
+                          and (not domains or f.domain in domains)})
+        return RuleMatch(rule, tuple(failing), 0)
+    if "controls" in when or when.get("closure_risk"):
+        named = set(when.get("controls") or ()) if "controls" in when else None
+        chosen = [f for f in own if (named is None or f.control in named)
+                  and (not when.get("closure_risk") or f.control in closing)
+                  and _keeps(_key(f), when)]
+        if len(chosen) < int(when.get("min_count", 1)):
+            return None
+        return RuleMatch(rule, tuple(sorted({f.control for f in chosen})), len(chosen))
+    if not any(k in when for k in FILTERS):
+        return RuleMatch(rule, (), 0)
+    hits = sum(n for key, n in counted.items() if _keeps(key, when))
+    if hits < int(when.get("min_count", 1)):
+        return None
+    return RuleMatch(rule, tuple(sorted({f.control for f in own if _keeps(_key(f), when)})),
+                     hits)
 
 
-def site_verdict(policy: Policy, findings: Sequence[Finding] | Tally,
-                 site_score: float | None) -> tuple[Verdict, VerdictRule | None]:
-    """The first verdict rule that matches; no match at all is ``remediate`` (never compliant)."""
+def site_verdict(policy: Policy, findings: Sequence[Finding] | Tally, site_score: float | None,
+                 own: Sequence[Finding] = ()) -> SiteVerdict:
+    """The first verdict rule that matches; no match at all is ``remediate`` (never compliant).
+
+    ``findings`` counts everything on the site (its hosts and services too); ``own`` are the
+    site's questionnaire findings, which rules naming controls or closure risk look at.
+    Rules marked ``always_report`` that match after the deciding one are given with it.
+    """
     counted = findings if isinstance(findings, Counter) else tally(findings)
+    if not own and not isinstance(findings, Counter):
+        own = [f for f in findings if f.subject == "site"]
+    closing = closure_failures(policy, own)
+    first: RuleMatch | None = None
+    also: list[RuleMatch] = []
     for rule in policy.verdict_rules:
-        if _rule_matches(rule, counted, site_score):
-            return Verdict(rule.verdict), rule
-    return Verdict.REMEDIATE, None
+        if first is not None and not rule.always_report:
+            continue
+        match = _rule_match(rule, policy, counted, own, site_score, closing)
+        if match is None:
+            continue
+        if first is None:
+            first = match
+        elif match.rule.verdict != first.rule.verdict or match.rule.reason != first.rule.reason:
+            also.append(match)
+    verdict = Verdict(first.rule.verdict) if first else Verdict.REMEDIATE
+    return SiteVerdict(verdict, first, tuple(also), closing)
 
 
 def controls_for(spec: Spec, applies_to: str) -> list[Control]:

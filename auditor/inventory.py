@@ -35,6 +35,8 @@ class Site:
     costs: dict[str, float] = field(default_factory=dict)
     """Cost inputs as the inventory gives them (see the schema)."""
     address: str | None = None
+    target_stratum: int | None = None
+    """SNI 8799 stratum (1-4) the facility is judged against; None: the spec's default."""
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,8 @@ def _build(doc: LocatedDocument, path: Path) -> Inventory:
     sites = tuple(
         Site(id=s["id"], name=s["name"], kind=s["kind"],
              facility=(base / s["facility"]) if "facility" in s else None,
-             costs=dict(s.get("costs") or {}), address=s.get("address"))
+             costs=dict(s.get("costs") or {}), address=s.get("address"),
+             target_stratum=s.get("target_stratum"))
         for s in data["sites"])
     hosts = []
     for h in data.get("hosts") or []:

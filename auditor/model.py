@@ -40,6 +40,9 @@ class Verdict(StrEnum):
     """What a site should do."""
 
     COMPLIANT = "compliant"
+    INCOMPLETE = "incomplete"
+    """Not enough evidence to judge: a critical control is unknown. Never compliant, and
+    never migrate by itself."""
     REMEDIATE = "remediate"
     MIGRATE = "migrate"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,9 @@ class Control:
     enabled: bool = True
     disabled_reason: str | None = None
     """Why a tailoring overlay turned it off."""
+    closure_risk: str | None = None
+    """The closure group of a facility control an audit could close a room for: the site is
+    at risk of closure when every judged control of the group fails (see Policy)."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,20 @@ class VerdictRule:
     verdict: str
     when: dict[str, Any] = field(default_factory=dict)
     reason: dict[str, str] = field(default_factory=dict)
+    always_report: bool = False
+    """The rule's reason is given with the verdict even when an earlier rule decides it."""
+
+
+@dataclass(frozen=True)
+class Stratum:
+    """A target level (SNI 8799 stratum / TIA-942 rated level) and the thresholds it sets."""
+
+    level: int
+    name: dict[str, str]
+    redundancy: str
+    """``n``, ``n_plus_1``, ``concurrent`` or ``2n``: what the level asks of power paths."""
+    params: dict[str, Any] = field(default_factory=dict)
+    """Control parameters this level sets, overriding the controls' own defaults."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +76,22 @@ class Policy:
 
     weights: dict[str, float]
     verdict_rules: tuple[VerdictRule, ...]
+    target_stratum: int | None = None
+    """The level a site is judged against unless its inventory entry names another."""
+    strata: dict[int, Stratum] = field(default_factory=dict)
+    closure_groups: dict[str, str] = field(default_factory=dict)
+    """Control id -> closure group, from the controls' ``closure_risk`` fields."""
+
+    def stratum(self, level: int | None) -> Stratum | None:
+        """The stratum a site is judged against: its own ``level``, else the spec's default."""
+        chosen = level if level is not None else self.target_stratum
+        if chosen is None or not self.strata:
+            return None
+        if chosen not in self.strata:
+            known = ", ".join(str(n) for n in sorted(self.strata))
+            raise InputError(f"target stratum {chosen} is not defined by the specification "
+                             f"(it defines {known}); fix sites[].target_stratum in the inventory")
+        return self.strata[chosen]
 
 
 @dataclass(frozen=True)
@@ -93,7 +127,8 @@ def _control(raw: dict[str, Any], source: str) -> Control:
         remediation=raw["remediation"], rationale=raw["rationale"],
         references=tuple(raw["references"]), tags=tuple(raw.get("tags") or ()),
         check=raw.get("check"), when=raw.get("when"), question=raw.get("question"),
-        params=dict(raw.get("params") or {}), source=source)
+        params=dict(raw.get("params") or {}), source=source,
+        closure_risk=raw.get("closure_risk"))
 
 
 def load_controls(path: Path) -> tuple[list[Control], LocatedDocument]:
@@ -135,13 +170,34 @@ def load_spec(path: Path | None = None) -> Spec:
     if problems:
         raise InputError(f"{main.file}: duplicate control ids", problems)
     data = main.data
+    raw_policy = data["policy"]
+    strata = {int(s["level"]): Stratum(int(s["level"]), s["name"], s["redundancy"],
+                                       dict(s.get("params") or {}))
+              for s in raw_policy.get("strata") or []}
+    target = raw_policy.get("target_stratum")
+    if target is not None and int(target) not in strata:
+        raise InputError(f"{main.file}: unknown target stratum", [Problem(
+            main.file, main.line_of(("policy", "target_stratum")), "policy.target_stratum",
+            f"stratum {target} is not defined under policy.strata")])
     policy = Policy(
-        weights={k: float(v) for k, v in data["policy"]["weights"].items()},
+        weights={k: float(v) for k, v in raw_policy["weights"].items()},
         verdict_rules=tuple(VerdictRule(r["verdict"], dict(r.get("when") or {}),
-                                        dict(r.get("reason") or {}))
-                            for r in data["policy"]["verdict_rules"]))
+                                        dict(r.get("reason") or {}),
+                                        bool(r.get("always_report", False)))
+                            for r in raw_policy["verdict_rules"]),
+        target_stratum=int(target) if target is not None else None, strata=strata,
+        closure_groups={c.id: c.closure_risk for c in controls if c.closure_risk})
     return Spec(id=data["id"], version=str(data["version"]), effective_date=data["effective_date"],
                 title=data["title"], controls=tuple(controls), policy=policy, path=path)
+
+
+def stratum_controls(controls: Iterable[Control], stratum: Stratum | None) -> list[Control]:
+    """The controls with the thresholds of ``stratum`` in their parameters (those they have)."""
+    if stratum is None:
+        return list(controls)
+    return [dataclasses.replace(c, params={**c.params, **{k: v for k, v in stratum.params.items()
+                                                          if k in c.params}})
+            if any(k in c.params for k in stratum.params) else c for c in controls]
 
 
 def control_as_data(control: Control) -> dict[str, Any]:

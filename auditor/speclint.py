@@ -89,10 +89,53 @@ def lint_spec(spec: Spec) -> list[Problem]:
         for name in _params_used(control.check or {}) | _params_used(control.when or {}):
             if name not in control.params:
                 add("params", f"parameter '{name}' is used but has no default under params")
+        if control.closure_risk and control.applies_to != "site":
+            add("closure_risk", "only site (questionnaire) controls can carry a closure risk")
+    problems += lint_policy(spec)
+    return problems
+
+
+def lint_policy(spec: Spec) -> list[Problem]:
+    """Problems of the verdict rules and strata that the schema cannot see."""
+    problems: list[Problem] = []
+    where = str(spec.path)
+    site_ids = {c.id for c in spec.controls if c.applies_to == "site"}
+    all_ids = {c.id for c in spec.controls}
     rules = spec.policy.verdict_rules
+    for index, rule in enumerate(rules):
+        field = f"policy.verdict_rules[{index}].when"
+        for cid in rule.when.get("controls") or ():
+            if cid not in site_ids:
+                what = "is not a site control (host and service findings are counted, not " \
+                       "kept by control)" if cid in all_ids else "is not a control of the spec"
+                problems.append(Problem(where, None, f"{field}.controls", f"'{cid}' {what}"))
+        if rule.when.get("closure_risk") and not spec.policy.closure_groups:
+            problems.append(Problem(where, None, f"{field}.closure_risk",
+                                    "no control carries a closure_risk group"))
+        if "score_of" in rule.when and "score_below" not in rule.when:
+            problems.append(Problem(where, None, f"{field}.score_of",
+                                    "score_of needs score_below"))
     if rules and rules[-1].when:
-        problems.append(Problem(str(spec.path), None, "policy.verdict_rules",
+        problems.append(Problem(where, None, "policy.verdict_rules",
                                 "the last verdict rule should match every site (no 'when')"))
+    strata = spec.policy.strata
+    names = {name for s in strata.values() for name in s.params}
+    for level, stratum in sorted(strata.items()):
+        for name in sorted(names - set(stratum.params)):
+            problems.append(Problem(where, None, f"policy.strata[level={level}].params",
+                                    f"'{name}' is set by other strata but not by this one"))
+        for name, value in stratum.params.items():
+            users = [c for c in spec.controls if name in c.params]
+            if not users:
+                problems.append(Problem(where, None, f"policy.strata[level={level}].params.{name}",
+                                        "no control has this parameter"))
+            for control in users:
+                choices = {c["value"] for c in (control.question or {}).get("choices", [])}
+                for item in value if isinstance(value, list) and choices else []:
+                    if item not in choices:
+                        problems.append(Problem(
+                            where, None, f"policy.strata[level={level}].params.{name}",
+                            f"'{item}' is not one of {control.id}'s choices"))
     return problems
 
 

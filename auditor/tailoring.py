@@ -121,6 +121,15 @@ def apply_overlay(spec: Spec, path: Path) -> Spec:
                     f"{', '.join(sorted(unknown_params))} not a parameter of {control.id} "
                     f"(its parameters: {', '.join(sorted(control.params)) or 'none'})")])
             _check_param_types(doc, control, change.get("params") or {})
+            by_stratum = set(change.get("params") or {}) & {
+                name for stratum in spec.policy.strata.values() for name in stratum.params}
+            if by_stratum:
+                raise InputError("parameter set by the target stratum", [Problem(
+                    doc.file, doc.line_of(("controls", control.id, "params")),
+                    f"controls.{control.id}.params",
+                    f"{', '.join(sorted(by_stratum))} is set by the site's target stratum "
+                    "(policy.strata): choose the stratum with sites[].target_stratum in the "
+                    "inventory instead")])
             control = dataclasses.replace(
                 control,
                 severity=Severity(change.get("severity", control.severity)),

@@ -15,6 +15,9 @@ SEVERITIES = ("critical", "high", "medium", "low")
 SEVERITY_ORDER = {s: i for i, s in enumerate(SEVERITIES)}
 STATUSES = ("fail", "error", "unknown", "waived", "pass", "not_applicable")
 URGENCIES = ("critical", "high", "medium", "low")
+VERDICTS = ("compliant", "incomplete", "remediate", "migrate")
+MAX_NAMED_CONTROLS = 20
+"""Control ids named beside a verdict reason, at most."""
 SUBJECT_STATUSES = ("ok", "unreachable", "auth_failed", "hostkey_mismatch", "timeout", "error")
 COMPACT_FROM_HOSTS = 200
 """From this many hosts on, findings show remediation once per control, not per row."""
@@ -40,6 +43,21 @@ class BundleExtras:
 
 def _known(value: Any, allowed: Sequence[str], default: str) -> str:
     return value if isinstance(value, str) and value in allowed else default
+
+
+def _control_ids(raw: Any) -> list[str]:
+    return [str(c) for c in as_list(raw)[:MAX_NAMED_CONTROLS]]
+
+
+def _also(raw: Any, lang: str) -> list[dict[str, Any]]:
+    """Reasons given beside the verdict (rules marked always_report that also matched)."""
+    return [{"verdict": _known(as_dict(a).get("verdict"), VERDICTS, "remediate"),
+             "reason": text_of(as_dict(a).get("reason"), lang),
+             "controls": _control_ids(as_dict(a).get("controls"))} for a in as_list(raw)[:10]]
+
+
+def _stratum(raw: Any) -> str:
+    return ("I", "II", "III", "IV")[raw - 1] if isinstance(raw, int) and 1 <= raw <= 4 else ""
 
 
 def _finding(raw: Any, controls: Mapping[str, Mapping[str, Any]], lang: str) -> dict[str, Any]:
@@ -214,9 +232,11 @@ def build_view(results: Mapping[str, Any], lang: str,
         site_hosts = sorted((h for h in here if h["kind"] == "host"),
                             key=lambda h: (h["status"] == "ok", h["score"] or 0, h["id"]))
         site |= {
-            "verdict": _known(raw_site.get("verdict"), ("compliant", "remediate", "migrate"),
-                              "remediate"),
+            "verdict": _known(raw_site.get("verdict"), VERDICTS, "remediate"),
             "reason": text_of(raw_site.get("verdict_reason"), lang),
+            "reason_controls": _control_ids(raw_site.get("verdict_controls")),
+            "also": _also(raw_site.get("verdict_also"), lang),
+            "stratum": _stratum(raw_site.get("target_stratum")),
             "answered": raw_site.get("answered", True) is not False,
             "urgency": _known(plan.get("urgency"), URGENCIES, global_urgency),
             "urgency_reasons": [text_of(r, lang) for r in as_list(plan.get("reasons"))],
@@ -251,8 +271,7 @@ def build_view(results: Mapping[str, Any], lang: str,
                  "effective_date": str(spec.get("effective_date") or ""),
                  "overlay": _overlay(overlay, lang)},
         "summary": {
-            "verdict": _known(summary.get("verdict"), ("compliant", "remediate", "migrate"),
-                              "remediate"),
+            "verdict": _known(summary.get("verdict"), VERDICTS, "remediate"),
             "score": number(summary.get("score")),
             "hosts": len(hosts), "hosts_scanned": sum(h["status"] == "ok" for h in hosts),
             "by_status": by_status, "failed_by_severity": failed_by_severity,

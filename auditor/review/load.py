@@ -19,7 +19,7 @@ from auditor.yamlfile import LocatedDocument, parse_yaml, read_user_text
 
 MAX_TRUSTED_BYTES = 4 * 1024 * 1024
 
-VERDICTS = ("compliant", "remediate", "migrate")
+VERDICTS = ("compliant", "incomplete", "remediate", "migrate")
 URGENCIES = ("low", "medium", "high", "critical")
 SEVERITIES = ("critical", "high", "medium", "low")
 EOL_CONTROL = "HOST-OS-SUPPORTED"

@@ -47,7 +47,8 @@ document.querySelectorAll("table.sortable").forEach(function (table) {
 });
 """.strip()
 
-COLOURS = {"compliant": "#1e7b34", "remediate": "#8a6d00", "migrate": "#b3261e",
+COLOURS = {"compliant": "#1e7b34", "incomplete": "#3949ab", "remediate": "#8a6d00",
+           "migrate": "#b3261e",
            "critical": "#7f0000", "high": "#b3261e", "medium": "#8a6d00", "low": "#1e7b34",
            "none": "#9aa0a6"}
 

@@ -25,7 +25,8 @@ CREATE TABLE bundles (
 CREATE TABLE organisations (
   code TEXT PRIMARY KEY, bundle INTEGER NOT NULL REFERENCES bundles(id), name TEXT, level TEXT,
   score REAL, verdict TEXT, urgency TEXT, hosts INTEGER, hosts_scanned INTEGER,
-  eol_hosts INTEGER, sites INTEGER, sites_compliant INTEGER, sites_remediate INTEGER,
+  eol_hosts INTEGER, sites INTEGER, sites_compliant INTEGER, sites_incomplete INTEGER,
+  sites_remediate INTEGER,
   sites_migrate INTEGER, current_annual_idr REAL, after_migration_annual_idr REAL,
   savings_idr REAL, fail_critical INTEGER, fail_high INTEGER, fail_medium INTEGER,
   fail_low INTEGER, generated_at TEXT, spec TEXT);
@@ -41,10 +42,11 @@ CREATE INDEX findings_control ON findings (control, status);
 """
 
 CSV_COLUMNS = ("code", "name", "level", "trust", "score", "verdict", "urgency", "hosts",
-               "hosts_scanned", "eol_hosts", "sites", "sites_compliant", "sites_remediate",
-               "sites_migrate", "current_annual_idr", "after_migration_annual_idr", "savings_idr",
-               "fail_critical", "fail_high", "fail_medium", "fail_low", "generated_at", "spec",
-               "fingerprint", "bundle", "problems")
+               "hosts_scanned", "eol_hosts", "sites", "sites_compliant", "sites_incomplete",
+               "sites_remediate", "sites_migrate", "current_annual_idr",
+               "after_migration_annual_idr", "savings_idr", "fail_critical", "fail_high",
+               "fail_medium", "fail_low", "generated_at", "spec", "fingerprint", "bundle",
+               "problems")
 
 Item = tuple[str, str, str]
 """subject kind, subject id, control."""
@@ -116,7 +118,7 @@ class FindingsStore:
         for index, report in accepted:
             values = org_values(report)
             rows.append((values[0], index, *values[1:3], *values[4:]))
-        marks = ", ".join("?" * 23)
+        marks = ", ".join("?" * (20 + len(VERDICTS)))
         self.db.executemany(f"INSERT INTO organisations VALUES ({marks})", rows)  # noqa: S608
 
     def compare(self, previous: Path) -> Comparison:
