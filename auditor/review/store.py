@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import sqlite3
 from collections.abc import Iterable
@@ -12,6 +10,7 @@ from pathlib import Path
 
 from auditor.bundle import atomic_write_text
 from auditor.errors import InputError
+from auditor.report.machine import csv_row
 from auditor.review.load import ACCEPTED, SEVERITIES, VERDICTS, BundleReport
 
 DB_NAME = "review.sqlite"
@@ -175,29 +174,17 @@ class FindingsStore:
 
 
 def _cell(value: object) -> str:
-    """A CSV cell that spreadsheets will not run as a formula."""
+    """A review figure as CSV text (csv_row then guards it against spreadsheet formulas)."""
     if value is None:
         return ""
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else f"{value:.2f}"
-    out = str(value)
-    return "'" + out if out[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(out) \
-        else out
-
-
-def _is_number(value: str) -> bool:
-    try:
-        float(value)
-    except ValueError:
-        return False
-    return True
+    return str(value)
 
 
 def write_csv(path: Path, reports: Iterable[BundleReport]) -> None:
     """One row per bundle: accepted ones with their figures, the others with why not."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    lines = [csv_row(CSV_COLUMNS)]
     for report in reports:
         if report.trust in ACCEPTED and report.summary is not None:
             values: list[object] = list(org_values(report))
@@ -206,5 +193,5 @@ def write_csv(path: Path, reports: Iterable[BundleReport]) -> None:
             values = [s.code if s else "", s.name if s else "", s.level if s else "",
                       str(report.trust)] + [None] * (len(CSV_COLUMNS) - 7)
         values += [report.fingerprint, str(report.path), " | ".join(report.problems)]
-        writer.writerow([_cell(v) for v in values])
-    atomic_write_text(path, buffer.getvalue())
+        lines.append(csv_row(_cell(v) for v in values))
+    atomic_write_text(path, "".join(line + "\n" for line in lines))
