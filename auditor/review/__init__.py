@@ -23,7 +23,14 @@ from auditor.review.load import (
 )
 from auditor.review.messages import MESSAGES
 from auditor.review.site import render_site, slug
-from auditor.review.store import CSV_NAME, DB_NAME, Comparison, FindingsStore, write_csv
+from auditor.review.store import (
+    CSV_NAME,
+    DB_NAME,
+    Comparison,
+    FindingsStore,
+    write_csv,
+    writing,
+)
 
 MAX_REPORT_BYTES = 32 * 1024 * 1024
 LANGUAGES = ("id", "en")
@@ -70,7 +77,9 @@ def with_policy_first(html: bytes) -> bytes:
 def _copy_report(report: BundleReport, target: Path) -> bool:
     """Copy a bundle's report.html (regular file, size-capped) beside its org page, inert.
 
-    Scripts, frames, forms and outside fetches are switched off by a leading policy.
+    Scripts, frames, forms and outside fetches are switched off by a leading policy. A report
+    that cannot be read is left out (False); one that cannot be written stops the review
+    (InputError naming it), since a full disk must not pass for a bundle without a report.
     """
     source = report.path / "report.html"
     try:
@@ -79,10 +88,11 @@ def _copy_report(report: BundleReport, target: Path) -> bool:
             return False
         with source.open("rb") as handle:
             body = handle.read(MAX_REPORT_BYTES + 1)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(target, with_policy_first(body))
     except OSError:
         return False
+    with writing(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(target, with_policy_first(body))
     return True
 
 
@@ -132,7 +142,9 @@ def review(bundles: Sequence[Path], output: Path, lang: str = "id",
     """Verify every bundle, merge the accepted ones, write DIR/index.html, CSV and SQLite.
 
     A bad bundle never raises: it is flagged in the result and the site. InputError only
-    for unusable inputs of the reviewer (language, keys file, previous review, output).
+    for unusable inputs of the reviewer (language, keys file, previous review, output), and
+    for an output folder that cannot be written (full disk, read-only, no permission): one
+    line naming the file and the cause, and no temp file left behind.
     """
     if lang not in LANGUAGES or any(lang not in m for m in MESSAGES.values()):
         raise InputError(f"language must be one of {', '.join(LANGUAGES)}")
@@ -146,7 +158,8 @@ def review(bundles: Sequence[Path], output: Path, lang: str = "id",
     for bundle in bundles:
         if resolved == bundle.resolve() or bundle.resolve() in resolved.parents:
             raise InputError(f"{output}: the review folder must not be inside a bundle")
-    output.mkdir(parents=True, exist_ok=True)
+    with writing(output):
+        output.mkdir(parents=True, exist_ok=True)
     store = FindingsStore(output)
     reports: list[BundleReport] = []
     try:
@@ -166,11 +179,13 @@ def review(bundles: Sequence[Path], output: Path, lang: str = "id",
                 copied = _copy_report(report, output / "org" / slug(index, report.summary.code)
                                       / "report.html")
                 reports[index] = dataclasses.replace(report, has_report=copied)
+        store.finish()  # the largest file first: a full disk mostly stops the review here
+        with writing(output / CSV_NAME):
+            write_csv(output / CSV_NAME, reports)
         now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         index_path = render_site(output, list(enumerate(reports)), lang, now, comparison,
                                  trusted is not None)
-        write_csv(output / CSV_NAME, reports)
-        database = store.close()
+        database = store.publish()
     except BaseException:
         store.abort()
         raise
