@@ -13,6 +13,7 @@ from pathlib import Path
 
 from auditor.bundle import atomic_write_bytes
 from auditor.errors import InputError
+from auditor.review.inert import inert_copy
 from auditor.review.load import (
     ACCEPTED,
     BundleReport,
@@ -57,29 +58,12 @@ class ReviewOutcome:
         return [b for b in self.bundles if b.trust not in ACCEPTED]
 
 
-NO_SCRIPTS = (b'<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-              b"script-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-              b"frame-src 'none'; form-action 'none'; base-uri 'none'\">\n")
-"""Put first in every copied report: a signed bundle's HTML is still the pemda's own, and the
-central office must not run whatever script it holds. A page may add policies but never
-loosen this one, since a browser enforces every policy it is given."""
-
-
-def with_policy_first(html: bytes) -> bytes:
-    """The page with NO_SCRIPTS before anything else (after a doctype, which runs nothing)."""
-    stripped = html.lstrip()
-    if stripped[:9].lower() == b"<!doctype" and b">" in stripped[:200]:
-        end = stripped.index(b">") + 1
-        return stripped[:end] + b"\n" + NO_SCRIPTS + stripped[end:]
-    return NO_SCRIPTS + html
-
-
 def _copy_report(report: BundleReport, target: Path) -> bool:
     """Copy a bundle's report.html (regular file, size-capped) beside its org page, inert.
 
-    Scripts, frames, forms and outside fetches are switched off by a leading policy. A report
-    that cannot be read is left out (False); one that cannot be written stops the review
-    (InputError naming it), since a full disk must not pass for a bundle without a report.
+    Scripts, frames, forms, outside fetches and navigation are switched off (see inert.py).
+    A report that cannot be read is left out (False); one that cannot be written stops the
+    review (InputError naming it): a full disk must not pass for a bundle without a report.
     """
     source = report.path / "report.html"
     try:
@@ -92,7 +76,7 @@ def _copy_report(report: BundleReport, target: Path) -> bool:
         return False
     with writing(target):
         target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(target, with_policy_first(body))
+        atomic_write_bytes(target, inert_copy(body))
     return True
 
 
