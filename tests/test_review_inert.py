@@ -221,6 +221,25 @@ def test_every_meta_refresh_is_inert_in_the_copy(browser: Browser, tmp_path: Pat
         stayed(page, seen)
 
 
+def test_an_encoding_cannot_hide_a_refresh_from_the_renaming(browser: Browser,
+                                                              tmp_path: Path) -> None:
+    """In ISO-2022-JP an escape sequence decodes to nothing, so ``h ESC ( B ttp-equiv`` reads
+    as http-equiv though the bytes do not hold it: renaming alone misses it; the BOM, which
+    keeps the page UTF-8, makes the escape a plain (harmless) character of the name."""
+    with counting_server() as server:
+        page = (b'<!DOCTYPE html><html><head><meta charset="iso-2022-jp"><title>laporan</title>'
+                b'<meta h\x1b(Bttp-equiv="refresh" content="0;url=http://127.0.0.1:'
+                + str(server.port).encode() + b'/iso">'
+                b"</head><body><p>ok</p></body></html>")
+        renamed, copy = tmp_path / "renamed.html", tmp_path / "copy.html"
+        renamed.write_bytes(neutralise(page))
+        copy.write_bytes(inert_copy(page))
+        before, after = watch(browser, [renamed, copy])
+        assert server.paths[:1] == ["/iso"], before  # the negative control
+        assert before["navigated"][-1].endswith("/iso")
+    stayed(copy, after)
+
+
 def test_hostile_report_copied_by_the_review_stays_put(browser: Browser, example_bundle: Path,
                                                        tmp_path: Path) -> None:
     """Through the CLI: everything at once, and the server hears nothing."""
