@@ -194,6 +194,7 @@ def test_national_html_in_headless_chromium(national: dict[str, Any], tmp_path: 
     page = dump_dom(org, tmp_path)
     assert "&lt;img src=x" in page and "<img" not in page
     assert 'href="0004-15.05/report.html"' in page
+    assert "automatic redirects switched off; links in it go where the pemda chose" in page
     assert (national["out"] / "org" / "0004-15.05" / "report.html").is_file()
 
 
