@@ -32,7 +32,7 @@ import re
 
 BOM = b"\xef\xbb\xbf"
 """UTF-8 byte order mark: decides the encoding before anything in the page can."""
-_OTHER_BOMS = (BOM, b"\xfe\xff", b"\xff\xfe")
+_BOMS = (BOM, b"\xfe\xff", b"\xff\xfe")
 
 NO_SCRIPTS = (b'<meta charset="utf-8">\n'
               b'<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
@@ -63,7 +63,7 @@ def neutralise(html: bytes) -> bytes:
 
 def inert_copy(html: bytes) -> bytes:
     """The page as the review serves it: BOM, doctype if any, NO_SCRIPTS, the neutralised rest."""
-    for mark in _OTHER_BOMS:
+    for mark in _BOMS:
         html = html.removeprefix(mark)
     body = neutralise(html).lstrip()
     if body[:9].lower() == b"<!doctype" and b">" in body[:200]:
