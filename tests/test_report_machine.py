@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from auditor.report.machine import CSV_COLUMNS, render_csv, render_json, render_junit
+from auditor.report.machine import CSV_COLUMNS, csv_cell, render_csv, render_json, render_junit
 from test_report import HOSTILE, fixed, hostile
 
 SCHEMA = Path(__file__).parent / "data" / "report" / "junit-10.xsd"
@@ -52,6 +53,56 @@ def test_csv_cells_never_start_a_spreadsheet_formula() -> None:
         for cell in row:
             assert not cell.startswith(("=", "+", "-", "@")), cell
     assert any(HOSTILE in cell for row in rows for cell in row)  # kept as text, not dropped
+
+
+FORMULA = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+PAYLOADS = ("Kota;=1+1", "Kota; =1+1", "Kota,=1+1", 'x;"=HYPERLINK(""http://x"")', "a\t@SUM(A1)",
+            "a\n-2+3+cmd|' /C calc'!A0", "a\r\n+1", "a;;=1", "\uff1d1+1", "a;\uff0b1",
+            " =1+1", '"=1+1', "\t=1", "a, -1", "=1;=2,=3")
+
+
+def formula_cells(text: str) -> list[str]:
+    """Every field that some reading of ``text`` starts with a formula, quote guard missing.
+
+    The readings: the csv module with ``,`` and with ``;`` (Indonesian Excel's list
+    separator) and tab, with and without skipping initial spaces, and a naive split on any
+    separator that ignores quoting altogether.
+    """
+    found = []
+    for delimiter in (",", ";", "\t"):
+        for skip in (False, True):
+            rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
+                              skipinitialspace=skip)
+            found += [cell for row in rows for cell in row
+                      if cell.lstrip(' \t"').startswith(FORMULA)]
+    naive = text.replace("\r", "\n").replace(";", "\n").replace(",", "\n").replace("\t", "\n")
+    found += [part for part in naive.split("\n") if part.lstrip(' "').startswith(FORMULA)]
+    return found
+
+
+def test_csv_is_safe_whichever_separator_a_spreadsheet_splits_on() -> None:
+    """Read with ``;`` as Indonesian Excel does, no cell of a hostile bundle is a formula."""
+    results = hostile()
+    findings = [f for key in ("sites", "hosts", "services") for s in results[key]
+                for f in s["findings"]]
+    for finding, payload in zip(findings, itertools.cycle(PAYLOADS)):
+        finding["evidence"] = payload
+    results["hosts"][1]["id"] = "srv;=1+1"
+    results["sites"][0]["id"] = "site,@SUM(1)"
+    text = render_csv(results, "id").decode()
+    assert formula_cells('a,"Kota;=1+1",b\r\n')  # the check does see the old risk
+    assert formula_cells(text) == []
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    evidence = [row[7] for row in rows[1:]]
+    for expected in ("Kota;'=1+1", "'\t'=1", "a,' -1", "'\uff1d1+1", "'=1;'=2,'=3", "' =1+1"):
+        assert expected in evidence
+    assert "\"Kota;'=1+1\"" in text  # a ';' cell is quoted though ',' separates the file
+    assert all(len(row) == len(CSV_COLUMNS) for row in rows)
+
+
+@pytest.mark.parametrize("cell", ["-5", "12.50", "0", "Kota Contoh", "", "a;b", "x@y.id"])
+def test_csv_cell_leaves_numbers_and_plain_text_alone(cell: str) -> None:
+    assert csv_cell(cell) == cell
 
 
 def test_junit_validates_and_counts_add_up() -> None:

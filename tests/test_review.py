@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import io
 import json
 import os
 import shutil
@@ -21,6 +22,7 @@ from auditor.review import review
 from auditor.review.load import Trust
 from auditor.signing import sign_bundle
 from conftest import REPO
+from test_report_machine import formula_cells
 
 ENTRY = [sys.executable, "-m", "auditor"]
 HOSTILE = '<img src=x onerror="document.title=\'pwned\'"><script>document.title="pwned"</script>'
@@ -192,6 +194,7 @@ def test_national_html_in_headless_chromium(national: dict[str, Any], tmp_path: 
     page = dump_dom(org, tmp_path)
     assert "&lt;img src=x" in page and "<img" not in page
     assert 'href="0004-15.05/report.html"' in page
+    assert "automatic redirects switched off; links in it go where the pemda chose" in page
     assert (national["out"] / "org" / "0004-15.05" / "report.html").is_file()
 
 
@@ -299,3 +302,24 @@ def test_scripts_in_a_pemda_report_never_run_in_the_review(example_bundle: Path,
     dom = dump_dom(copied, tmp_path)
     assert "<title>laporan</title>" in dom and "pwned" not in dom.split("<script", 1)[0]
     assert '<p id="x">ok</p>' in dom
+
+
+def test_review_csv_is_safe_whichever_separator_a_spreadsheet_splits_on(tmp_path: Path) -> None:
+    """Names, levels, folder paths and problems with formulas after a ';' or ',' stay text."""
+    key = Ed25519PrivateKey.generate()
+    good = tmp_path / "good"
+    good.mkdir()
+    (good / "results.json").write_text(json.dumps({"organisation": {
+        "code": "71.01", "name": "Kota;=1+1", "level": "kota,@SUM(A1)"}}))
+    sign_bundle(good, key)
+    bad = tmp_path / "x;=HYPERLINK(1)"
+    bad.mkdir()
+    (bad / "results.json").write_text(json.dumps({"organisation": {
+        "code": "72.01", "name": "Kab\n-1+cmd"}}))
+    outcome = review([good, bad], tmp_path / "out", "en", workers=1)
+    text = outcome.csv.read_text(encoding="utf-8")
+    assert formula_cells(text) == []
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert (rows[0]["name"], rows[0]["level"]) == ("Kota;'=1+1", "kota,'@SUM(A1)")
+    assert rows[1]["bundle"].endswith("x;'=HYPERLINK(1)") and rows[1]["trust"] == "unsigned"
+    assert '"Kota;\'=1+1"' in text

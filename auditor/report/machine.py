@@ -2,25 +2,52 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from auditor.report.view import BundleExtras, build_view
 
 CSV_COLUMNS = ("subject_kind", "subject_id", "site", "control", "title", "severity", "status",
                "evidence")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_FORMULA = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+"""What makes a spreadsheet read a cell as a formula (and the full-width forms, for safety)."""
+_BLANK = " \t\r\n\""
+"""What a spreadsheet may skip before a formula: spaces, line breaks, an opening quote."""
+_AFTER_SEPARATOR = re.compile(r"([,;\t\r\n])(?=[ \t\r\n\"]*[=+\-@\uff1d\uff0b\uff0d\uff20])")
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+_QUOTE_IF = re.compile(r'[,;\t\r\n"]')
 
 
 def csv_cell(value: str) -> str:
-    """A cell a spreadsheet shows as text: a leading formula character gets a quote before it."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    """A cell every spreadsheet shows as text, whichever list separator it splits on.
+
+    A quote goes before the cell when it (past blanks and quotes) starts a formula or starts
+    with a tab or carriage return, and after every ``,`` ``;`` tab or line break that a formula
+    follows: a spreadsheet reading with ``;`` (Indonesian Excel) starts a cell there. A plain
+    number such as ``-5`` stays a number.
+    """
+    if _NUMBER.fullmatch(value):
+        return value
+    if value.startswith(("\t", "\r")) or value.lstrip(_BLANK).startswith(_FORMULA):
+        value = "'" + value
+    return _AFTER_SEPARATOR.sub(r"\1'", value)
+
+
+def csv_row(cells: Iterable[str]) -> str:
+    """One CSV line without its line end: guarded cells, quoted when they hold a separator.
+
+    A cell that holds ``,`` ``;`` a tab, a line break or a quote goes in quotes, whatever the
+    file's own separator (csv.QUOTE_MINIMAL would leave a ``;`` bare).
+    """
+    out = []
+    for cell in cells:
+        safe = csv_cell(cell)
+        out.append('"' + safe.replace('"', '""') + '"' if _QUOTE_IF.search(safe) else safe)
+    return ",".join(out)
 
 
 def xml_text(value: str) -> str:
@@ -40,16 +67,13 @@ def render_csv(results: Mapping[str, Any], lang: str, extras: BundleExtras | Non
                ) -> bytes:
     """One row per finding; column names are fixed for programs, titles in ``lang``."""
     view = build_view(results, lang, extras)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    lines = [csv_row(CSV_COLUMNS)]
     for subject in _subjects(view):
         site = subject["id"] if subject["kind"] == "site" else (subject["site"] or "")
         for f in subject["findings"]:
-            writer.writerow([subject["kind"], csv_cell(subject["id"]), csv_cell(str(site)),
-                             csv_cell(f["control"]), csv_cell(f["title"]), f["severity"],
-                             f["status"], csv_cell(f["evidence"])])
-    return out.getvalue().encode("utf-8")
+            lines.append(csv_row([subject["kind"], subject["id"], str(site), f["control"],
+                                  f["title"], f["severity"], f["status"], f["evidence"]]))
+    return "".join(line + "\r\n" for line in lines).encode("utf-8")
 
 
 def _testcase(suite: ET.Element, subject: Mapping[str, Any], finding: Mapping[str, Any]) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from auditor.allowed_signers import AllowedSigner
 from auditor.bundle import atomic_write_bytes
 from auditor.errors import InputError
+from auditor.review.inert import inert_copy
 from auditor.review.load import (
     ACCEPTED,
     BundleReport,
@@ -23,7 +24,14 @@ from auditor.review.load import (
 )
 from auditor.review.messages import MESSAGES
 from auditor.review.site import render_site, slug
-from auditor.review.store import CSV_NAME, DB_NAME, Comparison, FindingsStore, write_csv
+from auditor.review.store import (
+    CSV_NAME,
+    DB_NAME,
+    Comparison,
+    FindingsStore,
+    write_csv,
+    writing,
+)
 
 MAX_REPORT_BYTES = 32 * 1024 * 1024
 LANGUAGES = ("id", "en")
@@ -50,27 +58,12 @@ class ReviewOutcome:
         return [b for b in self.bundles if b.trust not in ACCEPTED]
 
 
-NO_SCRIPTS = (b'<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-              b"script-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-              b"frame-src 'none'; form-action 'none'; base-uri 'none'\">\n")
-"""Put first in every copied report: a signed bundle's HTML is still the pemda's own, and the
-central office must not run whatever script it holds. A page may add policies but never
-loosen this one, since a browser enforces every policy it is given."""
-
-
-def with_policy_first(html: bytes) -> bytes:
-    """The page with NO_SCRIPTS before anything else (after a doctype, which runs nothing)."""
-    stripped = html.lstrip()
-    if stripped[:9].lower() == b"<!doctype" and b">" in stripped[:200]:
-        end = stripped.index(b">") + 1
-        return stripped[:end] + b"\n" + NO_SCRIPTS + stripped[end:]
-    return NO_SCRIPTS + html
-
-
 def _copy_report(report: BundleReport, target: Path) -> bool:
     """Copy a bundle's report.html (regular file, size-capped) beside its org page, inert.
 
-    Scripts, frames, forms and outside fetches are switched off by a leading policy.
+    Scripts, frames, forms, outside fetches and navigation are switched off (see inert.py).
+    A report that cannot be read is left out (False); one that cannot be written stops the
+    review (FileSystemError naming it): a full disk must not pass for a bundle without a report.
     """
     source = report.path / "report.html"
     try:
@@ -79,10 +72,11 @@ def _copy_report(report: BundleReport, target: Path) -> bool:
             return False
         with source.open("rb") as handle:
             body = handle.read(MAX_REPORT_BYTES + 1)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(target, with_policy_first(body))
     except OSError:
         return False
+    with writing(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(target, inert_copy(body))
     return True
 
 
@@ -132,7 +126,9 @@ def review(bundles: Sequence[Path], output: Path, lang: str = "id",
     """Verify every bundle, merge the accepted ones, write DIR/index.html, CSV and SQLite.
 
     A bad bundle never raises: it is flagged in the result and the site. InputError only
-    for unusable inputs of the reviewer (language, keys file, previous review, output).
+    for unusable inputs of the reviewer (language, keys file, previous review, output), and
+    for an output folder that cannot be written (full disk, read-only, no permission): one
+    line naming the file and the cause, and no temp file left behind.
     """
     if lang not in LANGUAGES or any(lang not in m for m in MESSAGES.values()):
         raise InputError(f"language must be one of {', '.join(LANGUAGES)}")
@@ -146,7 +142,8 @@ def review(bundles: Sequence[Path], output: Path, lang: str = "id",
     for bundle in bundles:
         if resolved == bundle.resolve() or bundle.resolve() in resolved.parents:
             raise InputError(f"{output}: the review folder must not be inside a bundle")
-    output.mkdir(parents=True, exist_ok=True)
+    with writing(output):
+        output.mkdir(parents=True, exist_ok=True)
     store = FindingsStore(output)
     reports: list[BundleReport] = []
     try:
@@ -166,11 +163,13 @@ def review(bundles: Sequence[Path], output: Path, lang: str = "id",
                 copied = _copy_report(report, output / "org" / slug(index, report.summary.code)
                                       / "report.html")
                 reports[index] = dataclasses.replace(report, has_report=copied)
+        store.finish()  # the largest file first: a full disk mostly stops the review here
+        with writing(output / CSV_NAME):
+            write_csv(output / CSV_NAME, reports)
         now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         index_path = render_site(output, list(enumerate(reports)), lang, now, comparison,
                                  trusted is not None)
-        write_csv(output / CSV_NAME, reports)
-        database = store.close()
+        database = store.publish()
     except BaseException:
         store.abort()
         raise

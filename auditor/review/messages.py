@@ -39,6 +39,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "trust": {"id": "Kepercayaan", "en": "Trust"},
     "problems": {"id": "Masalah", "en": "Problems"},
     "report": {"id": "Laporan lengkap", "en": "Full report"},
+    "report_note": {"id": "halaman milik pemda, disalin tanpa skrip, tanpa muatan dari luar dan "
+                           "tanpa pengalihan otomatis; tautan di dalamnya menuju ke tempat yang "
+                           "dipilih pemda",
+                    "en": "the pemda's own page, copied with scripts, outside content and "
+                          "automatic redirects switched off; links in it go where the pemda "
+                          "chose"},
     "no_report": {"id": "bundel tidak memuat report.html", "en": "the bundle holds no report.html"},
     "back": {"id": "Kembali ke tinjauan nasional", "en": "Back to the national review"},
     "failed_by_severity": {"id": "Kendali gagal menurut tingkat", "en": "Failed controls by severity"},

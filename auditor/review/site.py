@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 import re
@@ -17,7 +18,7 @@ import jinja2
 from auditor.bundle import atomic_write_text
 from auditor.review.load import ACCEPTED, URGENCIES, VERDICTS, BundleReport
 from auditor.review.messages import translate
-from auditor.review.store import Comparison
+from auditor.review.store import Comparison, writing
 
 SORT_SCRIPT = """
 document.querySelectorAll("table.sortable").forEach(function (table) {
@@ -82,11 +83,20 @@ def bars(counts: Sequence[tuple[str, int, str]], width: int = 360) -> list[Bar]:
 
 
 def write_page(path: Path, text: str) -> None:
-    """Write a page whole (temp file + rename) without fsync: pages are cheap to rebuild."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write a page whole (temp file + rename) without fsync: pages are cheap to rebuild.
+
+    A file-system fault raises InputError naming the page, and leaves no temp file.
+    """
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temp.write_text(text, encoding="utf-8")
-    os.replace(temp, path)
+    with writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            temp.write_text(text, encoding="utf-8")
+            os.replace(temp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                temp.unlink(missing_ok=True)
+            raise
 
 
 def _environment() -> jinja2.Environment:
@@ -158,12 +168,13 @@ def render_site(output: Path, entries: Sequence[tuple[int, BundleReport]], lang:
     regressed = sorted((r for r in rows if r["change"] and (r["change"].new_failures > r["change"]
                         .fixed or (r["delta"] or 0) < 0)),
                        key=lambda r: r["delta"] or 0)
-    index = output / "index.html"
-    atomic_write_text(index, env.get_template("index.html.j2").render(
-        **common, rows=rows, totals=totals, charts=charts, rejected=rejected,
-        comparison=comparison, improved=improved, regressed=regressed,
-        trusted_keys=trusted_keys, bundles_read=len(entries), script=SORT_SCRIPT))
     page = env.get_template("org.html.j2")
     for row in rows:
         write_page(output / "org" / f"{row['slug']}.html", page.render(**common, row=row))
+    index = output / "index.html"
+    with writing(index):  # last: the way into the site appears when the pages are there
+        atomic_write_text(index, env.get_template("index.html.j2").render(
+            **common, rows=rows, totals=totals, charts=charts, rejected=rejected,
+            comparison=comparison, improved=improved, regressed=regressed,
+            trusted_keys=trusted_keys, bundles_read=len(entries), script=SORT_SCRIPT))
     return index
