@@ -23,8 +23,7 @@ DEFAULT_TARIFF = "P-1"
 
 
 def number_text(value: float, lang: str, decimals: int = 2) -> str:
-    """A number in the language's format, at most ``decimals`` places, trailing zeros dropped:
-    1.699,53 (id) or 1,699.53 (en)."""
+    """A number in the language's format (1.699,53 or 1,699.53), trailing zeros dropped."""
     out = f"{value:,.{decimals}f}"
     if "." in out:
         out = out.rstrip("0").rstrip(".")
