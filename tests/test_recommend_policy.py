@@ -111,7 +111,7 @@ def test_tariff_and_pue_follow_the_connection_and_the_cooling(energy: dict[str, 
     power = _line(precision, "current", "power")
     # 10 kW × 8760 h × PUE 1.8 × Rp 1,522.88 = 240,127,718 (rounded)
     assert power["idr"] == round(10 * 8760 * 1.8 * 1522.88) == 240_127_718
-    assert "PUE 1.8 (precision cooling (FAC-COOLING-REDUNDANT = n_plus_1))" in power["basis"]
+    assert "PUE 1.8 (precision cooling, FAC-COOLING-REDUNDANT = n_plus_1)" in power["basis"]
     assert "Rp 1,522.88/kWh (PLN 2025 class P-2)" in power["basis"]
     assert "Rp 1.522,88/kWh (PLN 2025 golongan P-2)" in power["basis_text"]["id"]
     split = _site_costs(energy, "split")
@@ -119,7 +119,7 @@ def test_tariff_and_pue_follow_the_connection_and_the_cooling(energy: dict[str, 
     power = _line(split, "current", "power")
     # 1 kW × 8760 h × PUE 2.0 × Rp 1,699.53 = 29,775,766 (rounded)
     assert power["idr"] == 29_775_766
-    assert "split/comfort AC (FAC-COOLING-REDUNDANT = comfort)" in power["basis"]
+    assert "PUE 2 (split/comfort AC, FAC-COOLING-REDUNDANT = comfort)" in power["basis"]
     assert "PLN 2025 class P-1, the default" in power["basis"]
     assumptions = energy["recommendation"]["costs"]["assumptions"]
     assert assumptions["tariff_p1_idr_per_kwh"]["value"] == 1699.53

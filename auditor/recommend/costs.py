@@ -119,20 +119,25 @@ def _after_item(line: Mapping[str, Any], stay_share: float,
         return _line(item, idr * stay_share, lambda lang: (
             f"{rp(idr, lang)} × {_n(stay_share, lang)} {staying[lang]}"),
             line["given"], line["estimate"])
-    value, basis = floor
+    value, floor_basis = floor
     scaled = item in ("maintenance", "space")    # the room's share of today's figure
     if scaled:
         value *= idr
 
     def basis_of(lang: str) -> str:
-        return f"{basis(lang)} × {rp(idr, lang)}" if scaled else basis(lang)
+        return f"{floor_basis(lang)} × {rp(idr, lang)}" if scaled else floor_basis(lang)
     kept = min(value, idr)
-    capped = {"id": f" (paling banyak biaya kini {rp(idr, 'id')})",
-              "en": f" (at most today's {rp(idr, 'en')})"}
-    return _line(item, stay_share * idr + (1 - stay_share) * kept, lambda lang: (
-        f"{_n(stay_share, lang)} × {rp(idr, lang)} ({staying[lang]}) + "
-        f"{_n(1 - stay_share, lang)} × {rp(kept, lang)} [{basis_of(lang)}"
-        f"{capped[lang] if value > idr else ''}]"), line["given"], True)
+    capped = {"id": f", paling banyak biaya kini {rp(idr, 'id')}",
+              "en": f", at most today's {rp(idr, 'en')}"}
+
+    def after_basis(lang: str) -> str:
+        left = f"{rp(kept, lang)} [{basis_of(lang)}{capped[lang] if value > idr else ''}]"
+        if stay_share <= 0:
+            return left
+        right = f"{_n(stay_share, lang)} × {rp(idr, lang)} ({staying[lang]})"
+        return right if stay_share >= 1 else f"{right} + {_n(1 - stay_share, lang)} × {left}"
+    return _line(item, stay_share * idr + (1 - stay_share) * kept, after_basis, line["given"],
+                 line["estimate"] or (stay_share < 1 and kept > 0))
 
 
 def after_lines(current: Sequence[Mapping[str, Any]], a: SiteAssumptions, e: Energy,

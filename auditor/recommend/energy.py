@@ -80,12 +80,12 @@ def site_energy(site: Site, a: SiteAssumptions, cooling: str | None) -> Energy:
         why = text("PUE dari inventaris", "PUE as given in the inventory")
     elif cooling in PRECISION_ANSWERS:
         pue, basis, estimate = a("pue_precision"), "precision", a.estimate("pue_precision")
-        why = text(f"pendingin presisi ({COOLING_CONTROL} = {cooling})",
-                   f"precision cooling ({COOLING_CONTROL} = {cooling})")
+        why = text(f"pendingin presisi, {COOLING_CONTROL} = {cooling}",
+                   f"precision cooling, {COOLING_CONTROL} = {cooling}")
     else:
         pue, basis, estimate = a("pue_split_ac"), "split_ac", a.estimate("pue_split_ac")
-        why = (text(f"AC split/biasa ({COOLING_CONTROL} = {cooling})",
-                    f"split/comfort AC ({COOLING_CONTROL} = {cooling})") if cooling else
+        why = (text(f"AC split/biasa, {COOLING_CONTROL} = {cooling}",
+                    f"split/comfort AC, {COOLING_CONTROL} = {cooling}") if cooling else
                text(f"{COOLING_CONTROL} belum dijawab: dianggap AC split",
                     f"{COOLING_CONTROL} not answered: split AC assumed"))
     if "tariff_idr_per_kwh" in c:
