@@ -201,3 +201,19 @@ def test_reports_show_repurchase_and_the_formulas_in_both_languages(
     assert "Jalur ke PDN" in indonesian and "Link to the PDN" in english
     assert "Rp 1.699,53/kWh (PLN 2025 golongan P-1, bawaan)" in indonesian
     assert "Rp 1,699.53/kWh (PLN 2025 class P-1, the default)" in english
+
+
+def test_a_room_that_passes_needs_no_hardening_and_says_so() -> None:
+    from auditor.recommend.ownroom import harden
+
+    plan = {"id": "h", "site": "baik", "reason": {"id": "Tetap.", "en": "Stays."},
+            "target": {"offering": "own-room", "kind": "own_room"}, "blockers": []}
+    site = {"id": "baik", "findings": [
+        {"control": "FAC-ROOM-DEDICATED", "domain": "facility", "status": "pass",
+         "severity": "high"},
+        {"control": "DATA-BACKUP", "domain": "data", "status": "fail", "severity": "critical"}]}
+    kept = harden(plan, site)
+    assert kept["blockers"] == [] and kept["target"]["remediation"] == []
+    assert "passes every facility control" in kept["reason"]["en"]
+    failing = dict(site, findings=[dict(site["findings"][0], status="fail")])
+    assert harden(plan, failing)["target"]["remediation"] == ["FAC-ROOM-DEDICATED"]

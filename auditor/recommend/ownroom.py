@@ -46,6 +46,10 @@ def harden(plan: dict[str, Any], site: Mapping[str, Any]) -> dict[str, Any]:
             f"{'; '.join(parts_id)}.",
             f"Room {site.get('id')} must be hardened before this host may stay there: "
             f"{'; '.join(parts_en)}."))
+    reason = plan.get("reason") or {"id": "", "en": ""}
+    if not extra:
+        reason = {"id": f"{reason['id']} Ruang {site.get('id')} lulus semua kendali fasilitas.",
+                  "en": f"{reason['en']} Room {site.get('id')} passes every facility control."}
     return plan | {"target": dict(target) | {"site": site.get("id"), "remediation": failing,
                                              "to_confirm": unknown},
-                   "blockers": list(plan.get("blockers", [])) + extra}
+                   "reason": reason, "blockers": list(plan.get("blockers", [])) + extra}
