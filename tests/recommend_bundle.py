@@ -99,3 +99,21 @@ def check(root: Path) -> CheckOutcome:
 def plans_by_id(outcome: CheckOutcome) -> dict[str, dict[str, Any]]:
     """The recommendation's host plans by host id."""
     return {p["id"]: p for p in outcome.results["recommendation"]["hosts"]}
+
+
+def write_answers(root: Path, site: str, answers: dict[str, Any]) -> None:
+    """Write the site's questionnaire answers into the bundle as ``assess`` leaves them."""
+    (root / "facility").mkdir(exist_ok=True)
+    doc = {"version": 1, "site": site, "answered_at": "2026-02-20",
+           "answers": {control: {"value": value} for control, value in answers.items()}}
+    (root / "facility" / f"{site}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+
+
+def check_cli(root: Path) -> dict[str, Any]:
+    """Run ``auditor check`` on the bundle and return its results.json."""
+    from conftest import run_cli
+
+    result = run_cli("check", str(root), "-q")
+    assert result.returncode in (0, 1), result.stderr
+    data: dict[str, Any] = json.loads((root / "results.json").read_text())
+    return data

@@ -100,8 +100,10 @@ def test_plans_made_in_the_workers_match_a_plan_made_from_scratch(fleet: Path) -
     # The fleet has what makes planning hard: idle hosts still used by others (planned
     # again once every host's connections are known), idle ones retired, and every rule.
     assert any(p.get("utilisation", {}).get("idle_but_used_by") for p in plans)
+    # (closed data has a government-only offering in the packaged catalogue, so the
+    # "classification" rule needs an edited one; simpeg is replaced by a general application)
     assert {p["rule"] for p in plans} >= {"idle", "rehost", "eol", "too_large",
-                                          "classification", "not_scanned"}
+                                          "general_application", "not_scanned"}
     inventory = load_inventory(fleet / "inventory.yaml")
     table = load_table()
     kept = {}

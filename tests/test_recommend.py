@@ -69,7 +69,7 @@ def test_each_host_falls_into_its_strategy(outcome: CheckOutcome) -> None:
     plans = plans_by_id(outcome)
     assert {h: plans[h]["strategy"] for h in plans} == {
         "web-01": "rehost", "app-01": "rehost", "db-01": "rehost", "old-01": "replatform",
-        "bsd-01": "replatform", "idle-01": "retire", "nas-01": "retain", "secret-01": "retain",
+        "bsd-01": "replatform", "idle-01": "retire", "nas-01": "retain", "secret-01": "rehost",
         "big-open": "rehost", "big-limited": "retain", "down-01": None, "plain-01": "rehost"}
     assert plans["nas-01"]["rule"] == "retain_role"
     assert plans["bsd-01"]["rule"] == "os_not_supported"
@@ -103,10 +103,14 @@ def test_end_of_life_host_is_replatformed_with_its_blocker(outcome: CheckOutcome
 
 def test_classification_keeps_hosts_out_of_targets(outcome: CheckOutcome) -> None:
     plans = plans_by_id(outcome)
+    # Closed (Strategis) data goes to the government-only offering, never to the PDN VM
+    # or a third party, and the reason says so.
     secret = plans["secret-01"]
-    assert secret["strategy"] == "retain" and secret["rule"] == "classification"
-    assert secret["target"] is None
-    assert [b["code"] for b in secret["blockers"]] == ["classification_no_offering"]
+    assert secret["strategy"] == "rehost"
+    assert secret["target"]["offering"] == "pemerintah-khusus-vm"
+    assert {"pdn-iaas-vm", "mitra-cloud-vm"} <= set(secret["excluded_by_classification"])
+    assert "Kominfo: Strategis" in secret["reason"]["en"]
+    assert "tertutup" in secret["reason"]["id"]
     # Same size, different classification: open data may go to the priced third-party VM;
     # limited data may not, and no PDN flavour is large enough, so it stays.
     assert plans["big-open"]["target"]["offering"] == "mitra-cloud-vm"
@@ -114,6 +118,7 @@ def test_classification_keeps_hosts_out_of_targets(outcome: CheckOutcome) -> Non
     assert plans["big-open"]["target"]["price_idr_per_year"] == 240_000_000
     limited = plans["big-limited"]
     assert limited["strategy"] == "retain" and limited["rule"] == "too_large"
+    assert limited["target"]["kind"] == "own_room"          # hardened first, see test_policy
     assert "mitra-cloud-vm" in limited["excluded_by_classification"]
     assert "mitra-cloud-vm may not hold 'limited' data" in limited["blockers"][0]["text"]["en"]
     # The shared web hosting takes only open data: a limited web host goes to a VM.
@@ -145,9 +150,11 @@ def test_every_scanned_host_has_a_strategy_and_target_or_a_reason(
             assert plan["strategy"] is None
             assert [b["code"] for b in plan["blockers"]] == ["not_scanned"]
             continue
-        assert plan["strategy"] in ("rehost", "replatform", "retire", "retain")
-        if plan["strategy"] in ("rehost", "replatform"):
+        assert plan["strategy"] in ("rehost", "replatform", "repurchase", "retire", "retain")
+        if plan["strategy"] in ("rehost", "replatform", "repurchase"):
             assert plan["target"]["offering"]
+        elif plan["rule"] in ("classification", "too_large"):
+            assert plan["target"]["kind"] == "own_room"
         else:
             assert plan["target"] is None
 

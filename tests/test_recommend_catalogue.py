@@ -21,7 +21,10 @@ from recommend_bundle import TODAY, FleetHost, facts, write_bundle
 def test_packaged_catalogue_has_every_kind_and_free_pdn_offerings() -> None:
     catalogue = load_catalogue()
     kinds = {o.kind for o in catalogue.offerings}
-    assert kinds == {"vm", "web_hosting", "database", "object_storage", "backup"}
+    assert kinds == {"vm", "web_hosting", "database", "object_storage", "backup",
+                     "aplikasi_umum"}
+    assert [level.kominfo for level in catalogue.scheme] == ["Rendah", "Tinggi", "Strategis"]
+    assert any(o.allows("closed") for o in catalogue.offerings)
     assert catalogue.version and catalogue.effective_date
     for offering in catalogue.offerings:
         if offering.provider == "PDN":
@@ -65,23 +68,44 @@ def test_duplicate_offering_ids_are_refused_with_their_line(tmp_path: Path) -> N
         load_catalogue(path)
     problem = caught.value.problems[0]
     assert "duplicate offering id 'pdn-iaas-vm'" in problem.message
-    assert problem.line == path.read_text().splitlines().index("  - id: pdn-iaas-vm", 20) + 1
+    lines = path.read_text().splitlines()
+    assert problem.line == lines.index("  - id: pdn-iaas-vm",
+                                       lines.index("  - id: pdn-iaas-vm") + 1) + 1
+
+
+def _edited(tmp_path: Path, name: str, closed_on: str | None) -> Path:
+    """The packaged catalogue with closed data allowed only on offering ``closed_on``."""
+    data = yaml.safe_load((specs_root() / "catalogue.yaml").read_text())
+    for offering in data["offerings"]:
+        allowed = [c for c in offering["classifications"] if c != "closed"]
+        offering["classifications"] = allowed + (["closed"] if offering["id"] == closed_on
+                                                 else [])
+    data["catalogue"]["version"] = "2026.2"
+    edited = tmp_path / name
+    edited.write_text(yaml.safe_dump(data, allow_unicode=True))
+    return edited
 
 
 def test_an_edited_catalogue_changes_the_plan(tmp_path: Path) -> None:
-    """The central office allows closed data on PDN VMs: the closed host now moves."""
+    """Where the catalogue lets closed data go decides the closed host's target."""
     root = write_bundle(tmp_path / "b", [
         FleetHost("secret", "s", "10.9.0.1", facts(), {"data_classification": "closed"})],
         [{"id": "s", "name": "S", "kind": "server_room"}])
     outcome = evaluate_bundle(root, load_spec(), TODAY)
-    assert outcome.results["recommendation"]["hosts"][0]["strategy"] == "retain"
-    data = yaml.safe_load((specs_root() / "catalogue.yaml").read_text())
-    data["offerings"][0]["classifications"] = ["open", "limited", "closed"]
-    data["catalogue"]["version"] = "2026.2"
-    edited = tmp_path / "catalogue.yaml"
-    edited.write_text(yaml.safe_dump(data, allow_unicode=True))
-    plan = recommend(load_inventory(root / "inventory.yaml"), outcome.results, Bundle(root),
-                     catalogue_path=edited)
+    packaged = outcome.results["recommendation"]["hosts"][0]
+    assert packaged["strategy"] == "rehost"
+    assert packaged["target"]["offering"] == "pemerintah-khusus-vm"
+    inventory = load_inventory(root / "inventory.yaml")
+    plan = recommend(inventory, outcome.results, Bundle(root),
+                     catalogue_path=_edited(tmp_path, "pdn.yaml", "pdn-iaas-vm"))
     assert plan["catalogue"]["version"] == "2026.2"
     assert plan["hosts"][0]["strategy"] == "rehost"
     assert plan["hosts"][0]["target"]["offering"] == "pdn-iaas-vm"
+    # No offering takes closed data: the host stays in its own room, once hardened.
+    plan = recommend(inventory, outcome.results, Bundle(root),
+                     catalogue_path=_edited(tmp_path, "none.yaml", None))
+    host = plan["hosts"][0]
+    assert (host["strategy"], host["rule"]) == ("retain", "classification")
+    assert host["target"]["kind"] == "own_room"
+    assert [b["code"] for b in host["blockers"]] == ["classification_no_offering",
+                                                     "room_hardening"]

@@ -39,41 +39,47 @@ def test_cost_arithmetic_by_hand(tmp_path: Path) -> None:
     site = costs["sites"][0]
     now = {line["item"]: line["idr"] for line in site["current"]["lines"]}
     # Current, per year:
-    #   power        2 kW × 8760 h × PUE 2.0 (override) × Rp 1,500  =  52,560,000
+    #   power        2 kW × 8760 h × PUE 2.0 (given) × Rp 1,699.53 (PLN P-1, the default)
+    #                                                                 =  59,551,531
     #   hardware     Rp 400,000,000 / 4 years                        = 100,000,000
     #   staff        1.5 FTE × Rp 100,000,000 (override)             = 150,000,000
     #   maintenance  50,000,000; licences 20,000,000; space 10,000,000; other 0
-    #   total                                                         = 382,560,000
-    assert now == {"power": 52_560_000, "hardware_depreciation": 100_000_000,
+    #   total                                                         = 389,551,531
+    assert now == {"power": 59_551_531, "hardware_depreciation": 100_000_000,
                    "staff": 150_000_000, "maintenance": 50_000_000, "licences": 20_000_000,
                    "space": 10_000_000, "other": 0}
-    assert site["current"]["annual_idr"] == 382_560_000
-    # After: 1 of 4 hosts stays (the backup server) → share 0.25.
-    #   power 13,140,000; hardware 25,000,000; maintenance 12,500,000; space 2,500,000
-    #   staff 150,000,000 × (0.3 + 0.7 × 0.25) = 150,000,000 × 0.475 = 71,250,000
+    assert site["current"]["annual_idr"] == 389_551_531
+    # After: 1 of 4 hosts stays (the backup server) → share 0.25; what the leaving hosts
+    # leave behind (0.75) is the equipment and the small room that stay:
+    #   power    0.25 × 59,551,531 + 0.75 × (0.5 kW × 8760 × 2.0 × 1,699.53 = 14,887,882.8)
+    #            = 26,053,795
+    #   hardware 0.25 × 100,000,000 + 0.75 × (60,000,000 / 4)          = 36,250,000
+    #   maintenance 0.25 × 50,000,000 + 0.75 × 0.25 × 50,000,000       = 21,875,000
+    #   space    0.25 × 10,000,000 + 0.75 × 0.25 × 10,000,000          =  4,375,000
+    #   staff 150,000,000 × (0.3 + 0.7 × 0.25) = 150,000,000 × 0.475   = 71,250,000
     #   licences kept 20,000,000
+    #   link to the PDN: max(20 Mbps, 2 hosts moving × 5 Mbps) × Rp 3,600,000 = 72,000,000
     #   own off-site backup: 200 GB moved ≈ 0.195 TB, at least 1 TB × Rp 6,000,000 = 6,000,000
     #   central offerings: free PDN VMs = 0
-    #   total = 150,390,000
+    #   total = 257,803,795
     after = {line["item"]: line["idr"] for line in site["after"]["lines"]}
-    assert after == {"power": 13_140_000, "hardware_depreciation": 25_000_000,
-                     "staff": 71_250_000, "maintenance": 12_500_000, "licences": 20_000_000,
-                     "space": 2_500_000, "other": 0, "own_offsite_backup": 6_000_000,
-                     "central_offerings": 0}
-    assert site["after"]["annual_idr"] == 150_390_000
+    assert after == {"power": 26_053_795, "hardware_depreciation": 36_250_000,
+                     "staff": 71_250_000, "maintenance": 21_875_000, "licences": 20_000_000,
+                     "space": 4_375_000, "other": 0, "pdn_link": 72_000_000,
+                     "own_offsite_backup": 6_000_000, "central_offerings": 0}
+    assert site["after"]["annual_idr"] == 257_803_795
     # One-off: 2 rehost × 16 h + 1 retire × 4 h + retain 0 h = 36 h × Rp 250,000 = 9,000,000
     assert site["one_off"]["idr"] == 9_000_000
-    # Five years: now 5 × 382,560,000 = 1,912,800,000;
-    # after 5 × 150,390,000 + 9,000,000 = 760,950,000; savings 1,151,850,000.
-    assert costs["five_year"] == {"years": 5, "current_idr": 1_912_800_000,
-                                  "after_idr": 760_950_000, "one_off_idr": 9_000_000,
-                                  "savings_idr": 1_151_850_000}
-    assert costs["annual_savings_idr"] == 382_560_000 - 150_390_000
-    used = site["assumptions"]
-    assert used["pue"] == {"value": 2.0, "unit": "ratio", "overridden": True,
-                           "source": "inventory (site costs)", "estimate": False}
-    assert used["tariff_idr_per_kwh"]["overridden"] is False
-    assert costs["assumptions"]["pue"]["value"] == 1.8       # the stated default stays listed
+    # Five years: now 5 × 389,551,531 = 1,947,757,655;
+    # after 5 × 257,803,795 + 9,000,000 = 1,298,018,975; savings 649,738,680.
+    assert costs["five_year"] == {"years": 5, "current_idr": 1_947_757_655,
+                                  "after_idr": 1_298_018_975, "one_off_idr": 9_000_000,
+                                  "savings_idr": 649_738_680}
+    assert costs["annual_savings_idr"] == 389_551_531 - 257_803_795
+    assert site["energy"]["pue"] == 2.0 and site["energy"]["pue_basis"] == "given"
+    assert site["energy"]["tariff_class"] == "P-1"
+    assert site["inputs"]["pue"] == 2.0
+    assert site["assumptions"]["tariff_p1_idr_per_kwh"]["overridden"] is False
 
 
 def test_missing_cost_inputs_are_marked_as_estimates(tmp_path: Path) -> None:
@@ -81,8 +87,9 @@ def test_missing_cost_inputs_are_marked_as_estimates(tmp_path: Path) -> None:
     outcome = check(write_bundle(tmp_path / "b", hand_fleet(), [site]))
     lines = {line["item"]: line for line in
              outcome.results["recommendation"]["costs"]["sites"][0]["current"]["lines"]}
-    # 4 hosts × 4 cores × 0.009 kW × 2.0 = 0.288 kW × 8760 × 1.8 × 1,500 = 6,811,776
-    assert lines["power"]["idr"] == 6_811_776 and lines["power"]["estimate"] is True
+    # 4 hosts × 4 cores × 0.009 kW × 2.0 = 0.288 kW × 8760 × PUE 2.0 (cooling not answered:
+    # split AC) × Rp 1,699.53 (P-1) = 8,575,420
+    assert lines["power"]["idr"] == 8_575_420 and lines["power"]["estimate"] is True
     # 4 hosts × Rp 60,000,000 / 4 years
     assert lines["hardware_depreciation"]["idr"] == 60_000_000
     # 4 hosts / 20 per FTE = 0.2 FTE × Rp 120,000,000

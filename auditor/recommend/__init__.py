@@ -20,8 +20,10 @@ from auditor.recommend.catalogue import (
 )
 from auditor.recommend.common import MOVING, Strategy, blocker, text
 from auditor.recommend.costs import INPUT_KEYS, five_year, site_costs
+from auditor.recommend.energy import cooling_answer
 from auditor.recommend.graph import dependencies, plan_waves
 from auditor.recommend.hosts import plan_host
+from auditor.recommend.ownroom import harden
 from auditor.recommend.sizing import Usage, usage_of
 from auditor.recommend.urgency import KEEP_OWN_BACKUPS, site_urgency, worst
 
@@ -174,6 +176,8 @@ def recommend(inventory: Inventory, results: Mapping[str, Any], bundle: Bundle, 
         plans.append(plan_host(h, results_by_id.get(h.id, {"status": "error", "findings": []}),
                                facts[h.id], catalogue, per_site[h.site], inbound[h.id],
                                usages[h.id]))
+    site_results = {s["id"]: s for s in results["sites"]}
+    plans = [harden(p, site_results[p["site"]]) for p in plans]
     wave_size = int(max_wave_size or min([per_site[s.id]("max_wave_size")
                                           for s in inventory.sites] or
                                          [defaults["max_wave_size"]["value"]]))
@@ -182,7 +186,6 @@ def recommend(inventory: Inventory, results: Mapping[str, Any], bundle: Bundle, 
 
     site_plans = []
     costs = []
-    site_results = {s["id"]: s for s in results["sites"]}
     hosts_by_site: dict[str, list[Mapping[str, Any]]] = {s.id: [] for s in inventory.sites}
     for host_result in results["hosts"]:
         hosts_by_site[host_result["site"]].append(host_result)
@@ -192,7 +195,8 @@ def recommend(inventory: Inventory, results: Mapping[str, Any], bundle: Bundle, 
     for site in inventory.sites:
         site_plans.append(site_urgency(site_results[site.id], hosts_by_site[site.id],
                                        catalogue.rules))
-        costs.append(site_costs(site, plans_by_site[site.id], usages, per_site[site.id]))
+        costs.append(site_costs(site, plans_by_site[site.id], usages, per_site[site.id],
+                                cooling_answer(bundle.facility(site.id))))
     current = sum(c["current"]["annual_idr"] for c in costs)
     after = sum(c["after"]["annual_idr"] for c in costs)
     one_off = sum(c["one_off"]["idr"] for c in costs)

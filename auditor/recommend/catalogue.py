@@ -32,7 +32,8 @@ class Offering:
 
     id: str
     kind: str
-    """``vm``, ``web_hosting``, ``database``, ``object_storage`` or ``backup``."""
+    """``vm``, ``web_hosting``, ``database``, ``object_storage``, ``backup`` or
+    ``aplikasi_umum`` (an SPBE general application that replaces local applications)."""
     provider: str
     name: Text
     classifications: tuple[str, ...]
@@ -43,6 +44,10 @@ class Offering:
     price_idr_per_year: float
     price_idr_per_extra_gb_year: float
     flavours: tuple[Flavour, ...]
+    replaces_roles: tuple[str, ...] = ()
+    """aplikasi_umum: inventory roles it replaces (whole words, lower case)."""
+    replaces_applications: tuple[str, ...] = ()
+    """aplikasi_umum: inventory application names it replaces (whole words, lower case)."""
 
     def allows(self, classification: str) -> bool:
         """Whether this offering may hold data of this classification."""
@@ -58,6 +63,17 @@ class Rules:
     retain_roles: tuple[str, ...]
     retain_reason: Text
     backup_dr_controls: tuple[str, ...]
+    own_room_name: Text
+    own_room_reason: Text
+
+
+@dataclass(frozen=True)
+class Level:
+    """One level of the classification scheme and the Kominfo category planned as it."""
+
+    level: str
+    name: Text
+    kominfo: str
 
 
 @dataclass(frozen=True)
@@ -70,6 +86,16 @@ class Catalogue:
     offerings: tuple[Offering, ...]
     rules: Rules
     note: Text | None = None
+    scheme: tuple[Level, ...] = ()
+
+    def label(self, classification: str) -> Text:
+        """A level in words, e.g. ``tertutup (closed; Kominfo: Strategis)``."""
+        for level in self.scheme:
+            if level.level == classification:
+                return {"id": f"{level.name['id']} ({classification}; Kominfo: {level.kominfo})",
+                        "en": f"{level.name['en']} ({level.name['id']}; Kominfo: "
+                              f"{level.kominfo})"}
+        return {"id": classification, "en": classification}
 
     def of_kind(self, kind: str) -> list[Offering]:
         """Offerings of one kind, in catalogue order."""
@@ -100,6 +126,12 @@ def _checked(path: Path, schema: str, what: str) -> LocatedDocument:
 
 def _semantic(doc: LocatedDocument) -> list[Problem]:
     problems: list[Problem] = []
+    levels = [item["level"] for item in doc.data["classification_scheme"]]
+    kominfo = [item["kominfo"] for item in doc.data["classification_scheme"]]
+    if len(set(levels)) != len(levels) or len(set(kominfo)) != len(kominfo):
+        problems.append(Problem(doc.file, doc.line_of(("classification_scheme",)),
+                                "classification_scheme", "each level (open, limited, closed) "
+                                "and each Kominfo category once"))
     seen: set[str] = set()
     for index, offering in enumerate(doc.data["offerings"]):
         if offering["id"] in seen:
@@ -121,6 +153,13 @@ def _semantic(doc: LocatedDocument) -> list[Problem]:
                     problems.append(Problem(doc.file, line, f"{where}.{key}",
                                             f"{flavour[key]} is above the offering's {limit} "
                                             f"({limits[limit]})"))
+        replaces = offering.get("replaces", {})
+        if offering["kind"] == "aplikasi_umum" and not (replaces.get("roles")
+                                                        or replaces.get("applications")):
+            problems.append(Problem(doc.file, doc.line_of(("offerings", index)),
+                                    f"offerings[{index}].replaces",
+                                    "a general application needs roles or applications it "
+                                    "replaces"))
         if offering["kind"] == "vm" and not offering.get("os_families"):
             problems.append(Problem(doc.file, doc.line_of(("offerings", index)),
                                     f"offerings[{index}]", "a vm offering needs os_families"))
@@ -158,7 +197,10 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
             flavours=tuple(Flavour(f["id"], int(f["vcpu"]), _num(f["memory_gb"]),
                                    _num(f["disk_gb"]),
                                    float(f.get("price_idr_per_year", base_price)))
-                           for f in raw.get("flavours", ()))))
+                           for f in raw.get("flavours", ())),
+            replaces_roles=tuple(r.lower() for r in raw.get("replaces", {}).get("roles", ())),
+            replaces_applications=tuple(a.lower() for a in
+                                        raw.get("replaces", {}).get("applications", ()))))
     rules = data["rules"]
     meta = data["catalogue"]
     return Catalogue(
@@ -169,8 +211,12 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
                         "id": "Data belum diklasifikasikan.", "en": "Data not classified."}),
                     retain_roles=tuple(rules["retain_roles"]["roles"]),
                     retain_reason=_text(rules["retain_roles"]["reason"]),
-                    backup_dr_controls=tuple(rules["backup_dr_controls"])),
-        note=_text(meta["note"]) if "note" in meta else None)
+                    backup_dr_controls=tuple(rules["backup_dr_controls"]),
+                    own_room_name=_text(rules["own_room"]["name"]),
+                    own_room_reason=_text(rules["own_room"]["reason"])),
+        note=_text(meta["note"]) if "note" in meta else None,
+        scheme=tuple(Level(item["level"], _text(item["name"]), item["kominfo"])
+                     for item in data["classification_scheme"]))
 
 
 def load_assumptions(path: Path | None = None) -> dict[str, dict[str, Any]]:

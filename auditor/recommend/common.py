@@ -13,6 +13,7 @@ class Strategy(StrEnum):
 
     REHOST = "rehost"
     REPLATFORM = "replatform"
+    REPURCHASE = "repurchase"
     RETIRE = "retire"
     RETAIN = "retain"
 
@@ -28,6 +29,9 @@ class Urgency(StrEnum):
 
 CRITICALITY_RANK = {"low": 0, "medium": 1, "high": 2}
 MOVING = (Strategy.REHOST, Strategy.REPLATFORM)
+"""Strategies that move a host in a wave (a repurchased host is replaced, not moved)."""
+OFF_SITE = (Strategy.REHOST, Strategy.REPLATFORM, Strategy.REPURCHASE)
+"""Strategies after which the host no longer runs in the room (its users reach it over the link)."""
 
 
 def text(id_: str, en: str) -> dict[str, str]:

@@ -2,114 +2,229 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from auditor.inventory import Site
 from auditor.recommend.catalogue import SiteAssumptions
-from auditor.recommend.common import MOVING, Strategy
+from auditor.recommend.common import MOVING, OFF_SITE, Strategy
+from auditor.recommend.energy import Energy, kwh_formula, number_text, rp, site_energy
 from auditor.recommend.sizing import Usage
 
 INPUT_KEYS = ("power_kw", "hardware_value_idr", "maintenance_idr", "staff_fte", "licences_idr",
-              "space_idr", "other_idr")
+              "space_idr", "other_idr", "pue", "tariff", "tariff_idr_per_kwh")
 """Inventory ``costs`` keys that are the site's own figures (the rest override assumptions)."""
 MIB_PER_TB = 1024 * 1024
+LANGS = ("id", "en")
+
+Basis = Callable[[str], str]
+"""A cost line's formula written in one language (``id`` or ``en``)."""
 
 
-def _line(item: str, idr: float, basis: str, given: bool, estimate: bool) -> dict[str, Any]:
-    return {"item": item, "idr": round(idr), "basis": basis, "given": given, "estimate": estimate}
+def _line(item: str, idr: float, basis: Basis, given: bool, estimate: bool) -> dict[str, Any]:
+    """One cost line; ``basis`` is English (as before), ``basis_text`` both languages."""
+    both = {lang: basis(lang) for lang in LANGS}
+    return {"item": item, "idr": round(idr), "basis": both["en"], "basis_text": both,
+            "given": given, "estimate": estimate}
 
 
-def _rp(value: float) -> str:
-    return f"Rp {value:,.0f}"
+def _n(value: float, lang: str) -> str:
+    return number_text(value, lang, 4)
 
 
-def current_lines(site: Site, a: SiteAssumptions, host_count: int,
-                  cores: int) -> list[dict[str, Any]]:
+def current_lines(site: Site, a: SiteAssumptions, host_count: int, cores: int,
+                  e: Energy) -> list[dict[str, Any]]:
     """The site's yearly cost now, one line per item, each saying how it was worked out."""
     c = site.costs
-    hours, pue, tariff = a("hours_per_year"), a("pue"), a("tariff_idr_per_kwh")
+    hours = a("hours_per_year")
     lines = []
     if "power_kw" in c:
         kw = float(c["power_kw"])
-        lines.append(_line("power", kw * hours * pue * tariff,
-                           f"{kw:g} kW × {hours:g} h × PUE {pue:g} × {_rp(tariff)}/kWh",
-                           True, a.estimate("pue", "tariff_idr_per_kwh")))
+        lines.append(_line("power", kw * hours * e.pue * e.tariff,
+                           lambda lang: kwh_formula(kw, hours, e, lang),
+                           True, e.pue_estimate or e.tariff_estimate))
     else:
-        kw = cores * a("kw_per_core") * a("load_factor")
-        lines.append(_line("power", kw * hours * pue * tariff,
-                           f"estimate: {cores} scanned cores × {a('kw_per_core'):g} kW × load "
-                           f"factor {a('load_factor'):g} = {kw:.3f} kW × {hours:g} h × PUE "
-                           f"{pue:g} × {_rp(tariff)}/kWh", False, True))
+        per_core, factor = a("kw_per_core"), a("load_factor")
+        kw = cores * per_core * factor
+        lines.append(_line("power", kw * hours * e.pue * e.tariff, lambda lang: (
+            f"{'perkiraan' if lang == 'id' else 'estimate'}: {cores} "
+            f"{'inti terpindai' if lang == 'id' else 'scanned cores'} × {_n(per_core, lang)} kW × "
+            f"{'faktor beban' if lang == 'id' else 'load factor'} {_n(factor, lang)} = "
+            + kwh_formula(kw, hours, e, lang)), False, True))
     life = a("hardware_life_years")
+    years = {"id": "tahun", "en": "years"}
     if "hardware_value_idr" in c:
         value = float(c["hardware_value_idr"])
         lines.append(_line("hardware_depreciation", value / life,
-                           f"{_rp(value)} / {life:g} years", True,
-                           a.estimate("hardware_life_years")))
+                           lambda lang: f"{rp(value, lang)} / {_n(life, lang)} {years[lang]}",
+                           True, a.estimate("hardware_life_years")))
     else:
         each = a("server_value_idr")
-        lines.append(_line("hardware_depreciation", host_count * each / life,
-                           f"estimate: {host_count} hosts × {_rp(each)} / {life:g} years",
-                           False, True))
+        lines.append(_line("hardware_depreciation", host_count * each / life, lambda lang: (
+            f"{'perkiraan' if lang == 'id' else 'estimate'}: {host_count} host × "
+            f"{rp(each, lang)} / {_n(life, lang)} {years[lang]}"), False, True))
     staff_cost = a("staff_cost_idr_per_fte")
     if "staff_fte" in c:
         fte = float(c["staff_fte"])
-        lines.append(_line("staff", fte * staff_cost, f"{fte:g} FTE × {_rp(staff_cost)}",
+        lines.append(_line("staff", fte * staff_cost,
+                           lambda lang: f"{_n(fte, lang)} FTE × {rp(staff_cost, lang)}",
                            True, a.estimate("staff_cost_idr_per_fte")))
     else:
         per = a("hosts_per_admin")
         fte = host_count / per if per else 0.0
-        lines.append(_line("staff", fte * staff_cost,
-                           f"estimate: {host_count} hosts / {per:g} hosts per FTE = {fte:.2f} "
-                           f"FTE × {_rp(staff_cost)}", False, True))
+        lines.append(_line("staff", fte * staff_cost, lambda lang: (
+            f"{'perkiraan' if lang == 'id' else 'estimate'}: {host_count} host / {_n(per, lang)} "
+            f"{'host per FTE' if lang == 'id' else 'hosts per FTE'} = {number_text(fte, lang)} "
+            f"FTE × {rp(staff_cost, lang)}"), False, True))
     for key in ("maintenance_idr", "licences_idr", "space_idr", "other_idr"):
         given = key in c
         value = float(c[key]) if given else 0.0
-        lines.append(_line(key.removesuffix("_idr"), value,
-                           "as given in the inventory" if given else "not given: counted as 0",
-                           given, False))
+        lines.append(_line(key.removesuffix("_idr"), value, _as_given(given), given, False))
     return lines
 
 
-def after_lines(current: Sequence[Mapping[str, Any]], a: SiteAssumptions, stay_share: float,
-                moved_tb: float, any_moved: bool, offerings_idr: float,
-                offering_basis: str) -> list[dict[str, Any]]:
+def _as_given(given: bool) -> Basis:
+    def basis(lang: str) -> str:
+        if given:
+            return "sesuai inventaris" if lang == "id" else "as given in the inventory"
+        return "tidak diisi: dihitung 0" if lang == "id" else "not given: counted as 0"
+    return basis
+
+
+def _floors(a: SiteAssumptions, e: Energy) -> dict[str, tuple[float, Basis]]:
+    """What each item still costs once every host has left: the equipment and room that stay."""
+    kw, hours, life = a("remaining_equipment_kw"), a("hours_per_year"), a("hardware_life_years")
+    value, share = a("remaining_equipment_value_idr"), a("remaining_room_share")
+    stays = {"id": "perangkat yang tetap (jaringan, CCTV, UPS kecil)",
+             "en": "equipment that stays (network, CCTV, a small UPS)"}
+    room = {"id": "ruang kecil yang tetap", "en": "the small room that stays"}
+    years = {"id": "tahun", "en": "years"}
+    return {
+        "power": (kw * hours * e.pue * e.tariff,
+                  lambda lang: f"{stays[lang]}: {kwh_formula(kw, hours, e, lang)}"),
+        "hardware_depreciation": (value / life, lambda lang: (
+            f"{stays[lang]}: {rp(value, lang)} / {_n(life, lang)} {years[lang]}")),
+        "maintenance": (share, lambda lang: f"{room[lang]}: {_n(share, lang)}"),
+        "space": (share, lambda lang: f"{room[lang]}: {_n(share, lang)}"),
+    }
+
+
+def _after_item(line: Mapping[str, Any], stay_share: float,
+                floor: tuple[float, Basis] | None) -> dict[str, Any]:
+    """An item after migration: the staying hosts' share of it, plus what stays regardless."""
+    item, idr = line["item"], float(line["idr"])
+    staying = {"id": "host yang tetap: dipertahankan atau belum direncanakan",
+               "en": "of hosts staying: retained or not yet planned"}
+    if floor is None:
+        return _line(item, idr * stay_share, lambda lang: (
+            f"{rp(idr, lang)} × {_n(stay_share, lang)} {staying[lang]}"),
+            line["given"], line["estimate"])
+    value, floor_basis = floor
+    scaled = item in ("maintenance", "space")    # the room's share of today's figure
+    if scaled:
+        value *= idr
+
+    def basis_of(lang: str) -> str:
+        return f"{floor_basis(lang)} × {rp(idr, lang)}" if scaled else floor_basis(lang)
+    kept = min(value, idr)
+    capped = {"id": f", paling banyak biaya kini {rp(idr, 'id')}",
+              "en": f", at most today's {rp(idr, 'en')}"}
+
+    def after_basis(lang: str) -> str:
+        left = f"{rp(kept, lang)} [{basis_of(lang)}{capped[lang] if value > idr else ''}]"
+        if stay_share <= 0:
+            return left
+        right = f"{_n(stay_share, lang)} × {rp(idr, lang)} ({staying[lang]})"
+        return right if stay_share >= 1 else f"{right} + {_n(1 - stay_share, lang)} × {left}"
+    return _line(item, stay_share * idr + (1 - stay_share) * kept, after_basis, line["given"],
+                 line["estimate"] or (stay_share < 1 and kept > 0))
+
+
+def after_lines(current: Sequence[Mapping[str, Any]], a: SiteAssumptions, e: Energy,
+                stay_share: float, moved_tb: float, any_moved: bool, off_site: int,
+                offerings: tuple[float, Basis]) -> list[dict[str, Any]]:
     """What the site still pays each year once the plan is carried out."""
     share_after = a("staff_share_after_migration")
+    floors = _floors(a, e)
     out = []
     for line in current:
         item, idr = line["item"], float(line["idr"])
         if item == "licences":
-            out.append(_line(item, idr, "kept: software licences follow the applications",
-                             line["given"], line["estimate"]))
+            out.append(_line(item, idr, lambda lang: (
+                "tetap: lisensi perangkat lunak mengikuti aplikasinya" if lang == "id" else
+                "kept: software licences follow the applications"),
+                line["given"], line["estimate"]))
         elif item == "staff":
             factor = share_after + (1 - share_after) * stay_share
-            out.append(_line(item, idr * factor,
-                             f"{_rp(idr)} × ({share_after:g} + (1 − {share_after:g}) × "
-                             f"{stay_share:.4g} of hosts staying: retained or not yet "
-                             "planned)", line["given"], True))
+            out.append(_line(item, idr * factor, _staff_basis(idr, share_after, stay_share),
+                             line["given"], True))
         else:
-            out.append(_line(item, idr * stay_share,
-                             f"{_rp(idr)} × {stay_share:.4g} of hosts staying (retained or "
-                             "not yet planned)", line["given"], line["estimate"]))
+            out.append(_after_item(line, stay_share, floors.get(item)))
+    out.append(_link_line(a, off_site))
     tb = max(a("own_backup_min_tb"), moved_tb) if any_moved else 0.0
-    price = a("own_backup_idr_per_tb_year")
-    out.append(_line("own_offsite_backup", tb * price,
-                     f"{tb:.3g} TB (data of moved hosts {moved_tb:.3g} TB, at least "
-                     f"{a('own_backup_min_tb'):g} TB) × {_rp(price)}/TB/year: the pemda keeps its "
-                     "own off-site copy" if any_moved else "no host moves", False, True))
-    out.append(_line("central_offerings", offerings_idr, offering_basis, False, False))
+    price, least = a("own_backup_idr_per_tb_year"), a("own_backup_min_tb")
+    out.append(_line("own_offsite_backup", tb * price, lambda lang: (
+        (f"{number_text(tb, lang, 3)} TB (data host yang pindah {number_text(moved_tb, lang, 3)} "
+         f"TB, paling sedikit {_n(least, lang)} TB) × {rp(price, lang)}/TB/tahun: pemda menyimpan "
+         "salinan cadangan sendiri di luar lokasi" if lang == "id" else
+         f"{number_text(tb, lang, 3)} TB (data of moved hosts {number_text(moved_tb, lang, 3)} "
+         f"TB, at least {_n(least, lang)} TB) × {rp(price, lang)}/TB/year: the pemda keeps its "
+         "own off-site copy") if any_moved else
+        ("tidak ada host yang pindah" if lang == "id" else "no host moves")), False, True))
+    out.append(_line("central_offerings", offerings[0], offerings[1], False, False))
     return out
 
 
+def _staff_basis(idr: float, share_after: float, stay_share: float) -> Basis:
+    def basis(lang: str) -> str:
+        return (f"{rp(idr, lang)} × ({_n(share_after, lang)} + (1 − {_n(share_after, lang)}) × "
+                f"{_n(stay_share, lang)} "
+                + ("host yang tetap: dipertahankan atau belum direncanakan)" if lang == "id" else
+                   "of hosts staying: retained or not yet planned)"))
+    return basis
+
+
+def _link_line(a: SiteAssumptions, off_site: int) -> dict[str, Any]:
+    """The link to the PDN / government intranet, sized from the hosts that leave the room."""
+    if not off_site:
+        return _line("pdn_link", 0, lambda lang: (
+            "tidak ada host yang pindah" if lang == "id" else "no host moves"), False, False)
+    per, least, price = a("link_mbps_per_host"), a("link_min_mbps"), a("link_idr_per_mbps_year")
+    mbps = max(least, off_site * per)
+    return _line("pdn_link", mbps * price, lambda lang: (
+        f"max({_n(least, lang)} Mbps, {off_site} host × {_n(per, lang)} Mbps) = "
+        f"{_n(mbps, lang)} Mbps × {rp(price, lang)}/Mbps/"
+        + ("tahun (jalur ke PDN; lalu lintas tidak diukur, ukuran dari jumlah host yang pindah)"
+           if lang == "id" else
+           "year (link to the PDN; traffic not measured, sized from the hosts that move)")),
+        False, a.estimate("link_mbps_per_host", "link_min_mbps", "link_idr_per_mbps_year"))
+
+
+def _offerings(off_site: Sequence[Mapping[str, Any]]) -> tuple[float, Basis]:
+    priced = [p for p in off_site if p["target"] and p["target"].get("price_idr_per_year")]
+    idr = sum(float(p["target"]["price_idr_per_year"]) for p in priced)
+
+    def basis(lang: str) -> str:
+        parts = [f"{p['id']}: {p['target']['offering']} {p['target'].get('flavour') or ''}"
+                 f" {rp(p['target']['price_idr_per_year'], lang)}".replace("  ", " ")
+                 for p in priced]
+        return "; ".join(parts) or ("semua target gratis bagi pemda" if lang == "id" else
+                                    "every target is free to the pemda")
+    return idr, basis
+
+
 def site_costs(site: Site, plans: Sequence[Mapping[str, Any]], usages: Mapping[str, Usage],
-               a: SiteAssumptions) -> dict[str, Any]:
-    """The cost block of one site: current, after, one-off and the multi-year comparison."""
+               a: SiteAssumptions, cooling: str | None = None) -> dict[str, Any]:
+    """The cost block of one site: current, after, one-off and the multi-year comparison.
+
+    ``cooling`` is the site's answer to the cooling question (it chooses the PUE).
+    """
     cores = sum(usages[p["id"]].cpu_count or 0 for p in plans if p["id"] in usages)
-    current = current_lines(site, a, len(plans), cores)
+    energy = site_energy(site, a, cooling)
+    current = current_lines(site, a, len(plans), cores, energy)
     staying = [p for p in plans if p["strategy"] in (Strategy.RETAIN, None)]
     moved = [p for p in plans if p["strategy"] in MOVING]
+    off_site = [p for p in plans if p["strategy"] in OFF_SITE]
     stay_share = len(staying) / len(plans) if plans else 1.0
     moved_mb = 0.0
     for p in moved:
@@ -117,13 +232,8 @@ def site_costs(site: Site, plans: Sequence[Mapping[str, Any]], usages: Mapping[s
         if used is None and p.get("target") and p["target"].get("disk_gb"):
             used = float(p["target"]["disk_gb"]) * 1024
         moved_mb += used or 0.0
-    priced = [p for p in moved if p["target"] and p["target"].get("price_idr_per_year")]
-    offerings_idr = sum(float(p["target"]["price_idr_per_year"]) for p in priced)
-    basis = ("; ".join(f"{p['id']}: {p['target']['offering']} {p['target'].get('flavour') or ''}"
-                       f" {_rp(p['target']['price_idr_per_year'])}".replace("  ", " ")
-                       for p in priced) or "every target is free to the pemda")
-    after = after_lines(current, a, stay_share, moved_mb / MIB_PER_TB, bool(moved),
-                        offerings_idr, basis)
+    after = after_lines(current, a, energy, stay_share, moved_mb / MIB_PER_TB, bool(moved),
+                        len(off_site), _offerings(off_site))
     rate = a("migration_rate_idr_per_hour")
     one_off = []
     for strategy in Strategy:
@@ -132,7 +242,7 @@ def site_costs(site: Site, plans: Sequence[Mapping[str, Any]], usages: Mapping[s
         if count:
             one_off.append({"strategy": strategy, "hosts": count, "hours_per_host": hours,
                             "hours": count * hours, "idr": round(count * hours * rate),
-                            "basis": f"{count} × {hours:g} h × {_rp(rate)}/h"})
+                            "basis": f"{count} × {hours:g} h × {rp(rate, 'en')}/h"})
     current_idr = sum(line["idr"] for line in current)
     after_idr = sum(line["idr"] for line in after)
     one_off_idr = sum(line["idr"] for line in one_off)
@@ -144,6 +254,8 @@ def site_costs(site: Site, plans: Sequence[Mapping[str, Any]], usages: Mapping[s
         "one_off": {"lines": one_off, "idr": one_off_idr,
                     "unplanned_hosts": sum(p["strategy"] is None for p in plans)},
         "hosts": len(plans), "hosts_staying": len(staying), "stay_share": round(stay_share, 4),
+        "hosts_off_site": len(off_site),
+        "energy": energy.to_data(),
         "five_year": five_year(years, current_idr, after_idr, one_off_idr),
         "estimate": any(line["estimate"] for line in current + after),
         "inputs": dict(site.costs),

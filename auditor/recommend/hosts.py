@@ -1,4 +1,4 @@
-"""Per-host plan: strategy (rehost, replatform, retire, retain), target offering and size."""
+"""Per-host plan: strategy (rehost, replatform, repurchase, retire, retain), target and size."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from auditor.inventory import Host
 from auditor.model import FindingStatus, HostStatus
 from auditor.recommend.catalogue import Catalogue, Offering, SiteAssumptions
 from auditor.recommend.common import Strategy, blocker, dig, strings, text
+from auditor.recommend.general import general_application, repurchase_reason, repurchase_target
 from auditor.recommend.sizing import Required, Usage, fit, required_size, usage_of
 
 Done = Callable[[Strategy, str, dict[str, str], dict[str, Any] | None], dict[str, Any]]
@@ -111,6 +112,13 @@ def plan_host(host: Host, result: Mapping[str, Any], facts: Mapping[str, Any],
             f"the {a('idle_cpu_pct'):g}%/{a('idle_memory_pct'):g}% thresholds; confirm with the "
             "application owner, archive, then switch off."), None)
 
+    replaced = general_application(host, catalogue, classification)
+    if replaced is not None:
+        offering, what = replaced
+        return done(Strategy.REPURCHASE, "general_application",
+                    repurchase_reason(offering, what), repurchase_target(offering)) | {
+                        "sizing": None}
+
     eol = _end_of_life(result, facts)
     os_ids = _os_ids(facts)
     vms = catalogue.of_kind("vm")
@@ -145,18 +153,17 @@ def plan_host(host: Host, result: Mapping[str, Any], facts: Mapping[str, Any],
     plan["excluded_by_classification"] = refused
     strategy = Strategy.REPLATFORM if replatform else Strategy.REHOST
     rule = "eol" if eol else ("os_not_supported" if replatform else "rehost")
+    label = catalogue.label(classification)
     if not allowed:
         blockers.append(blocker(
             "classification_no_offering",
-            f"Data berklasifikasi '{classification}': tidak ada layanan di katalog yang boleh "
-            "menampungnya; tetap di fasilitas pemerintah yang memenuhi syarat.",
-            f"Data classified '{classification}': no offering in the catalogue may hold it; it "
-            "stays in a qualified government facility."))
+            f"Data {label['id']}: tidak ada layanan di katalog yang boleh menampungnya; data "
+            "tetap di ruang pemda sendiri yang harus diperkuat lebih dahulu.",
+            f"Data {label['en']}: no offering in the catalogue may hold it; it stays in the "
+            "pemda's own room, which must be hardened first."))
         return done(Strategy.RETAIN, "classification", text(
-            f"Dipertahankan: klasifikasi data '{classification}' tidak diizinkan oleh layanan "
-            "mana pun di katalog.",
-            f"Retained: no offering in the catalogue allows data classified "
-            f"'{classification}'."), None)
+            f"Data {label['id']}: {rules.own_room_reason['id']}",
+            f"Data {label['en']}: {rules.own_room_reason['en']}"), own_room_target(catalogue))
     if need is None:
         blockers.append(blocker("size_unknown",
                                 "CPU, memori atau disk tidak diketahui: tentukan ukuran secara "
@@ -165,24 +172,38 @@ def plan_host(host: Host, result: Mapping[str, Any], facts: Mapping[str, Any],
         target = {"offering": first.id, "offering_name": first.name, "kind": first.kind,
                   "provider": first.provider, "flavour": None, "sizing": "unknown",
                   "price_idr_per_year": first.price_idr_per_year}
-        return done(strategy, rule, _reason(strategy, eol, None), target)
-    return _place(done, blockers, (strategy, rule), eol, need, allowed, refused, classification)
+        return done(strategy, rule, _reason(strategy, eol, None, refused, label), target)
+    return _place(done, blockers, (strategy, rule), eol, need, allowed, refused, catalogue,
+                  classification)
 
 
-def _reason(strategy: Strategy, eol: bool, target: dict[str, Any] | None) -> dict[str, str]:
+def own_room_target(catalogue: Catalogue) -> dict[str, Any]:
+    """The target of a host no offering may or can hold: the pemda's own room, hardened."""
+    return {"offering": "own-room", "offering_name": catalogue.rules.own_room_name,
+            "kind": "own_room", "provider": "pemda", "flavour": None,
+            "sizing": "not_applicable", "price_idr_per_year": 0}
+
+
+def _reason(strategy: Strategy, eol: bool, target: dict[str, Any] | None, refused: list[str],
+            label: dict[str, str]) -> dict[str, str]:
     where = f" → {target['offering']}" + (f" ({target['flavour']})" if target and
                                           target.get("flavour") else "") if target else ""
+    why_class = text(f" Klasifikasi data {label['id']}: {', '.join(refused)} tidak boleh "
+                     "menampungnya.",
+                     f" Data classified {label['en']}: {', '.join(refused)} may not hold "
+                     "it.") if refused else text("", "")
     if strategy is Strategy.REHOST:
-        return text(f"Dipindah apa adanya ke layanan pusat{where}.",
-                    f"Moved as it is to a central offering{where}.")
+        return text(f"Dipindah apa adanya ke layanan pusat{where}.{why_class['id']}",
+                    f"Moved as it is to a central offering{where}.{why_class['en']}")
     why_id = "sistem operasi akhir masa dukungan" if eol else "tumpukan tidak didukung target"
     why_en = "operating system past end of life" if eol else "stack not supported by the target"
-    return text(f"Dibangun ulang ({why_id}){where}.", f"Rebuilt ({why_en}){where}.")
+    return text(f"Dibangun ulang ({why_id}){where}.{why_class['id']}",
+                f"Rebuilt ({why_en}){where}.{why_class['en']}")
 
 
 def _place(done: Done, blockers: list[dict[str, Any]], decided: tuple[Strategy, str], eol: bool,
-           need: Required,
-           allowed: list[Offering], refused: list[str], classification: str) -> dict[str, Any]:
+           need: Required, allowed: list[Offering], refused: list[str], catalogue: Catalogue,
+           classification: str) -> dict[str, Any]:
     options = [(o, t) for o in allowed if (t := fit(o, need)) is not None]
     if not options:
         refused_text = (f" ({', '.join(refused)} tidak boleh menampung data '{classification}')"
@@ -195,10 +216,13 @@ def _place(done: Done, blockers: list[dict[str, Any]], decided: tuple[Strategy, 
             f"ada layanan yang diizinkan cukup besar{refused_text}.",
             f"Needs {need.vcpu} vCPU, {need.memory_gb} GB memory, {need.disk_gb} GB disk: no "
             f"allowed offering is large enough{refused_en}."))
+        reason = catalogue.rules.own_room_reason
         return done(Strategy.RETAIN, "too_large", text(
-            "Dipertahankan: terlalu besar untuk layanan yang diizinkan di katalog.",
-            "Retained: too large for the offerings the catalogue allows."), None)
+            f"Terlalu besar untuk layanan yang diizinkan di katalog. {reason['id']}",
+            f"Too large for the offerings the catalogue allows. {reason['en']}"),
+            own_room_target(catalogue))
     order = {o.id: i for i, o in enumerate(allowed)}
     _, target = min(options, key=lambda ot: (ot[1]["price_idr_per_year"], order[ot[0].id]))
     strategy, rule = decided
-    return done(strategy, rule, _reason(strategy, eol, target), target)
+    return done(strategy, rule, _reason(strategy, eol, target, refused,
+                                        catalogue.label(classification)), target)

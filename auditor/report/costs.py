@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from auditor.report.values import as_dict, as_list, number
+from auditor.report.values import as_dict, as_list, number, text_of
 
 
 def _first_number(data: Mapping[str, Any], *prefixes: str, contains: str = "") -> float | None:
@@ -22,8 +22,11 @@ def _annual(data: Mapping[str, Any], flat: str, nested: str) -> float | None:
     return value if value is not None else number(as_dict(data.get(nested)).get("annual_idr"))
 
 
-def _lines(data: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Cost items side by side: each item's yearly cost now and after, and the bases."""
+def _lines(data: Mapping[str, Any], lang: str) -> list[dict[str, Any]]:
+    """Cost items side by side: each item's yearly cost now and after, and the bases.
+
+    A line's ``basis_text`` (both languages) is shown in ``lang``; else its ``basis``.
+    """
     rows: dict[str, dict[str, Any]] = {}
     for when in ("current", "after"):
         for line in as_list(as_dict(data.get(when)).get("lines")):
@@ -33,12 +36,13 @@ def _lines(data: Mapping[str, Any]) -> list[dict[str, Any]]:
                                          "current_basis": "", "after_basis": "",
                                          "estimate": False})
             row[when] = number(line.get("idr"))
-            row[f"{when}_basis"] = str(line.get("basis") or "")
+            row[f"{when}_basis"] = (text_of(line.get("basis_text"), lang)
+                                    or str(line.get("basis") or ""))
             row["estimate"] = row["estimate"] or line.get("estimate") is True
     return list(rows.values())
 
 
-def cost_view(raw: Any) -> dict[str, Any]:
+def cost_view(raw: Any, lang: str = "en") -> dict[str, Any]:
     """Yearly costs before and after, the one-off cost and the five-year saving.
 
     Reads either flat names (``current_annual_idr``, ``one_off_idr``) or the nested ones
@@ -76,4 +80,4 @@ def cost_view(raw: Any) -> dict[str, Any]:
     return {"current": current, "after": after, "one_off": one_off, "saved": saved,
             "five_current": five_current, "five_after": five_after, "five_saved": five_saved,
             "years": int(years), "estimate": costs.get("estimate") is True,
-            "lines": _lines(costs), "assumptions": assumptions}
+            "lines": _lines(costs, lang), "assumptions": assumptions}

@@ -97,6 +97,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "catalogue": {"id": "Katalog layanan pusat", "en": "Central offering catalogue"},
     "strategy_rehost": {"id": "pindah apa adanya (rehost)", "en": "rehost"},
     "strategy_replatform": {"id": "pindah ke platform baru (replatform)", "en": "replatform"},
+    "strategy_repurchase": {"id": "ganti dengan Aplikasi Umum SPBE (repurchase)", "en": "replace with an SPBE general application (repurchase)"},
     "strategy_retire": {"id": "pensiunkan (retire)", "en": "retire"},
     "strategy_retain": {"id": "pertahankan (retain)", "en": "retain"},
     "strategy_none": {"id": "belum dapat ditentukan", "en": "cannot be decided yet"},
@@ -127,6 +128,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cost_item_other": {"id": "Lainnya", "en": "Other"},
     "cost_item_own_offsite_backup": {"id": "Cadangan sendiri di luar lokasi", "en": "Own off-site backup"},
     "cost_item_central_offerings": {"id": "Layanan pusat", "en": "Central offerings"},
+    "cost_item_pdn_link": {"id": "Jalur ke PDN", "en": "Link to the PDN"},
     "money_idr": {"id": "Rp {amount}", "en": "IDR {amount}"},
     "money_million": {"id": "Rp {amount} jt", "en": "IDR {amount} M"},
     # findings

@@ -144,7 +144,8 @@ def _plan_host(raw: Any, lang: str) -> dict[str, Any]:
     return {
         "id": str(p.get("id", "?")),
         "site": str(p.get("site") or ""),
-        "strategy": _known(p.get("strategy"), ("rehost", "replatform", "retire", "retain"),
+        "strategy": _known(p.get("strategy"), ("rehost", "replatform", "repurchase", "retire",
+                                               "retain"),
                            "none"),
         "reason": text_of(p.get("reason"), lang),
         "offering": f"{name} ({offering})" if name and offering else (name or offering),
@@ -227,7 +228,7 @@ def build_view(results: Mapping[str, Any], lang: str,
         site = _subject("site", raw, controls, lang)
         raw_site = as_dict(raw)
         plan = _site_entry(rec, site["id"], "id", "site")
-        site_cost = cost_view(_site_entry(costs, site["id"], "site", "id"))
+        site_cost = cost_view(_site_entry(costs, site["id"], "site", "id"), lang)
         here = by_site.get(site["id"], [])
         site_hosts = sorted((h for h in here if h["kind"] == "host"),
                             key=lambda h: (h["status"] == "ok", h["score"] or 0, h["id"]))
@@ -292,7 +293,7 @@ def build_view(results: Mapping[str, Any], lang: str,
             "waves": _waves(rec.get("waves")),
             "hosts": plan_hosts,
             "dependencies": _dependencies(rec.get("dependencies")),
-            "costs": cost_view(costs),
+            "costs": cost_view(costs, lang),
         },
         "failing_controls": _failing_controls([*sites, *hosts, *services]),
         "scan_errors": [s for s in (*hosts, *services) if s["status"] != "ok"],

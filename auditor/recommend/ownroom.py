@@ -1,0 +1,55 @@
+"""A host that stays in the pemda's own room: what the room must fix before it may stay."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from auditor.recommend.common import blocker
+
+SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+ROOM_DOMAINS = ("facility",)
+"""Domains of the site controls that say whether the room itself is fit to keep data."""
+
+
+def _controls(findings: Sequence[Mapping[str, Any]], statuses: tuple[str, ...]) -> list[str]:
+    chosen = [f for f in findings if f.get("domain") in ROOM_DOMAINS
+              and f.get("status") in statuses]
+    chosen.sort(key=lambda f: (SEVERITY_ORDER.get(str(f.get("severity")), 9), f["control"]))
+    return list(dict.fromkeys(str(f["control"]) for f in chosen))
+
+
+def harden(plan: dict[str, Any], site: Mapping[str, Any]) -> dict[str, Any]:
+    """The plan of a host whose target is its own room, with the room's remediation added.
+
+    Never "stay in the room that fails": the failing facility controls become the target's
+    ``remediation`` and a ``room_hardening`` blocker; unknown ones are to be confirmed.
+    """
+    target = plan.get("target")
+    if not isinstance(target, Mapping) or target.get("kind") != "own_room":
+        return plan
+    findings = [f for f in site.get("findings", []) if isinstance(f, Mapping)]
+    failing = _controls(findings, ("fail",))
+    unknown = _controls(findings, ("unknown", "error"))
+    extra: list[dict[str, Any]] = []
+    if failing or unknown:
+        parts_id, parts_en = [], []
+        if failing:
+            parts_id.append(f"perbaiki kendali yang gagal: {', '.join(failing)}")
+            parts_en.append(f"fix the failing controls: {', '.join(failing)}")
+        if unknown:
+            parts_id.append(f"pastikan kendali yang belum diketahui: {', '.join(unknown)}")
+            parts_en.append(f"confirm the controls not yet known: {', '.join(unknown)}")
+        extra.append(blocker(
+            "room_hardening",
+            f"Ruang {site.get('id')} harus diperkuat sebelum host ini tetap di sana: "
+            f"{'; '.join(parts_id)}.",
+            f"Room {site.get('id')} must be hardened before this host may stay there: "
+            f"{'; '.join(parts_en)}."))
+    reason = plan.get("reason") or {"id": "", "en": ""}
+    if not extra:
+        reason = {"id": f"{reason['id']} Ruang {site.get('id')} lulus semua kendali fasilitas.",
+                  "en": f"{reason['en']} Room {site.get('id')} passes every facility control."}
+    return plan | {"target": dict(target) | {"site": site.get("id"), "remediation": failing,
+                                             "to_confirm": unknown},
+                   "reason": reason, "blockers": list(plan.get("blockers", [])) + extra}
