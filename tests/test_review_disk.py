@@ -36,9 +36,8 @@ for size in "$@"; do
 done
 """
 
-USER_FAULT = {int(ExitCode.BAD_INPUT), 5}
-"""The user's problem, not a bug (4): bad input, or the file-system exit code where the
-errors module has one (FileSystemError)."""
+USER_FAULT = {int(ExitCode.FILE_SYSTEM)}
+"""The user's problem, not a bug (4): the file-system exit code (FileSystemError)."""
 
 
 def one_line_fault(err: str, path_prefix: str, cause: str) -> str:
