@@ -257,8 +257,8 @@ class Fleet:
         self.hosts.clear()
 
 
-class Tarpit:
-    """Accepts TCP connections and never says a word."""
+class _Listener:
+    """A loopback TCP server whose thread hands each connection to ``_handle``."""
 
     def __init__(self) -> None:
         self.server = socket.socket()
@@ -277,15 +277,22 @@ class Tarpit:
                 conn, _ = self.server.accept()
             except (TimeoutError, OSError):
                 continue
-            self.accepted.append(conn)
+            self._handle(conn)
+
+    def _handle(self, conn: socket.socket) -> None:
+        self.accepted.append(conn)
 
     def close(self) -> None:
-        """Stop accepting and drop every connection."""
+        """Stop accepting and drop every connection kept."""
         self._stop.set()
         self._thread.join(2)
         for conn in self.accepted:
             conn.close()
         self.server.close()
+
+
+class Tarpit(_Listener):
+    """Accepts TCP connections and never says a word."""
 
 
 @contextlib.contextmanager
@@ -298,35 +305,17 @@ def tarpit() -> Iterator[Tarpit]:
         pit.close()
 
 
-class BannerServer:
+class BannerServer(_Listener):
     """Answers each TCP connection with fixed bytes (not SSH) and closes it: an FTP server,
     say, on a port the inventory gives as SSH."""
 
     def __init__(self, banner: bytes) -> None:
         self.banner = banner
-        self.server = socket.socket()
-        self.server.bind(("127.0.0.1", 0))
-        self.server.listen(16)
-        self.server.settimeout(0.2)
-        self.port = int(self.server.getsockname()[1])
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
+        super().__init__()
 
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.server.accept()
-            except (TimeoutError, OSError):
-                continue
-            with contextlib.suppress(OSError), conn:
-                conn.sendall(self.banner)
-
-    def close(self) -> None:
-        """Stop accepting."""
-        self._stop.set()
-        self._thread.join(2)
-        self.server.close()
+    def _handle(self, conn: socket.socket) -> None:
+        with contextlib.suppress(OSError), conn:
+            conn.sendall(self.banner)
 
 
 @contextlib.contextmanager
