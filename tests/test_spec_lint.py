@@ -87,7 +87,7 @@ CASES = {
     "unknown-framework": (HEAD + control(
         "HOST-K", "    frameworks: {nist: [1]}\n"
                   "    check: {fact: os.id, op: equals, value: x}\n"),
-        "'nist' was unexpected", 21),
+        "unknown key 'nist'", 21),
     "bssn-article-not-an-article": (HEAD + control(
         "HOST-L", '    frameworks: {bssn_4_2021: ["Article 14"]}\n'
                   "    check: {fact: os.id, op: equals, value: x}\n"),
