@@ -50,7 +50,7 @@ def _iso_id(item: object) -> bool:
     if not isinstance(item, str):
         return False
     match = re.fullmatch(r"A\.([5-8])\.([1-9][0-9]?)", item)
-    return bool(match) and int(match.group(2)) <= ISO27001_ANNEX_A[match.group(1)]
+    return match is not None and int(match.group(2)) <= ISO27001_ANNEX_A[match.group(1)]
 
 
 def host_fact_paths() -> set[str]:
