@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from auditor.inventory import Site
+from auditor.numbers import Money, Num, rupiah, say
 from auditor.recommend.catalogue import SiteAssumptions
 from auditor.recommend.common import MOVING, Strategy
 from auditor.recommend.sizing import Usage
@@ -16,12 +17,9 @@ INPUT_KEYS = ("power_kw", "hardware_value_idr", "maintenance_idr", "staff_fte", 
 MIB_PER_TB = 1024 * 1024
 
 
-def _line(item: str, idr: float, basis: str, given: bool, estimate: bool) -> dict[str, Any]:
+def _line(item: str, idr: float, basis: dict[str, str], given: bool,
+          estimate: bool) -> dict[str, Any]:
     return {"item": item, "idr": round(idr), "basis": basis, "given": given, "estimate": estimate}
-
-
-def _rp(value: float) -> str:
-    return f"Rp {value:,.0f}"
 
 
 def current_lines(site: Site, a: SiteAssumptions, host_count: int,
@@ -33,72 +31,92 @@ def current_lines(site: Site, a: SiteAssumptions, host_count: int,
     if "power_kw" in c:
         kw = float(c["power_kw"])
         lines.append(_line("power", kw * hours * pue * tariff,
-                           f"{kw:g} kW × {hours:g} h × PUE {pue:g} × {_rp(tariff)}/kWh",
+                           say("{kw} kW × {hours} jam × PUE {pue} × {tariff}/kWh",
+                               "{kw} kW × {hours} h × PUE {pue} × {tariff}/kWh",
+                               kw=kw, hours=hours, pue=pue, tariff=Money(tariff)),
                            True, a.estimate("pue", "tariff_idr_per_kwh")))
     else:
         kw = cores * a("kw_per_core") * a("load_factor")
-        lines.append(_line("power", kw * hours * pue * tariff,
-                           f"estimate: {cores} scanned cores × {a('kw_per_core'):g} kW × load "
-                           f"factor {a('load_factor'):g} = {kw:.3f} kW × {hours:g} h × PUE "
-                           f"{pue:g} × {_rp(tariff)}/kWh", False, True))
+        lines.append(_line("power", kw * hours * pue * tariff, say(
+            "perkiraan: {cores} inti CPU terpindai × {per} kW × faktor beban {load} = {kw} kW × "
+            "{hours} jam × PUE {pue} × {tariff}/kWh",
+            "estimate: {cores} scanned cores × {per} kW × load factor {load} = {kw} kW × "
+            "{hours} h × PUE {pue} × {tariff}/kWh",
+            cores=cores, per=a("kw_per_core"), load=a("load_factor"), kw=Num(kw, 3),
+            hours=hours, pue=pue, tariff=Money(tariff)), False, True))
     life = a("hardware_life_years")
     if "hardware_value_idr" in c:
         value = float(c["hardware_value_idr"])
         lines.append(_line("hardware_depreciation", value / life,
-                           f"{_rp(value)} / {life:g} years", True,
+                           say("{value} / {life} tahun", "{value} / {life} years",
+                               value=Money(value), life=life), True,
                            a.estimate("hardware_life_years")))
     else:
         each = a("server_value_idr")
         lines.append(_line("hardware_depreciation", host_count * each / life,
-                           f"estimate: {host_count} hosts × {_rp(each)} / {life:g} years",
-                           False, True))
+                           say("perkiraan: {n} host × {each} / {life} tahun",
+                               "estimate: {n} hosts × {each} / {life} years",
+                               n=host_count, each=Money(each), life=life), False, True))
     staff_cost = a("staff_cost_idr_per_fte")
     if "staff_fte" in c:
         fte = float(c["staff_fte"])
-        lines.append(_line("staff", fte * staff_cost, f"{fte:g} FTE × {_rp(staff_cost)}",
+        lines.append(_line("staff", fte * staff_cost,
+                           say("{fte} staf purnawaktu × {cost}", "{fte} FTE × {cost}",
+                               fte=fte, cost=Money(staff_cost)),
                            True, a.estimate("staff_cost_idr_per_fte")))
     else:
         per = a("hosts_per_admin")
         fte = host_count / per if per else 0.0
-        lines.append(_line("staff", fte * staff_cost,
-                           f"estimate: {host_count} hosts / {per:g} hosts per FTE = {fte:.2f} "
-                           f"FTE × {_rp(staff_cost)}", False, True))
+        lines.append(_line("staff", fte * staff_cost, say(
+            "perkiraan: {n} host / {per} host per staf purnawaktu = {fte} staf purnawaktu × "
+            "{cost}",
+            "estimate: {n} hosts / {per} hosts per FTE = {fte} FTE × {cost}",
+            n=host_count, per=per, fte=Num(fte, 2), cost=Money(staff_cost)), False, True))
     for key in ("maintenance_idr", "licences_idr", "space_idr", "other_idr"):
         given = key in c
         value = float(c[key]) if given else 0.0
         lines.append(_line(key.removesuffix("_idr"), value,
-                           "as given in the inventory" if given else "not given: counted as 0",
+                           say("sesuai inventaris", "as given in the inventory") if given
+                           else say("tidak diisi: dihitung 0", "not given: counted as 0"),
                            given, False))
     return lines
 
 
 def after_lines(current: Sequence[Mapping[str, Any]], a: SiteAssumptions, stay_share: float,
                 moved_tb: float, any_moved: bool, offerings_idr: float,
-                offering_basis: str) -> list[dict[str, Any]]:
+                offering_basis: dict[str, str]) -> list[dict[str, Any]]:
     """What the site still pays each year once the plan is carried out."""
     share_after = a("staff_share_after_migration")
     out = []
     for line in current:
         item, idr = line["item"], float(line["idr"])
         if item == "licences":
-            out.append(_line(item, idr, "kept: software licences follow the applications",
+            out.append(_line(item, idr, say("tetap: lisensi perangkat lunak mengikuti aplikasinya",
+                                            "kept: software licences follow the applications"),
                              line["given"], line["estimate"]))
         elif item == "staff":
             factor = share_after + (1 - share_after) * stay_share
-            out.append(_line(item, idr * factor,
-                             f"{_rp(idr)} × ({share_after:g} + (1 − {share_after:g}) × "
-                             f"{stay_share:.4g} of hosts staying: retained or not yet "
-                             "planned)", line["given"], True))
+            out.append(_line(item, idr * factor, say(
+                "{idr} × ({share} + (1 − {share}) × {stay} bagian host yang tetap tinggal: "
+                "dipertahankan atau belum direncanakan)",
+                "{idr} × ({share} + (1 − {share}) × {stay} of hosts staying: retained or not "
+                "yet planned)",
+                idr=Money(idr), share=share_after, stay=stay_share), line["given"], True))
         else:
-            out.append(_line(item, idr * stay_share,
-                             f"{_rp(idr)} × {stay_share:.4g} of hosts staying (retained or "
-                             "not yet planned)", line["given"], line["estimate"]))
+            out.append(_line(item, idr * stay_share, say(
+                "{idr} × {stay} bagian host yang tetap tinggal (dipertahankan atau belum "
+                "direncanakan)",
+                "{idr} × {stay} of hosts staying (retained or not yet planned)",
+                idr=Money(idr), stay=stay_share), line["given"], line["estimate"]))
     tb = max(a("own_backup_min_tb"), moved_tb) if any_moved else 0.0
     price = a("own_backup_idr_per_tb_year")
-    out.append(_line("own_offsite_backup", tb * price,
-                     f"{tb:.3g} TB (data of moved hosts {moved_tb:.3g} TB, at least "
-                     f"{a('own_backup_min_tb'):g} TB) × {_rp(price)}/TB/year: the pemda keeps its "
-                     "own off-site copy" if any_moved else "no host moves", False, True))
+    out.append(_line("own_offsite_backup", tb * price, say(
+        "{tb} TB (data host yang pindah {moved} TB, paling sedikit {least} TB) × {price}/TB/tahun: "
+        "pemda tetap menyimpan salinan sendiri di lokasi lain",
+        "{tb} TB (data of moved hosts {moved} TB, at least {least} TB) × {price}/TB/year: the "
+        "pemda keeps its own off-site copy",
+        tb=Num(tb, 3), moved=Num(moved_tb, 3), least=a("own_backup_min_tb"), price=Money(price))
+        if any_moved else say("tidak ada host yang pindah", "no host moves"), False, True))
     out.append(_line("central_offerings", offerings_idr, offering_basis, False, False))
     return out
 
@@ -119,9 +137,11 @@ def site_costs(site: Site, plans: Sequence[Mapping[str, Any]], usages: Mapping[s
         moved_mb += used or 0.0
     priced = [p for p in moved if p["target"] and p["target"].get("price_idr_per_year")]
     offerings_idr = sum(float(p["target"]["price_idr_per_year"]) for p in priced)
-    basis = ("; ".join(f"{p['id']}: {p['target']['offering']} {p['target'].get('flavour') or ''}"
-                       f" {_rp(p['target']['price_idr_per_year'])}".replace("  ", " ")
-                       for p in priced) or "every target is free to the pemda")
+    basis = ({lang: "; ".join(f"{p['id']}: {p['target']['offering']} "
+                             f"{p['target'].get('flavour') or ''} "
+                             f"{rupiah(p['target']['price_idr_per_year'], lang)}".replace("  ", " ")
+                             for p in priced) for lang in ("id", "en")} if priced
+             else say("semua target gratis bagi pemda", "every target is free to the pemda"))
     after = after_lines(current, a, stay_share, moved_mb / MIB_PER_TB, bool(moved),
                         offerings_idr, basis)
     rate = a("migration_rate_idr_per_hour")
@@ -132,7 +152,9 @@ def site_costs(site: Site, plans: Sequence[Mapping[str, Any]], usages: Mapping[s
         if count:
             one_off.append({"strategy": strategy, "hosts": count, "hours_per_host": hours,
                             "hours": count * hours, "idr": round(count * hours * rate),
-                            "basis": f"{count} × {hours:g} h × {_rp(rate)}/h"})
+                            "basis": say("{n} × {hours} jam × {rate}/jam",
+                                         "{n} × {hours} h × {rate}/h",
+                                         n=count, hours=hours, rate=Money(rate))})
     current_idr = sum(line["idr"] for line in current)
     after_idr = sum(line["idr"] for line in after)
     one_off_idr = sum(line["idr"] for line in one_off)

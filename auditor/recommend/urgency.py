@@ -10,6 +10,9 @@ from auditor.recommend.common import Urgency, text
 
 LEVELS = tuple(Urgency)
 GAP_STATUSES = ("fail", "unknown", "error")
+VERDICT_ID = {"compliant": "patuh", "remediate": "perbaiki", "migrate": "migrasi",
+              "incomplete": "bukti belum cukup"}
+"""Site verdicts as the Indonesian report names them."""
 
 KEEP_OWN_BACKUPS = text(
     "Setelah pindah, pemda tetap menyimpan salinan cadangan sendiri di lokasi terpisah dan menguji "
@@ -37,7 +40,7 @@ def site_urgency(site: Mapping[str, Any], hosts: Sequence[Mapping[str, Any]],
     if closure:
         level = 3
         reasons.append(text(
-            f"Risiko penutupan: kontrol fasilitas kritis gagal ({', '.join(closure)}); fasilitas "
+            f"Risiko penutupan: kendali fasilitas kritis gagal ({', '.join(closure)}); fasilitas "
             "yang tidak memenuhi spesifikasi dapat diperintahkan ditutup setelah audit.",
             f"Closure risk: critical facility controls fail ({', '.join(closure)}); a facility "
             "that does not meet the specification can be ordered closed after an audit."))
@@ -51,15 +54,17 @@ def site_urgency(site: Mapping[str, Any], hosts: Sequence[Mapping[str, Any]],
     if critical_hosts:
         level = max(level, 2 if verdict == "migrate" else 1)
         reasons.append(text(
-            f"Kontrol host kritis gagal: {', '.join(critical_hosts)}.",
+            f"Kendali host kritis gagal: {', '.join(critical_hosts)}.",
             f"Critical host controls fail: {', '.join(critical_hosts)}."))
     if verdict != "compliant" and level < 1:
         level = 1
     if not reasons:
-        reasons.append(text(f"Putusan lokasi: {verdict}; tidak ada celah kritis.",
+        reasons.append(text(f"Putusan lokasi: {VERDICT_ID.get(verdict, verdict)}; tidak ada "
+                            "celah kritis.",
                             f"Site verdict: {verdict}; no critical gap."))
     elif verdict != "compliant":
-        reasons.append(text(f"Putusan lokasi: {verdict}.", f"Site verdict: {verdict}."))
+        reasons.append(text(f"Putusan lokasi: {VERDICT_ID.get(verdict, verdict)}.",
+                            f"Site verdict: {verdict}."))
     return {"site": site["id"], "verdict": verdict, "urgency": LEVELS[level],
             "closure_risk": bool(closure), "backup_dr_gap": bool(backup_dr),
             "closure_controls": closure, "backup_dr_controls": backup_dr,

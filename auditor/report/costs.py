@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from auditor.report.values import as_dict, as_list, number
+from auditor.report.values import as_dict, as_list, number, text_of
 
 
 def _first_number(data: Mapping[str, Any], *prefixes: str, contains: str = "") -> float | None:
@@ -22,7 +22,7 @@ def _annual(data: Mapping[str, Any], flat: str, nested: str) -> float | None:
     return value if value is not None else number(as_dict(data.get(nested)).get("annual_idr"))
 
 
-def _lines(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _lines(data: Mapping[str, Any], lang: str) -> list[dict[str, Any]]:
     """Cost items side by side: each item's yearly cost now and after, and the bases."""
     rows: dict[str, dict[str, Any]] = {}
     for when in ("current", "after"):
@@ -33,12 +33,12 @@ def _lines(data: Mapping[str, Any]) -> list[dict[str, Any]]:
                                          "current_basis": "", "after_basis": "",
                                          "estimate": False})
             row[when] = number(line.get("idr"))
-            row[f"{when}_basis"] = str(line.get("basis") or "")
+            row[f"{when}_basis"] = text_of(line.get("basis"), lang)
             row["estimate"] = row["estimate"] or line.get("estimate") is True
     return list(rows.values())
 
 
-def cost_view(raw: Any) -> dict[str, Any]:
+def cost_view(raw: Any, lang: str = "en") -> dict[str, Any]:
     """Yearly costs before and after, the one-off cost and the five-year saving.
 
     Reads either flat names (``current_annual_idr``, ``one_off_idr``) or the nested ones
@@ -69,11 +69,11 @@ def cost_view(raw: Any) -> dict[str, Any]:
     for name, a in as_dict(costs.get("assumptions")).items():
         a = as_dict(a)
         assumptions.append({"name": str(name), "value": a.get("value"),
-                            "unit": str(a.get("unit") or ""),
-                            "source": str(a.get("source") or ""),
+                            "unit": text_of(a.get("unit"), lang),
+                            "source": text_of(a.get("source"), lang),
                             "estimate": a.get("estimate") is True,
                             "overridden": a.get("overridden") is True})
     return {"current": current, "after": after, "one_off": one_off, "saved": saved,
             "five_current": five_current, "five_after": five_after, "five_saved": five_saved,
             "years": int(years), "estimate": costs.get("estimate") is True,
-            "lines": _lines(costs), "assumptions": assumptions}
+            "lines": _lines(costs, lang), "assumptions": assumptions}

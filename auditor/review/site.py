@@ -15,6 +15,7 @@ from typing import Any
 import jinja2
 
 from auditor.bundle import atomic_write_text
+from auditor.numbers import number, rupiah
 from auditor.review.load import ACCEPTED, URGENCIES, VERDICTS, BundleReport
 from auditor.review.messages import translate
 from auditor.review.store import Comparison
@@ -88,14 +89,15 @@ def write_page(path: Path, text: str) -> None:
     os.replace(temp, path)
 
 
-def _environment() -> jinja2.Environment:
+def _environment(lang: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("auditor.review", "templates"),
         autoescape=True, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters["idr"] = lambda v: "—" if v is None else f"Rp {v:,.0f}".replace(",", ".")
-    env.filters["score"] = lambda v: "—" if v is None else f"{v:.1f}"
-    env.filters["signed"] = lambda v: "—" if v is None else f"{v:+.1f}"
+    env.filters["idr"] = lambda v: "—" if v is None else rupiah(v, lang)
+    env.filters["score"] = lambda v: "—" if v is None else number(v, lang, 1)
+    env.filters["signed"] = lambda v: "—" if v is None else ("+" if v > 0 else "") + number(
+        v, lang, 1)
     return env
 
 
@@ -115,7 +117,7 @@ def render_site(output: Path, entries: Sequence[tuple[int, BundleReport]], lang:
                 generated_at: str, comparison: Comparison | None,
                 trusted_keys: bool) -> Path:
     """Write DIR/index.html and DIR/org/SLUG.html; returns the index path."""
-    env = _environment()
+    env = _environment(lang)
 
     def t(key: str) -> str:
         return translate(key, lang)
