@@ -200,8 +200,9 @@ def _detail(n: int, wave: list[list[str]], by_id: Mapping[str, Mapping[str, Any]
     hosts = [h for g in wave for h in g]
     crit_rank, replatform, blockers = risk(hosts)
     crit = next(k for k, v in CRITICALITY_RANK.items() if v == crit_rank)
-    reasons = [text(f"Gelombang {n + 1}: risiko rendah dahulu (kritikalitas, lalu pembangunan ulang, "
-                    f"lalu jumlah penghambat); kritikalitas tertinggi {CRITICALITY_ID[crit]}.",
+    reasons = [text(f"Gelombang {n + 1}: risiko rendah dahulu (kritikalitas, lalu pembangunan "
+                    f"ulang, lalu jumlah penghambat); kritikalitas tertinggi "
+                    f"{CRITICALITY_ID[crit]}.",
                     f"Wave {n + 1}: low risk first (criticality, then replatform, then "
                     f"blockers); highest criticality {crit}.")]
     for group in wave:

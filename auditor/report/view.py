@@ -8,7 +8,7 @@ from typing import Any
 
 from auditor.numbers import number as number_in
 from auditor.report.costs import cost_view
-from auditor.report.evidence import evidence_text
+from auditor.report.evidence import evidence_text, reason_text
 from auditor.report.messages import MESSAGES, translate
 from auditor.report.values import as_dict, as_list, number, text_of
 
@@ -100,7 +100,7 @@ def _subject(kind: str, raw: Any, controls: Mapping[str, Mapping[str, Any]],
         "name": str(s.get("name") or s.get("id") or "?"),
         "url": str(s.get("url") or ""),
         "status": _known(s.get("status"), SUBJECT_STATUSES, "error"),
-        "reason": "" if s.get("reason") is None else str(s.get("reason")),
+        "reason": "" if s.get("reason") is None else reason_text(str(s.get("reason")), lang),
         "score": number(s.get("score")),
         "findings": findings, "groups": groups,
         "n_fail": len(groups["failed"]), "n_unknown": len(groups["unknown"]),
