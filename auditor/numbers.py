@@ -38,6 +38,12 @@ def number(value: float, lang: str, decimals: int = 4) -> str:
     return text
 
 
+def fixed(value: float, lang: str, decimals: int = 1) -> str:
+    """``value`` with exactly ``decimals`` decimals (75.0 / 75,0) and grouped thousands."""
+    text = f"{value:,.{decimals}f}"
+    return text.translate(_ID_SEPARATORS) if lang == "id" else text
+
+
 def rupiah(value: float, lang: str) -> str:
     """Whole rupiah: ``Rp 153.738.000`` in id, ``IDR 153,738,000`` in en (as the reports write)."""
     return f"{'Rp' if lang == 'id' else 'IDR'} {number(round(value), lang, 0)}"

@@ -70,8 +70,10 @@ def test_cost_arithmetic_by_hand(tmp_path: Path) -> None:
                                   "savings_idr": 1_151_850_000}
     assert costs["annual_savings_idr"] == 382_560_000 - 150_390_000
     used = site["assumptions"]
-    assert used["pue"] == {"value": 2.0, "unit": "ratio", "overridden": True,
-                           "source": "inventory (site costs)", "estimate": False}
+    assert used["pue"] == {"value": 2.0, "unit": {"id": "rasio", "en": "ratio"},
+                           "overridden": True, "estimate": False,
+                           "source": {"id": "inventaris (biaya lokasi)",
+                                      "en": "inventory (site costs)"}}
     assert used["tariff_idr_per_kwh"]["overridden"] is False
     assert costs["assumptions"]["pue"]["value"] == 1.8       # the stated default stays listed
 

@@ -15,7 +15,7 @@ from typing import Any
 import jinja2
 
 from auditor.bundle import atomic_write_text
-from auditor.numbers import number, rupiah
+from auditor.numbers import fixed, rupiah
 from auditor.review.load import ACCEPTED, URGENCIES, VERDICTS, BundleReport
 from auditor.review.messages import translate
 from auditor.review.store import Comparison
@@ -95,9 +95,9 @@ def _environment(lang: str) -> jinja2.Environment:
         autoescape=True, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["idr"] = lambda v: "—" if v is None else rupiah(v, lang)
-    env.filters["score"] = lambda v: "—" if v is None else number(v, lang, 1)
-    env.filters["signed"] = lambda v: "—" if v is None else ("+" if v > 0 else "") + number(
-        v, lang, 1)
+    env.filters["score"] = lambda v: "—" if v is None else fixed(v, lang)
+    env.filters["signed"] = lambda v: "—" if v is None else ("+" if v >= 0 else "") + fixed(
+        v, lang)
     return env
 
 
