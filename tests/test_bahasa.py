@@ -1,4 +1,4 @@
-"""Every sentence of an Indonesian report is Indonesian: a stop list of English words must not appear.
+"""Every sentence of an Indonesian report is Indonesian: no word of an English stop list appears.
 
 The report of a rich bundle (every strategy, estimated and given costs, overridden assumptions,
 unscanned and unreadable hosts, answered and unanswered questionnaires) is rendered in `id`, and
@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from auditor.assess_messages import TEXT as ASSESS_MESSAGES
 from auditor.numbers import number, rupiah
@@ -24,7 +26,9 @@ from auditor.report.evidence import evidence_text
 from auditor.report.messages import MESSAGES as REPORT_MESSAGES
 from auditor.report.render import render_html, render_markdown
 from auditor.report.write import collect_extras
+from auditor.review import review
 from auditor.review.messages import MESSAGES as REVIEW_MESSAGES
+from auditor.signing import sign_bundle
 from conftest import REPO
 from recommend_bundle import FleetHost, check, facts, write_bundle
 from test_recommend import SITE, fleet
@@ -133,6 +137,20 @@ def test_example_audit_in_indonesian_has_no_english(example_bundle: Path, fmt: s
         text = render_markdown(results, "id", extras).decode()
     _assert_indonesian(text, f"{fmt} report of the example audit")
     assert re.search(r"\b\d+,\d\b", text)  # the score, e.g. 49,6
+
+
+def test_national_review_in_indonesian_has_no_english(example_bundle: Path,
+                                                      tmp_path: Path) -> None:
+    signed, unsigned = tmp_path / "signed", tmp_path / "unsigned"
+    shutil.copytree(example_bundle, signed)
+    shutil.copytree(example_bundle, unsigned)
+    sign_bundle(signed, Ed25519PrivateKey.generate())
+    review([signed, unsigned], tmp_path / "review", "id", workers=1)
+    out = tmp_path / "review"
+    pages = [out / "index.html", *sorted((out / "org").glob("*.html"))]
+    for page in pages:
+        _assert_indonesian(html_text(page.read_text(encoding="utf-8")), f"review page {page.name}")
+    assert re.search(r"\b\d+,\d\b", html_text(pages[0].read_text(encoding="utf-8")))
 
 
 def _entries(kind: str, data: Any, path: str = "") -> list[tuple[str, str]]:

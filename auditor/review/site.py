@@ -17,7 +17,7 @@ import jinja2
 from auditor.bundle import atomic_write_text
 from auditor.numbers import fixed, rupiah
 from auditor.review.load import ACCEPTED, URGENCIES, VERDICTS, BundleReport
-from auditor.review.messages import translate
+from auditor.review.messages import problem_text, translate
 from auditor.review.store import Comparison
 
 SORT_SCRIPT = """
@@ -95,6 +95,7 @@ def _environment(lang: str) -> jinja2.Environment:
         autoescape=True, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["idr"] = lambda v: "—" if v is None else rupiah(v, lang)
+    env.filters["problem"] = lambda v: problem_text(str(v), lang)
     env.filters["score"] = lambda v: "—" if v is None else fixed(v, lang)
     env.filters["signed"] = lambda v: "—" if v is None else ("+" if v >= 0 else "") + fixed(
         v, lang)
