@@ -45,8 +45,9 @@ def fixed(value: float, lang: str, decimals: int = 1) -> str:
 
 
 def rupiah(value: float, lang: str) -> str:
-    """Whole rupiah: ``Rp 153.738.000`` in id, ``IDR 153,738,000`` in en (as the reports write)."""
-    return f"{'Rp' if lang == 'id' else 'IDR'} {number(round(value), lang, 0)}"
+    """Rupiah: ``Rp 153.738.000`` in id, ``IDR 153,738,000`` in en; sen only if any (1.699,53)."""
+    whole = float(value).is_integer()
+    return f"{'Rp' if lang == 'id' else 'IDR'} {number(value, lang, 0 if whole else 2)}"
 
 
 def _shown(value: object, lang: str) -> str:

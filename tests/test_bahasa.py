@@ -192,6 +192,7 @@ def test_every_catalogue_entry_in_indonesian_has_no_english(where: str, text: st
 def test_numbers_are_written_the_indonesian_way() -> None:
     assert number(49.6, "id") == "49,6" and number(49.6, "en") == "49.6"
     assert rupiah(153738000, "id") == "Rp 153.738.000"
+    assert rupiah(1699.53, "id") == "Rp 1.699,53" and rupiah(1699.53, "en") == "IDR 1,699.53"
     assert number(0.4, "id") == "0,4" and number(8760, "id") == "8.760"
 
 
