@@ -13,7 +13,8 @@ from typing import Any
 from auditor.report.view import BundleExtras, build_view
 
 CSV_COLUMNS = ("subject_kind", "subject_id", "site", "control", "title", "severity", "status",
-               "evidence")
+               "evidence", "frameworks")
+"""``frameworks`` is ``spbe:29;iso27001:A.5.35,A.8.13`` (the control's framework ids)."""
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -48,7 +49,7 @@ def render_csv(results: Mapping[str, Any], lang: str, extras: BundleExtras | Non
         for f in subject["findings"]:
             writer.writerow([subject["kind"], csv_cell(subject["id"]), csv_cell(str(site)),
                              csv_cell(f["control"]), csv_cell(f["title"]), f["severity"],
-                             f["status"], csv_cell(f["evidence"])])
+                             f["status"], csv_cell(f["evidence"]), f["framework_ids"]])
     return out.getvalue().encode("utf-8")
 
 

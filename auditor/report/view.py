@@ -70,6 +70,9 @@ def _finding(raw: Any, controls: Mapping[str, Mapping[str, Any]], lang: str) -> 
         "evidence": "" if f.get("evidence") is None else evidence_text(str(f.get("evidence")),
                                                                          lang),
         "frameworks": frameworks_text(control.get("frameworks"), lang),
+        "framework_ids": ";".join(
+            f"{name}:{','.join(str(i) for i in as_list(ids))}"
+            for name, ids in as_dict(control.get("frameworks")).items() if as_list(ids)),
     }
 
 
