@@ -20,7 +20,7 @@ TEXT: dict[str, dict[str, str]] = {
                  "en": "Evidence files ({what}); paths separated by commas, empty for none"},
     "note": {"id": "Catatan (opsional)", "en": "Note (optional)"},
     "bad_yes_no": {"id": "Jawab ya atau tidak (y/t).", "en": "Answer yes or no (y/n)."},
-    "bad_number": {"id": "Masukkan angka, misalnya 15 atau 2.5.",
+    "bad_number": {"id": "Masukkan angka, misalnya 15 atau 2,5.",
                    "en": "Enter a number, for example 15 or 2.5."},
     "bad_choice": {"id": "Pilih nomor 1 sampai {n}.", "en": "Choose a number from 1 to {n}."},
     "bad_date": {"id": "Masukkan tanggal sebagai YYYY-MM-DD, tidak di masa depan.",
@@ -34,6 +34,10 @@ TEXT: dict[str, dict[str, str]] = {
     "description": {"id": "Penjelasan", "en": "Description"},
     "rationale": {"id": "Alasan", "en": "Rationale"},
     "evidence_expected": {"id": "Bukti yang diharapkan", "en": "Evidence expected"},
+    "interrupted": {"id": "Dihentikan: {kept} jawaban tersimpan di {file}; jalankan perintah yang "
+                           "sama lagi untuk melanjutkan.",
+                    "en": "interrupted: {kept} answers kept in {file}; run the same command again "
+                          "to continue"},
     "done": {"id": "Selesai: {answered} dari {n} pertanyaan dijawab; jawaban di {file}",
              "en": "Done: {answered} of {n} questions answered; answers in {file}"},
 }

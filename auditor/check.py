@@ -55,7 +55,8 @@ def _summary_counts(counted: Tally) -> dict[str, Any]:
 def _control_data(spec: Spec) -> list[dict[str, Any]]:
     return [{"id": c.id, "domain": c.domain, "applies_to": c.applies_to,
              "severity": str(c.severity), "title": c.title, "remediation": c.remediation,
-             "references": [dict(r) for r in c.references], "enabled": c.enabled,
+             "references": [dict(r) for r in c.references],
+             **({"frameworks": c.frameworks} if c.frameworks else {}), "enabled": c.enabled,
              **({"disabled_reason": c.disabled_reason} if c.disabled_reason else {})}
             for c in spec.controls]
 

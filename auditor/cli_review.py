@@ -46,7 +46,7 @@ def assess_command(inventory: Path, site: str | None, output: Path, answers_file
     checked (schema, control ids, value types) and written without asking.
     Link the written file from the inventory site's `facility:` key.
     """
-    from auditor.assess import Session, import_answers, pick_site, questions_for
+    from auditor.assess import Session, import_answers, pick_site, questions_for, t
     from auditor.spec import load_spec
 
     loaded = load_inventory(inventory)
@@ -65,8 +65,7 @@ def assess_command(inventory: Path, site: str | None, output: Path, answers_file
         session.run()
     except (KeyboardInterrupt, EOFError):
         kept = len(session.data.get("answers") or {})
-        click.echo(f"\ninterrupted: {kept} answers kept in {output}; run the same command again "
-                   "to continue", err=True)
+        click.echo("\n" + t("interrupted", lang, kept=kept, file=output), err=True)
         sys.exit(130)
 
 

@@ -37,6 +37,9 @@ class Control:
     when: dict[str, Any] | None = None
     question: dict[str, Any] | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    frameworks: dict[str, list[Any]] = field(default_factory=dict)
+    """Ids of the control in known frameworks: ``spbe`` indicators, ``iso27001`` Annex A ids,
+    ``bssn_4_2021`` / ``bssn_8_2024`` articles."""
     source: str = ""
     """file:line where the control is defined."""
     enabled: bool = True
@@ -128,7 +131,8 @@ def _control(raw: dict[str, Any], source: str) -> Control:
         references=tuple(raw["references"]), tags=tuple(raw.get("tags") or ()),
         check=raw.get("check"), when=raw.get("when"), question=raw.get("question"),
         params=dict(raw.get("params") or {}), source=source,
-        closure_risk=raw.get("closure_risk"))
+        closure_risk=raw.get("closure_risk"),
+        frameworks={k: list(v) for k, v in (raw.get("frameworks") or {}).items()})
 
 
 def load_controls(path: Path) -> tuple[list[Control], LocatedDocument]:

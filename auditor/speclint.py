@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -13,6 +14,43 @@ from auditor.spec import Control, Spec
 
 DERIVED_PATHS: tuple[str, ...] = ("lifecycle",)
 """Fact paths the check stage derives from collected facts."""
+
+SPBE_INDICATORS = range(1, 48)
+"""The 47 indicators of the SPBE evaluation (PermenPANRB 59/2020, KepmenPANRB 962/2021)."""
+ISO27001_ANNEX_A = {"5": 37, "6": 8, "7": 14, "8": 34}
+"""ISO/IEC 27001:2022 Annex A themes and how many controls each has (93 in all)."""
+ARTICLE = re.compile(r"Pasal [1-9][0-9]{0,2}( ayat \([1-9][0-9]?\))?")
+FRAMEWORKS = ("spbe", "iso27001", "bssn_4_2021", "bssn_8_2024")
+
+
+def framework_problems(frameworks: dict[str, list[Any]]) -> list[tuple[str, str]]:
+    """(field, message) for each framework id that does not exist in its framework."""
+    out: list[tuple[str, str]] = []
+    for name, ids in frameworks.items():
+        where = f"frameworks.{name}"
+        if name not in FRAMEWORKS:
+            out.append((where, f"unknown framework '{name}'; known: {', '.join(FRAMEWORKS)}"))
+            continue
+        if len(set(map(str, ids))) != len(ids):
+            out.append((where, "an id is listed twice"))
+        for item in ids:
+            if name == "spbe" and (isinstance(item, bool) or item not in SPBE_INDICATORS):
+                out.append((where, f"SPBE indicator {item!r} does not exist (1-47)"))
+            elif name == "iso27001" and not _iso_id(item):
+                out.append((where, f"'{item}' is not an ISO/IEC 27001:2022 Annex A id "
+                                   "(A.5.1-A.5.37, A.6.1-A.6.8, A.7.1-A.7.14, A.8.1-A.8.34)"))
+            elif name.startswith("bssn") and not (isinstance(item, str)
+                                                  and ARTICLE.fullmatch(item)):
+                out.append((where, f"'{item}' is not an article ('Pasal N' or "
+                                   "'Pasal N ayat (M)')"))
+    return out
+
+
+def _iso_id(item: object) -> bool:
+    if not isinstance(item, str):
+        return False
+    match = re.fullmatch(r"A\.([5-8])\.([1-9][0-9]?)", item)
+    return match is not None and int(match.group(2)) <= ISO27001_ANNEX_A[match.group(1)]
 
 
 def host_fact_paths() -> set[str]:
@@ -86,6 +124,8 @@ def lint_spec(spec: Spec) -> list[Problem]:
             for value in values if isinstance(values, list) else [values]:
                 if isinstance(value, str) and value not in allowed:
                     add("check", f"value '{value}' is not one of the question's choices")
+        for name, message in framework_problems(control.frameworks):
+            add(name, message)
         for name in _params_used(control.check or {}) | _params_used(control.when or {}):
             if name not in control.params:
                 add("params", f"parameter '{name}' is used but has no default under params")

@@ -51,6 +51,23 @@ def _answers(workdir: Path) -> dict:
     return yaml.safe_load((workdir / "out" / "answers.yaml").read_text())
 
 
+def test_interrupt_in_indonesian_says_so_in_indonesian(workdir: Path) -> None:
+    term = _assess(workdir, "--lang", "id")
+    try:
+        term.expect(r"lokasi ruang-a \(4 pertanyaan\)")
+        term.expect(r"Nama penjawab: ")
+        term.type("Siti Rahma")
+        term.expect(r"Jabatan: ")
+        term.type("Kepala Seksi Infrastruktur")
+        term.expect(r"\(ya/tidak\): ")
+        term.ctrl_c()
+        assert term.wait() == 130
+    finally:
+        term.kill()
+    assert "Dihentikan: 0 jawaban tersimpan di out/answers.yaml" in term.seen
+    assert "interrupted" not in term.seen
+
+
 def test_interactive_interrupt_and_resume_in_a_real_terminal(workdir: Path) -> None:
     term = _assess(workdir)
     try:

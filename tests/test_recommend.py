@@ -203,7 +203,7 @@ def test_costs_add_up_and_list_every_assumption(outcome: CheckOutcome) -> None:
     assert costs["current_annual_idr"] == site["current"]["annual_idr"]
     # The priced third-party VM of big-open is a cost after migration.
     central = next(x for x in site["after"]["lines"] if x["item"] == "central_offerings")
-    assert central["idr"] == 240_000_000 and "big-open" in central["basis"]
+    assert central["idr"] == 240_000_000 and "big-open" in central["basis"]["en"]
     for name, item in costs["assumptions"].items():
         assert {"value", "unit", "source", "estimate"} <= set(item), name
     assert costs["assumptions"]["hardware_life_years"]["value"] == 4

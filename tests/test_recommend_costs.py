@@ -80,6 +80,8 @@ def test_cost_arithmetic_by_hand(tmp_path: Path) -> None:
     assert site["energy"]["tariff_class"] == "P-1"
     assert site["inputs"]["pue"] == 2.0
     assert site["assumptions"]["tariff_p1_idr_per_kwh"]["overridden"] is False
+    assert site["assumptions"]["tariff_p1_idr_per_kwh"]["unit"] == {"id": "Rp/kWh",
+                                                                    "en": "IDR/kWh"}
 
 
 def test_missing_cost_inputs_are_marked_as_estimates(tmp_path: Path) -> None:

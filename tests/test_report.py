@@ -244,7 +244,8 @@ def test_every_catalogue_key_is_used() -> None:
                                               *TEMPLATES.parent.glob("*.py")]
                       if p.name != "messages.py")
     families = ("status_", "verdict_", "severity_", "urgency_", "strategy_", "hoststatus_",
-                "level_", "domain_", "confidence_", "cost_item_")
+                "level_", "domain_", "confidence_", "cost_item_",
+                "depsource_", "framework_")
     unused = [k for k in MESSAGES if f'"{k}"' not in sources and f"'{k}'" not in sources
               and not k.startswith(families)]
     assert unused == []

@@ -42,6 +42,8 @@ def test_csv_has_one_row_per_finding_with_the_title_in_the_language(lang: str) -
     assert first_host[4].startswith("Kendali " if lang == "id" else "Control ")
     assert {r[6] for r in rows[1:]} <= {"pass", "fail", "unknown", "not_applicable", "waived",
                                         "error"}
+    admins = next(r for r in rows if r[3] == "OPS-TRAINED-ADMINS")
+    assert admins[8] == "iso27001:A.5.2,A.6.3;bssn_4_2021:Pasal 14"  # the same in both languages
 
 
 def test_csv_cells_never_start_a_spreadsheet_formula() -> None:

@@ -72,6 +72,26 @@ CASES = {
                                            "    - verdict: compliant\n"
                                            "      when: {status: [pass]}\n") + GOOD,
                               "the last verdict rule should match every site", None),
+    "iso-id-not-in-2022": (HEAD + control(
+        "HOST-H", '    frameworks: {iso27001: ["A.8.13", "A.5.38"]}\n'
+                  "    check: {fact: os.id, op: equals, value: x}\n"),
+        "'A.5.38' is not an ISO/IEC 27001:2022 Annex A id", 12),
+    "iso-old-numbering": (HEAD + control(
+        "HOST-I", '    frameworks: {iso27001: ["A.12.3.1"]}\n'
+                  "    check: {fact: os.id, op: equals, value: x}\n"),
+        "does not match", 21),
+    "spbe-indicator-out-of-range": (HEAD + control(
+        "HOST-J", "    frameworks: {spbe: [16, 48]}\n"
+                  "    check: {fact: os.id, op: equals, value: x}\n"),
+        "48 is greater than the maximum of 47", 21),
+    "unknown-framework": (HEAD + control(
+        "HOST-K", "    frameworks: {nist: [1]}\n"
+                  "    check: {fact: os.id, op: equals, value: x}\n"),
+        "unknown key 'nist'", 21),
+    "bssn-article-not-an-article": (HEAD + control(
+        "HOST-L", '    frameworks: {bssn_4_2021: ["Article 14"]}\n'
+                  "    check: {fact: os.id, op: equals, value: x}\n"),
+        "does not match", 21),
     "yaml-syntax": (HEAD + "  - id: [broken\n", "YAML syntax", 13),
     "missing-include": (HEAD.replace("controls:\n", "include: [controls/nothing.yaml]\n"),
                         "control file 'controls/nothing.yaml' not found", 11),
@@ -110,5 +130,7 @@ def test_spec_show_lists_and_details(tmp_path: Path) -> None:
     one = run_cli("spec", "show", "--control", "fac-ups-runtime", "--format", "json")
     assert one.returncode == 0
     assert '"ups_runtime_minutes": 15' in one.stdout
+    framed = run_cli("spec", "show", "--control", "OPS-INFRA-AUDIT", "--format", "json")
+    assert '"spbe": [' in framed.stdout and "29" in framed.stdout
     missing = run_cli("spec", "show", "--control", "NOPE-1")
     assert missing.returncode == 2

@@ -246,7 +246,8 @@ class SiteAssumptions:
         """Every assumption with the value this site used and whether the inventory set it."""
         return {name: {"value": self(name), "unit": item["unit"],
                        "overridden": name in self.overrides,
-                       "source": "inventory (site costs)" if name in self.overrides
+                       "source": {"id": "inventaris (biaya lokasi)",
+                                  "en": "inventory (site costs)"} if name in self.overrides
                        else item["source"],
                        "estimate": False if name in self.overrides else bool(item["estimate"])}
                 for name, item in self.defaults.items()}

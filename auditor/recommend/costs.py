@@ -22,9 +22,8 @@ Basis = Callable[[str], str]
 
 
 def _line(item: str, idr: float, basis: Basis, given: bool, estimate: bool) -> dict[str, Any]:
-    """One cost line; ``basis`` is English (as before), ``basis_text`` both languages."""
-    both = {lang: basis(lang) for lang in LANGS}
-    return {"item": item, "idr": round(idr), "basis": both["en"], "basis_text": both,
+    """One cost line; ``basis``, how it was worked out, in both languages."""
+    return {"item": item, "idr": round(idr), "basis": {lang: basis(lang) for lang in LANGS},
             "given": given, "estimate": estimate}
 
 
@@ -242,7 +241,9 @@ def site_costs(site: Site, plans: Sequence[Mapping[str, Any]], usages: Mapping[s
         if count:
             one_off.append({"strategy": strategy, "hosts": count, "hours_per_host": hours,
                             "hours": count * hours, "idr": round(count * hours * rate),
-                            "basis": f"{count} × {hours:g} h × {rp(rate, 'en')}/h"})
+                            "basis": {lang: f"{count} × {_n(hours, lang)} "
+                                      f"{'jam' if lang == 'id' else 'h'} × {rp(rate, lang)}/"
+                                      f"{'jam' if lang == 'id' else 'h'}" for lang in LANGS}})
     current_idr = sum(line["idr"] for line in current)
     after_idr = sum(line["idr"] for line in after)
     one_off_idr = sum(line["idr"] for line in one_off)

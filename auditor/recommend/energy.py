@@ -80,11 +80,11 @@ def site_energy(site: Site, a: SiteAssumptions, cooling: str | None) -> Energy:
         why = text("PUE dari inventaris", "PUE as given in the inventory")
     elif cooling in PRECISION_ANSWERS:
         pue, basis, estimate = a("pue_precision"), "precision", a.estimate("pue_precision")
-        why = text(f"pendingin presisi, {COOLING_CONTROL} = {cooling}",
+        why = text(f"pendingin presisi menurut jawaban {COOLING_CONTROL}",
                    f"precision cooling, {COOLING_CONTROL} = {cooling}")
     else:
         pue, basis, estimate = a("pue_split_ac"), "split_ac", a.estimate("pue_split_ac")
-        why = (text(f"AC split/biasa, {COOLING_CONTROL} = {cooling}",
+        why = (text(f"AC split/biasa (bukan pendingin presisi) menurut jawaban {COOLING_CONTROL}",
                     f"split/comfort AC, {COOLING_CONTROL} = {cooling}") if cooling else
                text(f"{COOLING_CONTROL} belum dijawab: dianggap AC split",
                     f"{COOLING_CONTROL} not answered: split AC assumed"))

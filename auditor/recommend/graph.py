@@ -189,14 +189,20 @@ def plan_waves(plans: Sequence[Mapping[str, Any]], edges: Sequence[Mapping[str, 
             "cross_wave_links": cross, "external_links": external}
 
 
+STRATEGY_ID = {"rehost": "pindah apa adanya", "replatform": "pindah ke platform baru",
+               "retire": "pensiunkan", "retain": "pertahankan", "repurchase": "ganti aplikasi"}
+"""Host strategies as the Indonesian report names them."""
+
+
 def _detail(n: int, wave: list[list[str]], by_id: Mapping[str, Mapping[str, Any]],
             cross: list[dict[str, Any]], external: list[dict[str, Any]], max_size: int,
             risk: Any) -> dict[str, Any]:
     hosts = [h for g in wave for h in g]
     crit_rank, replatform, blockers = risk(hosts)
     crit = next(k for k, v in CRITICALITY_RANK.items() if v == crit_rank)
-    reasons = [text(f"Gelombang {n + 1}: risiko rendah dahulu (kritikalitas, lalu replatform, "
-                    f"lalu jumlah penghambat); kritikalitas tertinggi {CRITICALITY_ID[crit]}.",
+    reasons = [text(f"Gelombang {n + 1}: risiko rendah dahulu (kritikalitas, lalu pembangunan "
+                    f"ulang, lalu jumlah penghambat); kritikalitas tertinggi "
+                    f"{CRITICALITY_ID[crit]}.",
                     f"Wave {n + 1}: low risk first (criticality, then replatform, then "
                     f"blockers); highest criticality {crit}.")]
     for group in wave:
@@ -204,7 +210,7 @@ def _detail(n: int, wave: list[list[str]], by_id: Mapping[str, Mapping[str, Any]
             reasons.append(text(f"Saling bergantung, pindah bersama: {', '.join(group)}.",
                                 f"Depend on each other, move together: {', '.join(group)}."))
     if replatform:
-        reasons.append(text(f"{replatform} host dibangun ulang (replatform) sebelum pindah.",
+        reasons.append(text(f"{replatform} host dibangun ulang di platform baru sebelum pindah.",
                             f"{replatform} host(s) rebuilt (replatform) before the move."))
     if blockers:
         reasons.append(text(f"{blockers} penghambat harus diselesaikan sebelum gelombang ini.",
@@ -220,9 +226,13 @@ def _detail(n: int, wave: list[list[str]], by_id: Mapping[str, Mapping[str, Any]
             f"links that cross waves: {shown}."))
     outside = [e for e in external if e["from"] in mine or e["to"] in mine]
     if outside:
-        shown = ", ".join(f"{_link(e)} ({e['stays']}: {e['stays_strategy'] or 'belum/not planned'})"
+        shown_id = ", ".join(f"{_link(e)} ({e['stays']}: "
+                             f"{STRATEGY_ID.get(e['stays_strategy'] or '', 'belum direncanakan')})"
+                             for e in outside[:20])
+        shown = ", ".join(f"{_link(e)} ({e['stays']}: {e['stays_strategy'] or 'not planned'})"
                           for e in outside[:20])
-        reasons.append(text(f"Bergantung pada host yang tidak pindah; jaga koneksinya: {shown}.",
+        reasons.append(text(f"Bergantung pada host yang tidak pindah; jaga koneksinya: "
+                            f"{shown_id}.",
                             f"Depends on hosts that do not move; keep the link working: {shown}."))
     return {"number": n + 1, "hosts": hosts, "criticality": crit,
             "strategies": {s: sum(by_id[h]["strategy"] == s for h in hosts) for s in MOVING},

@@ -7,6 +7,7 @@ from typing import Any
 
 from auditor.inventory import Host
 from auditor.model import FindingStatus, HostStatus
+from auditor.numbers import number as number_in
 from auditor.recommend.catalogue import Catalogue, Offering, SiteAssumptions
 from auditor.recommend.common import Strategy, blocker, dig, strings, text
 from auditor.recommend.general import general_application, repurchase_reason, repurchase_target
@@ -18,17 +19,29 @@ MANAGED_KINDS = {"web_hosting": "web", "database": "database", "object_storage":
 """Managed kinds a replatformed host may land on, and which servers.* list must fit."""
 
 
+STATUS_ID = {"unreachable": "tidak terjangkau", "auth_failed": "autentikasi gagal",
+             "hostkey_mismatch": "kunci host tidak cocok", "timeout": "waktu habis",
+             "error": "galat"}
+"""Scan statuses as the Indonesian report names them."""
+
+
 def _not_scanned(host: Host, result: Mapping[str, Any]) -> dict[str, Any]:
     status = result["status"]
+    status_id = STATUS_ID.get(str(status), str(status))
     return {"id": host.id, "site": host.site, "criticality": host.criticality,
             "strategy": None, "rule": "not_scanned", "target": None, "sizing": None,
-            "reason": text(f"Host belum berhasil dipindai ({status}); strategi belum dapat "
+            "reason": text(f"Host belum berhasil dipindai ({status_id}); strategi belum dapat "
                            "ditentukan.",
                            f"Not scanned ({status}); no strategy can be decided yet."),
             "blockers": [blocker("not_scanned",
-                                 f"Host belum berhasil dipindai ({status}); pindai dahulu "
+                                 f"Host belum berhasil dipindai ({status_id}); pindai dahulu "
                                  "sebelum direncanakan.",
                                  f"Not scanned ({status}): scan it before planning.")]}
+
+
+def number_id(value: float) -> str:
+    """A number as the Indonesian report writes it (2,5)."""
+    return number_in(value, "id", 1)
 
 
 def _end_of_life(result: Mapping[str, Any], facts: Mapping[str, Any]) -> bool:
@@ -105,9 +118,10 @@ def plan_host(host: Host, result: Mapping[str, Any], facts: Mapping[str, Any],
         return done(Strategy.RETAIN, "retain_role", rules.retain_reason, None)
     if idle and not inbound:
         return done(Strategy.RETIRE, "idle", text(
-            f"Menganggur: CPU {utilisation['cpu_pct']}% dan memori {utilisation['memory_pct']}% "
-            f"di bawah ambang {a('idle_cpu_pct'):g}%/{a('idle_memory_pct'):g}%; konfirmasi dengan "
-            "pemilik aplikasi, arsipkan, lalu matikan.",
+            f"Menganggur: CPU {number_id(utilisation['cpu_pct'])}% dan memori "
+            f"{number_id(utilisation['memory_pct'])}% di bawah ambang "
+            f"{number_id(a('idle_cpu_pct'))}%/{number_id(a('idle_memory_pct'))}%; konfirmasi "
+            "dengan pemilik aplikasi, arsipkan, lalu matikan.",
             f"Idle: CPU {utilisation['cpu_pct']}% and memory {utilisation['memory_pct']}% below "
             f"the {a('idle_cpu_pct'):g}%/{a('idle_memory_pct'):g}% thresholds; confirm with the "
             "application owner, archive, then switch off."), None)
@@ -128,7 +142,7 @@ def plan_host(host: Host, result: Mapping[str, Any], facts: Mapping[str, Any],
         blockers.append(blocker(
             "os_end_of_life",
             f"Sistem operasi ({_os_label(facts)}) sudah melewati akhir masa dukungan: bangun "
-            "ulang di platform yang didukung (replatform).",
+            "ulang di platform yang didukung.",
             f"Operating system ({_os_label(facts)}) past end of life: rebuild on a supported "
             "platform (replatform)."))
     elif replatform:
@@ -212,7 +226,8 @@ def _place(done: Done, blockers: list[dict[str, Any]], decided: tuple[Strategy, 
                       if refused else "")
         blockers.append(blocker(
             "no_offering_fits",
-            f"Butuh {need.vcpu} vCPU, {need.memory_gb} GB memori, {need.disk_gb} GB disk: tidak "
+            f"Butuh {need.vcpu} vCPU, {number_id(need.memory_gb)} GB memori, "
+            f"{number_id(need.disk_gb)} GB disk: tidak "
             f"ada layanan yang diizinkan cukup besar{refused_text}.",
             f"Needs {need.vcpu} vCPU, {need.memory_gb} GB memory, {need.disk_gb} GB disk: no "
             f"allowed offering is large enough{refused_en}."))

@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from auditor.numbers import Num, say
 from auditor.recommend.catalogue import Offering, SiteAssumptions
-from auditor.recommend.common import dig, number, text
+from auditor.recommend.common import dig, number
 
 SIZING_FACTS = ("cpu.count", "load average", "memory.total_mb", "memory.used", "disk use")
 """What sizing would like to know; the confidence rating is the share of these found."""
@@ -89,17 +90,30 @@ class Required:
                 "facts_missing": [f for f in SIZING_FACTS if f not in usage.present]}
 
 
-def _disk_gb(usage: Usage, a: SiteAssumptions) -> tuple[int, str] | None:
+METHOD_ID = {"performance-based": "berbasis pemakaian",
+             "partly performance-based": "sebagian berbasis pemakaian",
+             "as-on-premises": "seperti di lokasi"}
+"""The sizing methods in Bahasa Indonesia."""
+LOAD_ID = {"load_15": "beban rata-rata 15 menit", "load_5": "beban rata-rata 5 menit",
+           "load_1": "beban rata-rata 1 menit"}
+
+
+def _disk_gb(usage: Usage, a: SiteAssumptions) -> tuple[int, dict[str, str]] | None:
+    room = a("disk_headroom")
     if usage.disk_used_mb is not None:
         used = usage.disk_used_mb
-        how = f"disk {used / 1024:.1f} GB used × headroom {a('disk_headroom')}"
+        how = say("disk {used} GB terpakai × cadangan ruang {room}",
+                  "disk {used} GB used × headroom {room}", used=Num(used / 1024, 1), room=room)
     elif usage.disk_total_mb is not None:
-        used = usage.disk_total_mb * a("unknown_disk_used_share")
-        how = (f"disk use unknown: {a('unknown_disk_used_share')} of "
-               f"{usage.disk_total_mb / 1024:.1f} GB provisioned × headroom {a('disk_headroom')}")
+        share = a("unknown_disk_used_share")
+        used = usage.disk_total_mb * share
+        how = say("pemakaian disk tidak diketahui: {share} dari {total} GB tersedia × cadangan "
+                  "ruang {room}",
+                  "disk use unknown: {share} of {total} GB provisioned × headroom {room}",
+                  share=share, total=Num(usage.disk_total_mb / 1024, 1), room=room)
     else:
         return None
-    return max(10, math.ceil(used * a("disk_headroom") / 1024)), how
+    return max(10, math.ceil(used * room / 1024)), how
 
 
 def required_size(usage: Usage, a: SiteAssumptions) -> Required | None:
@@ -115,40 +129,43 @@ def required_size(usage: Usage, a: SiteAssumptions) -> Required | None:
         # A load above the CPU count is queueing, not more CPUs in use: the host is busy on
         # all it has, so size from that (use is capped at 100%, as the assessors do).
         busy = min(usage.load, usage.cpu_count) if usage.cpu_count else usage.load
-        capped_en = f" (capped at {usage.cpu_count} CPUs)" if busy < usage.load else ""
-        capped_id = f" (dibatasi {usage.cpu_count} CPU)" if busy < usage.load else ""
+        capped = busy < usage.load
         vcpu = max(1, math.ceil(busy * comfort))
-        cpu_en = (f"{usage.load_name} {usage.load:g}{capped_en} × comfort {comfort:g} → "
-                  f"{vcpu} vCPU")
-        cpu_id = (f"{usage.load_name} {usage.load:g}{capped_id} × faktor kenyamanan "
-                  f"{comfort:g} → {vcpu} vCPU")
+        name = usage.load_name or ""
+        cpu = say("{name} {load}{capped} × faktor kenyamanan {comfort} → {vcpu} vCPU",
+                  "{name_en} {load}{capped_en} × comfort {comfort} → {vcpu} vCPU",
+                  name=LOAD_ID.get(name, name), name_en=name, load=usage.load,
+                  comfort=comfort, vcpu=vcpu,
+                  capped=f" (dibatasi {usage.cpu_count} CPU)" if capped else "",
+                  capped_en=f" (capped at {usage.cpu_count} CPUs)" if capped else "")
     elif usage.cpu_count is not None:
         vcpu = usage.cpu_count
-        cpu_en = f"no load average: {vcpu} CPU as on premises"
-        cpu_id = f"tanpa data beban: {vcpu} CPU seperti di lokasi"
+        cpu = say("tanpa data beban: {vcpu} CPU seperti di lokasi",
+                  "no load average: {vcpu} CPU as on premises", vcpu=vcpu)
     else:
         return None
     if usage.memory_used_mb is not None:
         memory = max(1, math.ceil(usage.memory_used_mb * comfort / 1024))
-        mem_en = (f"memory {usage.memory_used_mb / 1024:.1f} GB used × {comfort:g} → "
-                  f"{memory} GB")
-        mem_id = (f"memori {usage.memory_used_mb / 1024:.1f} GB terpakai × {comfort:g} → "
-                  f"{memory} GB")
+        mem = say("memori {used} GB terpakai × {comfort} → {memory} GB",
+                  "memory {used} GB used × {comfort} → {memory} GB",
+                  used=Num(usage.memory_used_mb / 1024, 1), comfort=comfort, memory=memory)
     elif usage.memory_total_mb is not None:
         memory = max(1, math.ceil(usage.memory_total_mb / 1024))
-        mem_en = f"memory use unknown: {memory} GB as on premises"
-        mem_id = f"pemakaian memori tidak diketahui: {memory} GB seperti di lokasi"
+        mem = say("pemakaian memori tidak diketahui: {memory} GB seperti di lokasi",
+                  "memory use unknown: {memory} GB as on premises", memory=memory)
     else:
         return None
     if disk is None:
         return None
     measured = (usage.load is not None) + (usage.memory_used_mb is not None)
     method = ("performance-based", "partly performance-based", "as-on-premises")[2 - measured]
-    note_en = "from one probe (current use, not p95)" if measured else "no use measured"
-    note_id = "dari satu probe (pemakaian saat ini, bukan p95)" if measured \
-        else "pemakaian tidak terukur"
-    basis = text(f"{method} {note_id}: {cpu_id}; {mem_id}; disk {disk[1]} → {disk[0]} GB",
-                 f"{method} {note_en}: {cpu_en}; {mem_en}; {disk[1]} → {disk[0]} GB")
+    note = (say("dari satu kali pemeriksaan (pemakaian saat ini, bukan persentil ke-95)",
+                "from one probe (current use, not p95)") if measured
+            else say("pemakaian tidak terukur", "no use measured"))
+    basis = {"id": f"{METHOD_ID[method]} {note['id']}: {cpu['id']}; {mem['id']}; "
+                   f"{disk[1]['id']} → {disk[0]} GB",
+             "en": f"{method} {note['en']}: {cpu['en']}; {mem['en']}; {disk[1]['en']} → "
+                   f"{disk[0]} GB"}
     return Required(vcpu, memory, disk[0], method, basis, confidence)
 
 

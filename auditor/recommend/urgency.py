@@ -14,7 +14,7 @@ GAP_STATUSES = ("fail", "unknown", "error")
 KEEP_OWN_BACKUPS = text(
     "Setelah pindah, pemda tetap menyimpan salinan cadangan sendiri di lokasi terpisah dan menguji "
     "pemulihannya: pada serangan ransomware PDNS 2 (Juni 2024) hanya sekitar 2% data tersalin ke "
-    "Batam, dan sekitar 44 tenant pulih dari cadangan mereka sendiri.",
+    "Batam, dan sekitar 44 penyewa pulih dari cadangan mereka sendiri.",
     "After moving, the pemda keeps its own backup copy in a separate place and tests restoring "
     "it: in the PDNS 2 ransomware attack (June 2024) only about 2% of data had been copied to "
     "Batam, and about 44 tenants recovered from their own backups.")

@@ -14,10 +14,6 @@ ROW_H = 24
 PAD = 6
 
 
-def _fmt(value: float) -> str:
-    return f"{value:g}"
-
-
 def score_chart(sites: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """One horizontal bar per site on a 0-100 scale; a missing score draws no bar."""
     shown = list(sites)[:MAX_BARS]
@@ -26,7 +22,7 @@ def score_chart(sites: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         score = s["score"]
         width = 0.0 if score is None else max(0.0, min(100.0, score)) / 100 * BAR_W
         rows.append({"y": PAD + i * ROW_H, "label": s["name"], "width": round(width, 1),
-                     "value": "—" if score is None else _fmt(round(score, 1)),
+                     "value": None if score is None else round(score, 1),
                      "cls": "v-" + s["verdict"]})
     ticks = [{"x": LABEL_W + t / 100 * BAR_W, "label": str(t)} for t in (0, 25, 50, 75, 100)]
     return {"rows": rows, "ticks": ticks, "label_w": LABEL_W, "bar_w": BAR_W,

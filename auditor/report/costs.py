@@ -23,10 +23,7 @@ def _annual(data: Mapping[str, Any], flat: str, nested: str) -> float | None:
 
 
 def _lines(data: Mapping[str, Any], lang: str) -> list[dict[str, Any]]:
-    """Cost items side by side: each item's yearly cost now and after, and the bases.
-
-    A line's ``basis_text`` (both languages) is shown in ``lang``; else its ``basis``.
-    """
+    """Cost items side by side: each item's yearly cost now and after, and the bases."""
     rows: dict[str, dict[str, Any]] = {}
     for when in ("current", "after"):
         for line in as_list(as_dict(data.get(when)).get("lines")):
@@ -36,8 +33,7 @@ def _lines(data: Mapping[str, Any], lang: str) -> list[dict[str, Any]]:
                                          "current_basis": "", "after_basis": "",
                                          "estimate": False})
             row[when] = number(line.get("idr"))
-            row[f"{when}_basis"] = (text_of(line.get("basis_text"), lang)
-                                    or str(line.get("basis") or ""))
+            row[f"{when}_basis"] = text_of(line.get("basis"), lang)
             row["estimate"] = row["estimate"] or line.get("estimate") is True
     return list(rows.values())
 
@@ -73,8 +69,8 @@ def cost_view(raw: Any, lang: str = "en") -> dict[str, Any]:
     for name, a in as_dict(costs.get("assumptions")).items():
         a = as_dict(a)
         assumptions.append({"name": str(name), "value": a.get("value"),
-                            "unit": str(a.get("unit") or ""),
-                            "source": str(a.get("source") or ""),
+                            "unit": text_of(a.get("unit"), lang),
+                            "source": text_of(a.get("source"), lang),
                             "estimate": a.get("estimate") is True,
                             "overridden": a.get("overridden") is True})
     return {"current": current, "after": after, "one_off": one_off, "saved": saved,

@@ -11,7 +11,8 @@ from typing import Any
 from auditor.report.view import BundleExtras, build_view
 
 CSV_COLUMNS = ("subject_kind", "subject_id", "site", "control", "title", "severity", "status",
-               "evidence")
+               "evidence", "frameworks")
+"""``frameworks`` is ``spbe:29;iso27001:A.5.35,A.8.13`` (the control's framework ids)."""
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _FORMULA = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 """What makes a spreadsheet read a cell as a formula (and the full-width forms, for safety)."""
@@ -72,7 +73,8 @@ def render_csv(results: Mapping[str, Any], lang: str, extras: BundleExtras | Non
         site = subject["id"] if subject["kind"] == "site" else (subject["site"] or "")
         for f in subject["findings"]:
             lines.append(csv_row([subject["kind"], subject["id"], str(site), f["control"],
-                                  f["title"], f["severity"], f["status"], f["evidence"]]))
+                                  f["title"], f["severity"], f["status"], f["evidence"],
+                                  f["framework_ids"]]))
     return "".join(line + "\r\n" for line in lines).encode("utf-8")
 
 

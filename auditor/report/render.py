@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 import jinja2
 
+from auditor.numbers import number
 from auditor.report import charts, graph
 from auditor.report.messages import LANGUAGES, MESSAGES, translate
 from auditor.report.view import BundleExtras, build_view
@@ -32,18 +33,12 @@ def money(value: float | None, lang: str) -> str:
     """Rupiah with the language's thousands separator; None is a dash."""
     if value is None:
         return "—"
-    digits = f"{value:,.0f}"
-    if lang == "id":
-        digits = digits.replace(",", ".")
-    return translate("money_idr", lang, amount=digits)
+    return translate("money_idr", lang, amount=number(round(value), lang, 0))
 
 
 def short_money(value: float, lang: str) -> str:
     """Rupiah in millions, for chart labels."""
-    amount = f"{value / 1e6:,.0f}"
-    if lang == "id":
-        amount = amount.replace(",", ".")
-    return translate("money_million", lang, amount=amount)
+    return translate("money_million", lang, amount=number(round(value / 1e6), lang, 0))
 
 
 def _environment(autoescape: bool, lang: str) -> jinja2.Environment:
@@ -54,7 +49,9 @@ def _environment(autoescape: bool, lang: str) -> jinja2.Environment:
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["idr"] = lambda v: money(v, lang)
     env.filters["idr_short"] = lambda v: "—" if v is None else short_money(v, lang)
-    env.filters["score"] = lambda v: "—" if v is None else f"{round(v, 1):g}"
+    env.filters["score"] = lambda v: "—" if v is None else number(v, lang, 1)
+    env.filters["num"] = lambda v: (number(v, lang) if isinstance(v, int | float)
+                                    and not isinstance(v, bool) else v)
     env.filters["md"] = _markdown_cell
     return env
 

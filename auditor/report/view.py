@@ -6,8 +6,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.numbers import number as number_in
 from auditor.report.costs import cost_view
-from auditor.report.messages import translate
+from auditor.report.evidence import evidence_text, reason_text
+from auditor.report.messages import MESSAGES, translate
 from auditor.report.values import as_dict, as_list, number, text_of
 
 STATUS_ORDER = {"fail": 0, "error": 1, "unknown": 2, "waived": 3, "pass": 4, "not_applicable": 5}
@@ -60,6 +62,18 @@ def _stratum(raw: Any) -> str:
     return ("I", "II", "III", "IV")[raw - 1] if isinstance(raw, int) and 1 <= raw <= 4 else ""
 
 
+def frameworks_text(raw: Any, lang: str) -> str:
+    """A control's framework ids in one line: ``Indikator SPBE 29 · ISO/IEC 27001:2022 A.5.35``."""
+    parts = []
+    for name, ids in as_dict(raw).items():
+        key = f"framework_{name}"
+        label = translate(key, lang) if key in MESSAGES else str(name)
+        shown = ", ".join(str(i) for i in as_list(ids))
+        if shown:
+            parts.append(f"{label} {shown}")
+    return " · ".join(parts)
+
+
 def _finding(raw: Any, controls: Mapping[str, Mapping[str, Any]], lang: str) -> dict[str, Any]:
     f = as_dict(raw)
     control_id = str(f.get("control", "?"))
@@ -71,7 +85,12 @@ def _finding(raw: Any, controls: Mapping[str, Mapping[str, Any]], lang: str) -> 
         "status": _known(f.get("status"), STATUSES, "unknown"),
         "severity": _known(f.get("severity") or control.get("severity"), SEVERITIES, "medium"),
         "domain": str(f.get("domain") or control.get("domain") or "other"),
-        "evidence": "" if f.get("evidence") is None else str(f.get("evidence")),
+        "evidence": "" if f.get("evidence") is None else evidence_text(str(f.get("evidence")),
+                                                                         lang),
+        "frameworks": frameworks_text(control.get("frameworks"), lang),
+        "framework_ids": ";".join(
+            f"{name}:{','.join(str(i) for i in as_list(ids))}"
+            for name, ids in as_dict(control.get("frameworks")).items() if as_list(ids)),
     }
 
 
@@ -102,7 +121,7 @@ def _subject(kind: str, raw: Any, controls: Mapping[str, Mapping[str, Any]],
         "name": str(s.get("name") or s.get("id") or "?"),
         "url": str(s.get("url") or ""),
         "status": _known(s.get("status"), SUBJECT_STATUSES, "error"),
-        "reason": "" if s.get("reason") is None else str(s.get("reason")),
+        "reason": "" if s.get("reason") is None else reason_text(str(s.get("reason")), lang),
         "score": number(s.get("score")),
         "findings": findings, "groups": groups,
         "n_fail": len(groups["failed"]), "n_unknown": len(groups["unknown"]),
@@ -136,9 +155,9 @@ def _plan_host(raw: Any, lang: str) -> dict[str, Any]:
     sizing = as_dict(p.get("sizing"))
     size = None
     if all(number(target.get(k)) is not None for k in ("vcpu", "memory_gb", "disk_gb")):
-        size = translate("size_value", lang, vcpu=f"{number(target['vcpu']):g}",
-                         memory=f"{number(target['memory_gb']):g}",
-                         disk=f"{number(target['disk_gb']):g}")
+        size = translate("size_value", lang,
+                         **{k: number_in(number(target[f]) or 0.0, lang, 1) for k, f in (
+                             ("vcpu", "vcpu"), ("memory", "memory_gb"), ("disk", "disk_gb"))})
     offering = str(target.get("offering") or "")
     name = text_of(target.get("offering_name"), lang)
     return {
@@ -178,14 +197,23 @@ def _wave_reasons(raw: Any, lang: str) -> dict[int, list[str]]:
     return reasons
 
 
-def _dependencies(raw: Any) -> list[dict[str, str]]:
+def _dep_source(source: str, lang: str) -> str:
+    """``connections``, ``application:NAME`` or ``service:ID`` in the report's words."""
+    kind, sep, name = source.partition(":")
+    key = f"depsource_{kind}"
+    if key not in MESSAGES:
+        return source
+    return translate(key, lang) + (f": {name}" if sep else "")
+
+
+def _dependencies(raw: Any, lang: str) -> list[dict[str, str]]:
     deps = []
     for d in as_list(raw):
         d = as_dict(d)
         if "from" in d and "to" in d:
             deps.append({"from": str(d["from"]), "to": str(d["to"]),
                          "port": "" if d.get("port") is None else str(d.get("port")),
-                         "source": text_of(d.get("source"), "en")})
+                         "source": _dep_source(text_of(d.get("source"), "en"), lang)})
     return deps
 
 
@@ -292,7 +320,7 @@ def build_view(results: Mapping[str, Any], lang: str,
             "wave_reasons": _wave_reasons(rec.get("wave_details"), lang),
             "waves": _waves(rec.get("waves")),
             "hosts": plan_hosts,
-            "dependencies": _dependencies(rec.get("dependencies")),
+            "dependencies": _dependencies(rec.get("dependencies"), lang),
             "costs": cost_view(costs, lang),
         },
         "failing_controls": _failing_controls([*sites, *hosts, *services]),

@@ -91,6 +91,52 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
+PROBLEM_KINDS_ID = {"altered": "diubah", "missing": "hilang", "extra": "berkas tambahan",
+                    "unsafe_path": "path tidak aman", "bad_manifest": "manifest rusak",
+                    "unsigned": "tanpa tanda tangan", "bad_signature": "tanda tangan tidak sah",
+                    "untrusted_key": "kunci tidak dipercaya"}
+"""The kinds of bundle problems (auditor.signing.ProblemKind) in Indonesian."""
+PROBLEM_PHRASES_ID = (
+    ("no manifest.json and no manifest.sig: the bundle was never signed; sign it with ",
+     "tidak ada manifest.json dan manifest.sig: bundel belum pernah ditandatangani; tandatangani "
+     "dengan "),
+    ("no signature; sign with ", "tidak ada tanda tangan; tandatangani dengan "),
+    ("unreadable signature file", "berkas tanda tangan tidak terbaca"),
+    ("the signature does not match manifest.json (the manifest was altered or signed by another "
+     "key)", "tanda tangan tidak cocok dengan manifest.json (manifest diubah atau ditandatangani "
+     "kunci lain)"),
+    ("listed in the manifest but not in the bundle", "tercantum di manifest tetapi tidak ada di "
+     "bundel"),
+    ("content differs from the manifest", "isi berbeda dari manifest"),
+    ("not listed in the manifest", "tidak tercantum di manifest"),
+    ("symlinked folder (not followed)", "folder berupa symlink (tidak diikuti)"),
+    ("symlink pointing outside the bundle", "symlink yang menunjuk ke luar bundel"),
+    ("not a regular file", "bukan berkas biasa"),
+    ("file larger than 1 GiB", "berkas lebih dari 1 GiB"),
+    ("listed twice", "tercantum dua kali"),
+    ("the manifest names another organisation than results.json",
+     "manifest menyebut organisasi lain daripada results.json"),
+    ("no results.json (run 'auditor check')", "tidak ada results.json (jalankan 'auditor check')"),
+    (", which is not a trusted key of organisation ", ", yang bukan kunci tepercaya organisasi "),
+    (", which is not a trusted key", ", yang bukan kunci tepercaya"),
+    ("signed by key ", "ditandatangani dengan kunci "),
+    ("no trusted key listed for organisation ", "tidak ada kunci tepercaya untuk organisasi "),
+)
+"""Phrases of bundle problems (auditor.signing, auditor.review.load) in Indonesian."""
+
+
+def problem_text(problem: str, lang: str) -> str:
+    """One problem line of a rejected bundle in ``lang`` (paths and keys kept as they are)."""
+    if lang != "id":
+        return problem
+    kind, sep, rest = problem.partition(": ")
+    if sep and kind in PROBLEM_KINDS_ID:
+        problem = f"{PROBLEM_KINDS_ID[kind]}: {rest}"
+    for english, indonesian in PROBLEM_PHRASES_ID:
+        problem = problem.replace(english, indonesian)
+    return problem
+
+
 def translate(key: str, lang: str) -> str:
     """The message ``key`` in ``lang``; a missing key is a bug, so it raises KeyError."""
     return MESSAGES[key][lang]

@@ -16,8 +16,9 @@ from typing import Any
 import jinja2
 
 from auditor.bundle import atomic_write_text
+from auditor.numbers import fixed, rupiah
 from auditor.review.load import ACCEPTED, URGENCIES, VERDICTS, BundleReport
-from auditor.review.messages import translate
+from auditor.review.messages import problem_text, translate
 from auditor.review.store import Comparison, writing
 
 SORT_SCRIPT = """
@@ -99,14 +100,16 @@ def write_page(path: Path, text: str) -> None:
             raise
 
 
-def _environment() -> jinja2.Environment:
+def _environment(lang: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("auditor.review", "templates"),
         autoescape=True, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters["idr"] = lambda v: "—" if v is None else f"Rp {v:,.0f}".replace(",", ".")
-    env.filters["score"] = lambda v: "—" if v is None else f"{v:.1f}"
-    env.filters["signed"] = lambda v: "—" if v is None else f"{v:+.1f}"
+    env.filters["idr"] = lambda v: "—" if v is None else rupiah(v, lang)
+    env.filters["problem"] = lambda v: problem_text(str(v), lang)
+    env.filters["score"] = lambda v: "—" if v is None else fixed(v, lang)
+    env.filters["signed"] = lambda v: "—" if v is None else ("+" if v >= 0 else "") + fixed(
+        v, lang)
     return env
 
 
@@ -126,7 +129,7 @@ def render_site(output: Path, entries: Sequence[tuple[int, BundleReport]], lang:
                 generated_at: str, comparison: Comparison | None,
                 trusted_keys: bool) -> Path:
     """Write DIR/index.html and DIR/org/SLUG.html; returns the index path."""
-    env = _environment()
+    env = _environment(lang)
 
     def t(key: str) -> str:
         return translate(key, lang)

@@ -1,0 +1,66 @@
+"""Numbers and rupiah written the way each report language writes them: 49,6 and Rp 1.500 in id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+_ID_SEPARATORS = str.maketrans(",.", ".,")
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount in rupiah, for :func:`say`."""
+
+    value: float
+
+
+@dataclass(frozen=True)
+class Num:
+    """A number with its own count of decimals, for :func:`say`."""
+
+    value: float
+    decimals: int
+
+
+def number(value: float, lang: str, decimals: int = 4) -> str:
+    """``value`` with at most ``decimals`` decimals (trailing zeros dropped) and grouped thousands.
+
+    Indonesian groups with a dot and separates decimals with a comma (1.234,5); English the
+    other way round (1,234.5).
+    """
+    text = f"{value:,.{max(decimals, 0)}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("-0", ""):
+        text = "0"
+    if lang == "id":
+        text = text.translate(_ID_SEPARATORS)
+    return text
+
+
+def fixed(value: float, lang: str, decimals: int = 1) -> str:
+    """``value`` with exactly ``decimals`` decimals (75.0 / 75,0) and grouped thousands."""
+    text = f"{value:,.{decimals}f}"
+    return text.translate(_ID_SEPARATORS) if lang == "id" else text
+
+
+def rupiah(value: float, lang: str) -> str:
+    """Rupiah: ``Rp 153.738.000`` in id, ``IDR 153,738,000`` in en; sen only if any (1.699,53)."""
+    whole = float(value).is_integer()
+    return f"{'Rp' if lang == 'id' else 'IDR'} {number(value, lang, 0 if whole else 2)}"
+
+
+def _shown(value: object, lang: str) -> str:
+    if isinstance(value, Money):
+        return rupiah(value.value, lang)
+    if isinstance(value, Num):
+        return number(value.value, lang, value.decimals)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return number(float(value), lang)
+
+
+def say(id_: str, en: str, **values: object) -> dict[str, str]:
+    """A message in both languages, each ``{name}`` filled in as that language writes it."""
+    return {"id": id_.format(**{k: _shown(v, "id") for k, v in values.items()}),
+            "en": en.format(**{k: _shown(v, "en") for k, v in values.items()})}
