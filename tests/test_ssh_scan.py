@@ -329,6 +329,10 @@ def test_cli_resume_after_sigterm_rescans_only_unfinished_hosts(fleet: Fleet, pi
     while not first_done.exists() and time.monotonic() < end and proc.poll() is None:
         time.sleep(0.02)
     assert first_done.exists()
+    accepted = len(pit.accepted)
+    end = time.monotonic() + 30   # the tarpit host has connected: it is being scanned now
+    while len(pit.accepted) <= accepted and time.monotonic() < end and proc.poll() is None:
+        time.sleep(0.02)
     proc.send_signal(signal.SIGTERM)  # while the tarpit host is being scanned
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 3
