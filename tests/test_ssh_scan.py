@@ -322,6 +322,7 @@ def test_cli_resume_after_sigterm_rescans_only_unfinished_hosts(fleet: Fleet, pi
     bundle = tmp_path / "bundle"
     args = ("scan", str(inventory), "-o", str(bundle), "--known-hosts", str(known),
             "--concurrency", "1", "--timeout", str(TIMEOUT))
+    accepted = len(pit.accepted)
     proc = subprocess.Popen(cli(*args), env=cli_env(tmp_path), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     first_done = bundle / "facts" / "deb12.json"
@@ -329,7 +330,6 @@ def test_cli_resume_after_sigterm_rescans_only_unfinished_hosts(fleet: Fleet, pi
     while not first_done.exists() and time.monotonic() < end and proc.poll() is None:
         time.sleep(0.02)
     assert first_done.exists()
-    accepted = len(pit.accepted)
     end = time.monotonic() + 30   # the tarpit host has connected: it is being scanned now
     while len(pit.accepted) <= accepted and time.monotonic() < end and proc.poll() is None:
         time.sleep(0.02)
