@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from auditor.bundle import atomic_write_bytes, sha256_file
 from auditor.errors import InputError
+from auditor.jsonfile import parse_json
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
@@ -209,8 +210,8 @@ def _results_identity(root: Path) -> dict[str, Any]:
     try:
         if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_RESULTS_BYTES:
             return {}
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError, RecursionError):
+        data = parse_json(path.read_bytes(), "results.json")
+    except (OSError, InputError):
         return {}
     identity: dict[str, Any] = {}
     if not isinstance(data, dict):
@@ -312,7 +313,7 @@ def _check_signature(root: Path, body: bytes,
         return None, [BundleProblem(ProblemKind.UNSIGNED, SIGNATURE,
                                     "no signature; sign with 'auditor bundle sign DIR --key KEY'")]
     try:
-        data = json.loads(_read_capped(path, MAX_KEY_BYTES, "signature"))
+        data = parse_json(_read_capped(path, MAX_KEY_BYTES, "signature"), SIGNATURE)
         public = parse_public_key(str(data["public_key"]).encode("ascii"), SIGNATURE)
         signature = base64.b64decode(str(data["signature"]), validate=True)
     except (InputError, ValueError, KeyError, TypeError, RecursionError, UnicodeError):
@@ -355,8 +356,8 @@ def verify_bundle(root: Path, trusted: Sequence[Ed25519PublicKey] | None = None)
                                                  str(exc).split(": ", 1)[-1]),))
     print_, problems = _check_signature(root, body, trusted)
     try:
-        manifest = json.loads(body)
-    except (ValueError, RecursionError):
+        manifest = parse_json(body, MANIFEST)
+    except InputError:
         manifest = None
     entries, entry_problems = _manifest_entries(manifest)
     problems += entry_problems

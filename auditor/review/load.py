@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import stat
@@ -15,6 +14,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from auditor.errors import InputError, Problem
+from auditor.jsonfile import JsonInputError, parse_json
 from auditor.signing import MAX_RESULTS_BYTES, fingerprint, parse_public_key, verify_bundle
 from auditor.yamlfile import load_yaml
 
@@ -203,9 +203,9 @@ def read_results(path: Path) -> dict[str, Any]:
     if info.st_size > MAX_RESULTS_BYTES:
         raise ValueError(f"results.json is larger than {MAX_RESULTS_BYTES // (1024 * 1024)} MiB")
     try:
-        data = json.loads(path.read_bytes())
-    except RecursionError:
-        raise ValueError("results.json is nested too deeply") from None
+        data = parse_json(path.read_bytes(), "results.json")
+    except JsonInputError as exc:
+        raise ValueError(f"results.json is {exc.what}") from None
     if not isinstance(data, dict):
         raise ValueError("results.json is not a JSON object")
     return data
