@@ -18,6 +18,7 @@ MAX_JSON_DEPTH = 100
 
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 _TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
 _NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
 _STEP = [0] * 256
 for _open, _close in (b"[]", b"{}"):
@@ -76,7 +77,19 @@ def parse_json(raw: bytes | str, shown: str, max_depth: int = MAX_JSON_DEPTH) ->
         raise JsonInputError(shown, None, f"not readable JSON ({exc})") from None
     if nesting_depth(data) > max_depth:
         raise _too_deep(data, shown, max_depth)
+    if _SURROGATE.search(data) and not _encodable(value):
+        raise JsonInputError(shown, None, "not text: it holds an unpaired UTF-16 surrogate "
+                             "escape (like \\ud800), which no file can store as UTF-8")
     return value
+
+
+def _encodable(value: Any) -> bool:
+    """True when every string of ``value`` is valid Unicode (no lone surrogate)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def read_json_file(path: Path, shown: str | None = None, max_bytes: int = MAX_JSON_BYTES,
