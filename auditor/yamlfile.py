@@ -29,13 +29,56 @@ _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 
 
 class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
-    """Safe loader that keeps dates as ISO strings (JSON Schema checks them as strings)."""
+    """Safe loader of JSON-like data: dates stay ISO strings, mapping keys stay text."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """A mapping whose keys are their text as written (``1:`` is "1", as in JSON)."""
+        self.flatten_mapping(node)
+        return {str(key.value): self.construct_object(value, deep=deep)
+                for key, value in node.value}
 
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+_TAG = "tag:yaml.org,2002:"
+_SCALAR_TAGS = frozenset(_TAG + t for t in ("str", "int", "float", "bool", "null"))
+_COLLECTION_TAGS = frozenset((_TAG + "seq", _TAG + "map"))
+MAX_INT_DIGITS = 4000
+"""Longest integer read (Python refuses to convert more than 4,300 decimal digits)."""
+
+
+def _implicit_tag(value: str) -> str:
+    """The tag a plain scalar with this text resolves to."""
+    table = _Loader.yaml_implicit_resolvers
+    for tag, pattern in [*table.get(value[:1], []), *table.get(None, [])]:
+        if pattern.match(value):
+            return str(tag)
+    return _TAG + "str"
+
+
+def _not_plain(node: yaml.Node, key: bool = False) -> str | None:
+    """Why a node is not plain JSON-like data (text, number, boolean, null, list, mapping)."""
+    tag = str(node.tag)
+    short = tag.replace(_TAG, "!!")
+    if not isinstance(node, yaml.ScalarNode):
+        if key:
+            return "a mapping key must be plain text, not a list or a mapping"
+        return None if tag in _COLLECTION_TAGS else f"the YAML tag {short} is not allowed here"
+    if tag == _TAG + "merge" and key:
+        return None
+    if tag not in _SCALAR_TAGS:
+        return f"the YAML tag {short} is not allowed here (write plain text, numbers, " \
+               "true/false, lists and mappings)"
+    implicit = _implicit_tag(node.value)
+    if tag != _TAG + "str" and implicit != tag and (tag, implicit) != (_TAG + "float",
+                                                                        _TAG + "int"):
+        return f"{node.value[:40]!r} is not a valid {short}"
+    if tag == _TAG + "int" and len(node.value) > MAX_INT_DIGITS:
+        return f"a number with more than {MAX_INT_DIGITS:,} digits"
+    return None
 
 
 @dataclass(frozen=True)
@@ -175,8 +218,12 @@ def _children(node: yaml.Node, path: PathKey, problems: list[Problem],
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
-            key = str(key_node.value)
+            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
             line = key_node.start_mark.line + 1
+            odd = _not_plain(key_node, key=True)
+            if odd:
+                problems.append(Problem(file, line, format_path((*path, key[:40])), odd))
+                continue
             if key in seen:
                 problems.append(Problem(file, line, format_path((*path, key)),
                                         f"duplicate key (first given on line {seen[key]})"))
@@ -195,8 +242,8 @@ def _walk(root: yaml.Node, lines: dict[PathKey, int], problems: list[Problem],
     take the alias's line, so the walk stays linear in the file whatever the aliases.
     """
     lines[()] = root.start_mark.line + 1
-    walked = {id(root)}
-    stack = [_children(root, (), problems, file)]
+    walked: set[int] = set()
+    stack: list[Iterator[tuple[PathKey, yaml.Node, int]]] = [iter([((), root, lines[()])])]
     while stack:
         step = next(stack[-1], None)
         if step is None:
@@ -204,8 +251,13 @@ def _walk(root: yaml.Node, lines: dict[PathKey, int], problems: list[Problem],
             continue
         path, node, line = step
         lines[path] = line
-        if isinstance(node, yaml.CollectionNode) and id(node) not in walked:
-            walked.add(id(node))
+        if id(node) in walked:
+            continue
+        walked.add(id(node))
+        odd = _not_plain(node)
+        if odd:
+            problems.append(Problem(file, node.start_mark.line + 1, format_path(path), odd))
+        elif isinstance(node, yaml.CollectionNode):
             stack.append(_children(node, path, problems, file))
 
 
@@ -276,6 +328,8 @@ def parse_yaml(text: str, shown: str) -> LocatedDocument:
             from None
     except yaml.YAMLError as exc:
         raise InputError(f"{shown}: invalid YAML: {exc}") from None
+    except (ValueError, TypeError, KeyError) as exc:  # a value its constructor cannot read
+        raise InputError(f"{shown}: invalid YAML: a value cannot be read ({exc})") from None
     finally:
         loader.dispose()
     return LocatedDocument(shown, data, lines)
