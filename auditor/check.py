@@ -32,9 +32,9 @@ from auditor.hostjudge import findings_of, judge_hosts
 from auditor.inventory import Inventory, load_inventory
 from auditor.model import FindingStatus, HostStatus, Verdict
 from auditor.recommend import HostPlan, make_planner, recommend
+from auditor.schemas import load_checked
 from auditor.spec import Spec
 from auditor.tailoring import apply_waivers, waiver_report
-from auditor.yamlfile import load_yaml
 
 RESULTS_FORMAT = "auditor.results/1"
 VERDICT_ORDER = {Verdict.COMPLIANT: 0, Verdict.REMEDIATE: 1, Verdict.MIGRATE: 2}
@@ -60,8 +60,8 @@ def _load_answers(bundle: Bundle, site_id: str) -> FacilityAnswers | None:
     path = bundle.facility(site_id)
     if not path.is_file():
         return None
-    doc = load_yaml(path)
-    return answers_from_data(doc.data) if isinstance(doc.data, dict) else None
+    doc = load_checked(path, "facility", "the facility answers", "version, site and answers")
+    return answers_from_data(doc.data)
 
 
 @dataclass(frozen=True)

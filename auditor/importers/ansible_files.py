@@ -217,6 +217,8 @@ def load_vars_yaml(text: str, shown: str) -> Any:
                                                   f"{exc.problem or 'syntax error'}")]) from None
     except yaml.YAMLError as exc:
         raise InputError(f"{shown}: invalid YAML ({exc})") from None
+    except (ValueError, TypeError, KeyError) as exc:  # e.g. "!!int x", "!!bool maybe"
+        raise InputError(f"{shown}: invalid YAML: a value cannot be read ({exc})") from None
 
 
 def _yaml_group(inv: AnsibleInventory, name: str, body: Any, shown: str,
