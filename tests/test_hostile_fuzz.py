@@ -8,6 +8,7 @@ a document that slips past the guards fails the test instead of eating the machi
 from __future__ import annotations
 
 import json
+import os
 import resource
 import shutil
 import tempfile
@@ -25,12 +26,22 @@ from auditor.importers.ansible_files import load_vars_yaml
 from auditor.jsonfile import MAX_JSON_DEPTH, parse_json
 from auditor.yamlfile import MAX_YAML_DEPTH, load_yaml, parse_yaml
 from conftest import EXAMPLE
-from hostile_helpers import (MEMORY_LIMIT, assert_clean, billion_laughs, deep_json, deep_yaml,
-                             run_bounded)
+from hostile_helpers import (
+    MEMORY_LIMIT,
+    assert_clean,
+    billion_laughs,
+    deep_json,
+    deep_yaml,
+    run_bounded,
+)
 
-READER = settings(max_examples=300, deadline=None)
-CLI = settings(max_examples=8, deadline=None,
-               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+READER = settings(max_examples=int(os.environ.get("HOSTILE_FUZZ_READER_EXAMPLES", "300")),
+                  deadline=None)
+"""In-process readers: fast, so many examples (raise with the variable to explore)."""
+CLI = settings(max_examples=int(os.environ.get("HOSTILE_FUZZ_CLI_EXAMPLES", "8")),
+               deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                     HealthCheck.data_too_large])
+"""A CLI run is a subprocess of about a second: a few examples per command."""
 
 ODD = st.sampled_from(["\ufeff", "\u2028", "\u2029", "\x85", "\u202e", "\x00", "\t", "\r",
                        "\x7f", "\x1b[31m", "\U0010ffff", "\ue000", "é", "'", '"', "\\", ": ",
