@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,8 @@ import pytest
 from auditor.errors import InputError
 from auditor.importers.ansible_files import load_vars_yaml
 from auditor.jsonfile import parse_json, read_json_file
+from auditor.lifecycle import load_table
+from auditor.recommend.catalogue import load_assumptions, load_catalogue
 from auditor.yamlfile import load_yaml, parse_yaml
 from conftest import EXAMPLE, REPO
 from hostile_helpers import (
@@ -232,3 +235,31 @@ def test_pipe_without_writer_and_endless_device_do_not_hang(tmp_path: Path) -> N
     assert done == [None]
     with pytest.raises(InputError, match="larger than 64 MiB"):
         read_json_file(Path("/dev/zero"))
+
+
+@pytest.mark.parametrize("where", ["spec lint", "check --spec", "check --overlay",
+                                   "assess --answers"])
+def test_bombs_refused_by_every_command_that_reads_yaml(example_bundle: Path, tmp_path: Path,
+                                                        where: str) -> None:
+    bomb = tmp_path / "hostile.yaml"
+    bomb.write_text(billion_laughs(prefix=""))
+    args = {"spec lint": ["spec", "lint", str(bomb)],
+            "check --spec": ["check", str(example_bundle), "--spec", str(bomb)],
+            "check --overlay": ["check", str(example_bundle), "--overlay", str(bomb)],
+            "assess --answers": ["assess", str(EXAMPLE), "--answers", str(bomb), "-o",
+                                 str(tmp_path / "answers.yaml")]}[where]
+    out = assert_clean(run_bounded(*args), (2,))
+    assert LAUGHS in out
+    located(out, bomb)
+
+
+@pytest.mark.parametrize("loader", [load_catalogue, load_assumptions, load_table])
+def test_catalogue_assumptions_and_lifecycle_refuse_bombs_and_depth(
+        tmp_path: Path, loader: Callable[[Path], object]) -> None:
+    path = tmp_path / "file.yaml"
+    for text, message in ((billion_laughs(prefix=""), LAUGHS),
+                          (deep_yaml(200_000, "flow-map"), "nested deeper than 100 levels")):
+        path.write_text(text)
+        with pytest.raises(InputError) as caught:
+            loader(path)
+        assert message in str(caught.value) and f"{path}:" in str(caught.value)
