@@ -8,11 +8,13 @@ import re
 import shutil
 import threading
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from auditor.errors import InputError
+from auditor.importers import run_import
 from auditor.importers.ansible_files import load_vars_yaml
 from auditor.jsonfile import parse_json, read_json_file
 from auditor.lifecycle import load_table
@@ -27,6 +29,8 @@ from hostile_helpers import (
     deep_yaml,
     run_bounded,
 )
+from import_helpers import options
+from netbox_server import TOKEN
 
 FACILITY = Path("facility") / "ruang-server-balaikota.yaml"
 LAUGHS = "YAML aliases expand to more than 100,000 values; the file looks like a 'billion laughs'"
@@ -263,3 +267,35 @@ def test_catalogue_assumptions_and_lifecycle_refuse_bombs_and_depth(
         with pytest.raises(InputError) as caught:
             loader(path)
         assert message in str(caught.value) and f"{path}:" in str(caught.value)
+
+
+@pytest.mark.parametrize("body, message", [
+    (deep_json(200_000, "object").encode(), "the answer is nested too deeply"),
+    (b'{"results": ["\\udc00"], "next": null}', "the answer is not text"),
+    (b"<html>login</html>", "the answer is not readable JSON"),
+])
+def test_netbox_answer_nested_too_deeply_is_a_clear_error(tmp_path: Path, body: bytes,
+                                                          message: str) -> None:
+    class Hostile(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(InputError, match=message):
+            run_import("netbox", f"http://127.0.0.1:{server.server_address[1]}/",
+                       tmp_path / "inv.yaml", options(environ={"NETBOX_TOKEN": TOKEN}))
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+    assert not (tmp_path / "inv.yaml").exists()
