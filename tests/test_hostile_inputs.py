@@ -299,3 +299,11 @@ def test_netbox_answer_nested_too_deeply_is_a_clear_error(tmp_path: Path, body: 
         server.server_close()
         thread.join(10)
     assert not (tmp_path / "inv.yaml").exists()
+
+
+def test_bomb_as_the_bundles_inventory_copy(example_bundle: Path, tmp_path: Path) -> None:
+    bundle = copy_bundle(example_bundle, tmp_path)
+    (bundle / "inventory.yaml").write_text(billion_laughs())
+    out = assert_clean(run_bounded("check", str(bundle)), (2,))
+    assert LAUGHS in out
+    located(out, bundle / "inventory.yaml")
