@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import FileSystemError, InputError
+from auditor.jsonfile import read_json_file
 
 LOCK_NAME = ".auditor.lock"
 """The writer lock in a bundle folder: held by the one command writing it (not signed)."""
@@ -220,13 +221,7 @@ def bundle_lock(root: Path, command: str, *, create: bool = False) -> Iterator[N
 
 def read_json(path: Path) -> Any:
     """Read a JSON file we or a peer wrote; InputError names the file on any problem."""
-    try:
-        with path.open("rb") as handle:
-            return json.load(handle)
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{path}: not readable JSON ({exc})") from None
+    return read_json_file(path)
 
 
 def sha256_file(path: Path) -> tuple[str, int]:

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from auditor import sshsig
 from auditor.bundle import LOCK_NAME, atomic_write_bytes, sha256_file
 from auditor.errors import InputError
+from auditor.jsonfile import parse_json
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
@@ -258,8 +259,8 @@ def _results_identity(root: Path) -> dict[str, Any]:
     try:
         if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_RESULTS_BYTES:
             return {}
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError, RecursionError):
+        data = parse_json(path.read_bytes(), "results.json")
+    except (OSError, InputError):
         return {}
     identity: dict[str, Any] = {}
     if not isinstance(data, dict):
@@ -386,7 +387,7 @@ def _bad(detail: str, path: str = SIGNATURE, key: bytes | None = None) -> _Check
 def _check_legacy(data: bytes, body: bytes) -> _Checked:
     """The JSON envelope of auditor.signature/1 (ed25519 over the manifest's bytes)."""
     try:
-        envelope = json.loads(data)
+        envelope = parse_json(data, SIGNATURE)
         blob = parse_public_key(str(envelope["public_key"]).encode("ascii"), SIGNATURE)
         signature = base64.b64decode(str(envelope["signature"]), validate=True)
         public = serialization.load_ssh_public_key(b"ssh-ed25519 " + base64.b64encode(blob))
@@ -453,8 +454,8 @@ def verify_bundle(root: Path, trusted: Sequence[bytes] | None = None) -> Verific
         problems.append(BundleProblem(ProblemKind.UNTRUSTED_KEY, SIGNATURE,
                                       f"signed by key {print_}, which is not a trusted key"))
     try:
-        manifest = json.loads(body)
-    except (ValueError, RecursionError):
+        manifest = parse_json(body, MANIFEST)
+    except InputError:
         manifest = None
     entries, entry_problems = _manifest_entries(manifest)
     problems += entry_problems

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import json
 import re
 import shlex
 import string
@@ -14,6 +13,8 @@ from typing import Any
 import yaml
 
 from auditor.errors import InputError, Problem
+from auditor.jsonfile import parse_json
+from auditor.yamlfile import read_user_bytes, screen_yaml
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_RANGE_HOSTS = 100_000
@@ -87,12 +88,7 @@ class AnsibleInventory:
 
 
 def _read_text(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise InputError(f"{path}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+    raw = read_user_bytes(path, str(path), "a file", MAX_FILE_BYTES)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -213,6 +209,7 @@ def load_vars_yaml(text: str, shown: str) -> Any:
     if text.lstrip().startswith("$ANSIBLE_VAULT"):
         return Vaulted()
     try:
+        screen_yaml(text, shown, _VarsLoader)
         return yaml.load(text, Loader=_VarsLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -220,6 +217,8 @@ def load_vars_yaml(text: str, shown: str) -> Any:
                                                   f"{exc.problem or 'syntax error'}")]) from None
     except yaml.YAMLError as exc:
         raise InputError(f"{shown}: invalid YAML ({exc})") from None
+    except (ValueError, TypeError, KeyError) as exc:  # e.g. "!!int x", "!!bool maybe"
+        raise InputError(f"{shown}: invalid YAML: a value cannot be read ({exc})") from None
 
 
 def _yaml_group(inv: AnsibleInventory, name: str, body: Any, shown: str,
@@ -321,10 +320,7 @@ def read_ansible(source: Path) -> AnsibleInventory:
         text = _read_text(path)
         if path.suffix in YAML_SUFFIXES:
             if path.suffix == ".json":
-                try:
-                    json.loads(text)
-                except ValueError as exc:
-                    raise InputError(f"{path}: invalid JSON ({exc})") from None
+                parse_json(text, str(path))
             parse_yaml_inventory(text, str(path), inv)
         else:
             if path.stat().st_mode & 0o111 and text.startswith("#!"):

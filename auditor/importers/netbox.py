@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -10,6 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 from auditor.errors import InputError
 from auditor.importers.builder import ADDRESS_PATTERN, InventoryBuilder
 from auditor.importers.interface import ImportOptions, ImportResult, NetBoxOptions, make_id
+from auditor.jsonfile import JsonInputError, parse_json
 
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 ENDPOINTS = (("device", "api/dcim/devices/"), ("virtual machine",
@@ -109,9 +109,9 @@ class NetBoxClient:
         if len(body) > MAX_RESPONSE_BYTES:
             raise InputError(f"{shown}: answer larger than {MAX_RESPONSE_BYTES} bytes")
         try:
-            data = json.loads(body)
-        except ValueError:
-            raise InputError(f"{shown}: the answer is not JSON; is this a NetBox API "
+            data = parse_json(body, shown)
+        except JsonInputError as exc:
+            raise InputError(f"{shown}: the answer is {exc.what}; is this a NetBox API "
                              "address?") from None
         if not isinstance(data, dict) or not isinstance(data.get("results"), list):
             raise InputError(f"{shown}: not a NetBox list answer (no 'results')")

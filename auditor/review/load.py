@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import stat
@@ -14,6 +13,7 @@ from typing import Any
 
 from auditor.allowed_signers import AllowedSigner, check_signer, parse_allowed_signers
 from auditor.errors import InputError, Problem
+from auditor.jsonfile import JsonInputError, parse_json
 from auditor.signing import MAX_RESULTS_BYTES, parse_public_key, verify_bundle
 from auditor.yamlfile import LocatedDocument, parse_yaml, read_user_text
 
@@ -204,9 +204,9 @@ def read_results(path: Path) -> dict[str, Any]:
     if info.st_size > MAX_RESULTS_BYTES:
         raise ValueError(f"results.json is larger than {MAX_RESULTS_BYTES // (1024 * 1024)} MiB")
     try:
-        data = json.loads(path.read_bytes())
-    except RecursionError:
-        raise ValueError("results.json is nested too deeply") from None
+        data = parse_json(path.read_bytes(), "results.json")
+    except JsonInputError as exc:
+        raise ValueError(f"results.json is {exc.what}") from None
     if not isinstance(data, dict):
         raise ValueError("results.json is not a JSON object")
     return data
