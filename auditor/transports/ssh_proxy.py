@@ -27,6 +27,7 @@ class ProxySocket(TunedSocket):
         self._sock = parent
         self._quickack = None
         self.heard = Heard()
+        self._last = ""
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the socket
         shell = os.environ.get("SHELL") or "/bin/sh"
         env = {k: v for k, v in os.environ.items() if k not in hidden_env}
@@ -41,6 +42,16 @@ class ProxySocket(TunedSocket):
         finally:
             child.close()
 
+    def _said(self) -> str:
+        """The last line the command wrote to its error output (kept once the file closes)."""
+        if not self._stderr.closed:
+            with contextlib.suppress(OSError, ValueError):
+                size = self._stderr.seek(0, os.SEEK_END)
+                self._stderr.seek(max(0, size - STDERR_TAIL))
+                tail = self._stderr.read(STDERR_TAIL).strip().splitlines()
+                self._last = escaped(tail[-1], 200) if tail else ""
+        return self._last
+
     def failure(self) -> str | None:
         """Why the command ended early ("exited with code N: what it said"), else None."""
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -48,17 +59,15 @@ class ProxySocket(TunedSocket):
         code = self.process.poll()
         if code is None:
             return None
-        said = ""
-        with contextlib.suppress(OSError, ValueError):
-            size = self._stderr.seek(0, os.SEEK_END)
-            self._stderr.seek(max(0, size - STDERR_TAIL))
-            tail = self._stderr.read(STDERR_TAIL).strip().splitlines()
-            said = f": it said '{escaped(tail[-1], 200)}'" if tail else ""
-        return f"the ProxyCommand exited with code {code}{said}"
+        said = self._said()
+        return f"the ProxyCommand exited with code {code}" + (f": it said '{said}'" if said
+                                                              else "")
 
     def close(self) -> None:
-        """Close the socket, then end the command's process group (by its id)."""
+        """Close the socket, then end the command's process group (by its id) if it lingers."""
         super().close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(0.5)  # a command sees the closed socket and ends by itself
         if self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.process.pid, signal.SIGTERM)
@@ -68,5 +77,5 @@ class ProxySocket(TunedSocket):
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(2)
-        with contextlib.suppress(OSError):
-            self._stderr.close()
+        self._said()
+        self._stderr.close()
