@@ -23,6 +23,8 @@ _PEM = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?"
                   r"(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)", re.DOTALL)
 _BLOB = re.compile(r"[A-Za-z0-9+/]{60,}={0,2}")
 _TRACEBACK = ("Traceback", " ")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+"""Control characters: a hostile server's banner must not drive the user's terminal."""
 
 
 class Redact(logging.Filter):
@@ -30,8 +32,8 @@ class Redact(logging.Filter):
 
     The values of the environment variables an inventory names for passwords and
     passphrases become ``***``; private key blocks and any long base64 run (key blobs,
-    signatures) become ``[redacted]``. paramiko's own tracebacks are dropped: the scan
-    reports each failure in one line.
+    signatures) become ``[redacted]``; control characters are shown escaped. paramiko's
+    own tracebacks are dropped: the scan reports each failure in one line.
     """
 
     def __init__(self, secrets: Iterable[str]) -> None:
@@ -50,6 +52,7 @@ class Redact(logging.Filter):
         for secret in self._secrets:
             text = text.replace(secret, "***")
         text = _BLOB.sub("[redacted]", _PEM.sub("[redacted]", text))
+        text = _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
         record.msg, record.args = text, None
         return True
 
