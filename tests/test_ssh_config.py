@@ -48,11 +48,13 @@ def options(tmp_path: Path, fleet: Fleet, config: Path) -> ScanOptions:
 
 # -- the reader alone --------------------------------------------------------------------------
 
-def test_first_value_wins_and_tokens_expand(tmp_path: Path) -> None:
+def test_first_value_wins_and_tokens_expand(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEYS", "/k")
     config = tmp_path / "config"
     config.write_text(
         "Host web !web-old\n  HostName %h.pemda.test\n  Port=2222\n"
-        "  IdentityFile ~/keys/id_%r@%h:%p\n  IdentityFile \"/k/with space\" # comment\n"
+        "  IdentityFile ~/keys/id_%r@%h:%p\n  IdentityFile \"${KEYS}/with space\" # comment\n"
         "Host *\n  HostName ignored\n  Port 22\n  User fallback\n"
         "  ProxyJump %r@bastion-%n\n  ProxyCommand never-used %h\n")
     found = resolve_host(load_config(config), "web", user=None, port=None, local_user="me",

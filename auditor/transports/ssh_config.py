@@ -185,6 +185,15 @@ def expand(value: str, tokens: dict[str, str], allowed: str, where: str) -> str:
     return re.sub(r"%(.)", one, value)
 
 
+def _environment(value: str, where: str) -> str:
+    """``${NAME}`` replaced by the environment variable, as OpenSSH does in IdentityFile."""
+    def one(found: re.Match[str]) -> str:
+        if found.group(1) not in os.environ:
+            raise SSHConfigError(f"{where}: environment variable {found.group(1)} is not set")
+        return os.environ[found.group(1)]
+    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", one, value)
+
+
 def _shell_safe(tokens: dict[str, str], command: str, where: str) -> None:
     for letter in "hnpr":
         value = tokens[letter]
@@ -228,12 +237,13 @@ def resolve_host(config: ConfigFile | None, name: str, *, user: str | None, port
     tokens = {"h": hostname, "n": name, "p": str(final_port), "r": final_user,
               "u": local_user, "d": str(home_dir), "i": str(os.getuid()),
               "l": os.uname().nodename, "L": os.uname().nodename.split(".")[0],
-              "j": jump_text}
+              "j": jump_text, "k": name}
     tokens["C"] = hashlib.sha1((tokens["l"] + hostname + tokens["p"] + final_user + jump_text)
                                .encode(), usedforsecurity=False).hexdigest()
     identity = []
     for text, line in state.identity:
-        value = expand(text, tokens, TOKENS["identityfile"], line.where())
+        value = _environment(expand(text, tokens, TOKENS["identityfile"], line.where()),
+                             line.where())
         if value == "~" or value.startswith("~/"):
             value = str(home_dir) + value[1:]
         identity.append(Path(value).expanduser())

@@ -20,7 +20,7 @@ MATCH_WITHOUT_ARGUMENT = {"all", "canonical", "final"}
 
 TOKENS = {
     "hostname": "%h",
-    "identityfile": "%CdhijLlnpru",
+    "identityfile": "%CdhijkLlnpru",
     "proxycommand": "%hnpr",
     "proxyjump": "%hnpr",
 }
