@@ -266,6 +266,7 @@ def test_cli_verbose_shows_config_lines_keys_and_host_key_never_a_secret(
     assert "web-alias: route: web-alias (auditor@127.0.0.1 port" in err
     assert f"matches {known} line " in err
     assert "pw: route: pw (auditor@127.0.0.1" in err and f"password from ${PASSWORD_ENV}" in err
+    assert f"pw: trying the password from ${PASSWORD_ENV} as 'auditor'" in err
     assert "pwwrong: paramiko: Authentication (password) failed" in err
     assert "pwwrong: auth_failed: login as 'auditor' refused" in err
     for secret in (fleet.password, fleet.passphrase, wrong):

@@ -293,6 +293,8 @@ class SSHTransport:
                     notes.append("the ssh-agent holds no keys (is SSH_AUTH_SOCK set?)")
                 for agent_key in agent_keys:
                     tried.append("agent key")
+                    LOG.debug("%s: offering agent key %s as '%s'", hop.label,
+                              fingerprint(agent_key), hop.user)
                     if offer("publickey",
                              lambda k=agent_key: transport.auth_publickey(hop.user, k)):
                         return
@@ -304,6 +306,8 @@ class SSHTransport:
                 notes.append(f"environment variable {hop.password_env} is not set")
             else:
                 tried.append(f"password from ${hop.password_env}")
+                LOG.debug("%s: trying the password from $%s as '%s'", hop.label,
+                          hop.password_env, hop.user)
                 if offer("password", lambda: transport.auth_password(hop.user, password)):
                     return
         what = ", ".join(tried) or "nothing"
