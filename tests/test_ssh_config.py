@@ -280,3 +280,22 @@ def test_cli_quiet_and_verbose_together_is_a_usage_error(tmp_path: Path) -> None
     done = subprocess.run(cli("scan", str(inventory), "-o", str(tmp_path / "b"), "-q", "-v"),
                           env=cli_env(tmp_path), capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "--quiet and --verbose" in done.stderr
+
+
+@pytest.mark.sshd
+def test_cli_warns_once_on_stderr_without_verbose_detail(fleet: Fleet, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "config").write_text("Host *\n  PKCS11Provider /usr/lib/p11.so\n")
+    inventory = write_inventory(tmp_path, [entry(fleet, "deb12"), entry(fleet, "rocky9")])
+    known = write_known_hosts(tmp_path, fleet)
+    args = ("scan", str(inventory), "-o", str(tmp_path / "b"), "--known-hosts", str(known))
+    done = subprocess.run(cli(*args), env=cli_env(home), capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("PKCS11Provider") == 1
+    assert f"{home / '.ssh' / 'config'} line 2) is not supported by auditor" in done.stderr
+    assert "paramiko" not in done.stderr and "route:" not in done.stderr
+    quiet = subprocess.run(cli(*args, "-q"), env=cli_env(home), capture_output=True, text=True,
+                           timeout=60)
+    assert quiet.returncode == 0 and quiet.stderr == ""
