@@ -137,7 +137,9 @@ def scan_options(func: F) -> F:
         click.option("--ssh-config", type=click.Path(dir_okay=False, path_type=Path),
                      default=Path("~/.ssh/config"), show_default=True,
                      help="OpenSSH client config honoured where the inventory is silent: "
-                          "HostName, Port, User, IdentityFile, ProxyJump."),
+                          "Include, Host, Match host/originalhost/user/localuser/all, "
+                          "HostName, Port, User, IdentityFile, ProxyJump, ProxyCommand; "
+                          "other directives are named in a warning."),
         click.option("--no-ssh-config", is_flag=True, help="Ignore any OpenSSH client config."),
         click.option("--resume", is_flag=True,
                      help="Keep hosts that already have a good facts file in the bundle; scan "
@@ -156,6 +158,10 @@ def scan_options(func: F) -> F:
                      help="Web services: do not request the well-known exposed paths "
                           "(phpMyAdmin, .git, .env, backups...)."),
         click.option("-q", "--quiet", is_flag=True, help="Print only errors."),
+        click.option("-v", "--verbose", is_flag=True,
+                     help="Show per host the ssh config lines, keys, jump hosts or "
+                          "ProxyCommand and known_hosts entry used, and why a login failed "
+                          "(secrets removed)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -169,11 +175,16 @@ def _run_scan(inventory_path: Path, opts: dict[str, Any]) -> ScanSummary:
     from auditor.progress import ScanProgress
     from auditor.scan import scan
     from auditor.transports import ScanOptions
+    from auditor.transports.ssh_config import load_config
+    from auditor.transports.ssh_log import scan_logging
     from auditor.web import WebOptions
 
+    quiet: bool = opts["quiet"]
+    verbose: bool = opts["verbose"]
+    if quiet and verbose:
+        raise click.UsageError("--quiet and --verbose exclude each other; choose one")
     inventory = load_inventory(inventory_path)
     output: Path = opts["output"]
-    quiet: bool = opts["quiet"]
     known_hosts = opts["known_hosts"]
     options = ScanOptions(timeout=opts["timeout"],
                           known_hosts=str(known_hosts) if known_hosts else None,
@@ -183,6 +194,8 @@ def _run_scan(inventory_path: Path, opts: dict[str, Any]) -> ScanSummary:
                      ca_file=opts["ca_file"], http_port=opts["http_port"],
                      check_exposure=not opts["no_exposure_checks"])
     web.check()
+    if options.ssh_config and any(h.transport == "ssh" for h in inventory.hosts):
+        load_config(Path(options.ssh_config))  # an Include loop, say: exit 2 before connecting
     stop = threading.Event()
     previous = signal.getsignal(signal.SIGTERM)
 
@@ -193,9 +206,10 @@ def _run_scan(inventory_path: Path, opts: dict[str, Any]) -> ScanSummary:
     if in_main:
         signal.signal(signal.SIGTERM, on_term)
     try:
-        summary = scan(inventory, output, options, concurrency=opts["concurrency"],
-                       resume=opts["resume"],
-                       on_progress=None if quiet else ScanProgress(), stop=stop, web=web)
+        with scan_logging(inventory, verbose=verbose, quiet=quiet):
+            summary = scan(inventory, output, options, concurrency=opts["concurrency"],
+                           resume=opts["resume"], stop=stop, web=web,
+                           on_progress=None if quiet or verbose else ScanProgress())
     finally:
         if in_main:
             signal.signal(signal.SIGTERM, previous)

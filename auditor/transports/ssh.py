@@ -18,6 +18,8 @@ from auditor.model import HostStatus
 from auditor.transports.interface import ProbeRun, ScanOptions
 from auditor.transports.ssh_exec import run_script
 from auditor.transports.ssh_keys import ClientKeys, KeyCheck, KnownHosts, fingerprint
+from auditor.transports.ssh_log import LOG, known_hosts_entry
+from auditor.transports.ssh_proxy import ProxySocket
 from auditor.transports.ssh_route import Hop, RouteError, SSHConfigs, resolve_route
 from auditor.transports.ssh_socket import (
     Attempt,
@@ -28,7 +30,8 @@ from auditor.transports.ssh_socket import (
     resolve,
 )
 
-# paramiko logs a traceback for every failed connection; a scan reports failures itself.
+# paramiko logs a traceback for every failed connection; a scan reports failures itself
+# (--verbose shows paramiko's log, redacted: auditor.transports.ssh_log).
 logging.getLogger("paramiko").addHandler(logging.NullHandler())
 _UNREACHABLE_ERRNOS = {errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH,
                        errno.EHOSTDOWN, errno.ENETDOWN, errno.EADDRNOTAVAIL}
@@ -68,7 +71,7 @@ class SSHTransport:
         attempt = Attempt(host.timeout or options.timeout)
         secrets: tuple[str, ...] = ()
         try:
-            route = resolve_route(host, inventory, self._configs.get(options.ssh_config))
+            route = resolve_route(host, inventory, self._configs, options.ssh_config)
             secrets = tuple(os.environ.get(name, "") for h in route
                             for name in (h.password_env, h.passphrase_env) if name)
             transport = self._connect(route, attempt, options)
@@ -89,6 +92,7 @@ class SSHTransport:
             attempt.finish()
         if attempt.expired and status not in (HostStatus.HOSTKEY_MISMATCH, HostStatus.TIMEOUT):
             status, reason = HostStatus.TIMEOUT, f"no result within {attempt.budget:g} s"
+        LOG.debug("%s: %s: %s", host.id, status, _sanitize(reason, secrets))
         return ProbeRun(status, _sanitize(reason, secrets),
                         duration_s=time.monotonic() - started)
 
@@ -108,6 +112,15 @@ class SSHTransport:
     def _socket(self, hop: Hop, via: paramiko.Transport | None,
                 attempt: Attempt, options: ScanOptions) -> TunedSocket | TunnelSocket:
         where = f"{hop.hostname} port {hop.port}"
+        if via is None and hop.proxy_command:
+            try:
+                proxy = ProxySocket(hop.proxy_command, tuple(
+                    n for n in (hop.password_env, hop.passphrase_env) if n))
+            except OSError as exc:
+                raise HostFailure(HostStatus.ERROR, "cannot start the ssh config's ProxyCommand"
+                                  f" ({exc.strerror or type(exc).__name__})") from None
+            attempt.track(proxy)
+            return proxy
         if via is not None:
             try:
                 return TunnelSocket(via.open_channel("direct-tcpip", (hop.hostname, hop.port),
@@ -142,6 +155,7 @@ class SSHTransport:
                   options: ScanOptions) -> paramiko.Transport:
         sock = self._socket(hop, via, attempt, options)
         transport = paramiko.Transport(cast(Any, sock))
+        transport.set_log_channel(f"paramiko.transport.{hop.label}")
         attempt.track(transport)
         left = attempt.remaining()
         transport.banner_timeout = min(options.banner_timeout, left)
@@ -159,6 +173,9 @@ class SSHTransport:
 
         def not_ssh() -> HostFailure | None:
             """The failure to report when the host answered, but not in SSH."""
+            ended = sock.failure() if isinstance(sock, ProxySocket) else None
+            if ended and not transport.remote_version:
+                return HostFailure(HostStatus.UNREACHABLE, f"{where}: {ended}")
             said = None if transport.remote_version else sock.heard.not_ssh()
             return HostFailure(HostStatus.ERROR, f"{where} is not an SSH server: {said}") \
                 if said else None
@@ -207,6 +224,10 @@ class SSHTransport:
         """
         verdict = known.check(hop.key_name, key)
         if verdict is KeyCheck.KNOWN:
+            if LOG.isEnabledFor(logging.DEBUG):
+                LOG.debug("%s: host key %s %s of %s matches %s", hop.label, key.get_name(),
+                          fingerprint(key), hop.key_name,
+                          known_hosts_entry(known.path, hop.key_name, key))
             return
         shown = f"{key.get_name()} {fingerprint(key)}"
         if verdict is KeyCheck.CHANGED:
@@ -256,9 +277,12 @@ class SSHTransport:
         for path in hop.key_files:
             key = self._keys.load(path, hop.passphrase_env)
             if isinstance(key, str):
+                LOG.debug("%s: key skipped: %s", hop.label, key)
                 notes.append(key)
                 continue
             tried.append(f"key {path.name}")
+            LOG.debug("%s: offering key %s (%s) as '%s'", hop.label, path, fingerprint(key),
+                      hop.user)
             if offer("publickey", lambda k=key: transport.auth_publickey(hop.user, k)):
                 return
         if hop.agent:
@@ -269,6 +293,8 @@ class SSHTransport:
                     notes.append("the ssh-agent holds no keys (is SSH_AUTH_SOCK set?)")
                 for agent_key in agent_keys:
                     tried.append("agent key")
+                    LOG.debug("%s: offering agent key %s as '%s'", hop.label,
+                              fingerprint(agent_key), hop.user)
                     if offer("publickey",
                              lambda k=agent_key: transport.auth_publickey(hop.user, k)):
                         return
@@ -280,6 +306,8 @@ class SSHTransport:
                 notes.append(f"environment variable {hop.password_env} is not set")
             else:
                 tried.append(f"password from ${hop.password_env}")
+                LOG.debug("%s: trying the password from $%s as '%s'", hop.label,
+                          hop.password_env, hop.user)
                 if offer("password", lambda: transport.auth_password(hop.user, password)):
                     return
         what = ", ".join(tried) or "nothing"
