@@ -24,8 +24,9 @@ class ScanOptions:
     """Trust on first use: pin unknown keys into ``known_hosts``."""
     max_output: int = MAX_OUTPUT_BYTES
     ssh_config: str | None = "~/.ssh/config"
-    """OpenSSH client config honoured where the inventory is silent (HostName, Port, User,
-    IdentityFile, ProxyJump); None ignores any."""
+    """OpenSSH client config read as OpenSSH reads it where the inventory is silent
+    (transports/ssh_config.py: Include, Host/Match, ProxyJump, ProxyCommand…); None ignores
+    any."""
     connect_timeout: float = 10.0
     """Seconds for the TCP connection (ssh), within ``timeout``."""
     banner_timeout: float = 15.0
