@@ -210,7 +210,7 @@ def test_low_score_made_of_host_hygiene_is_not_migrate(tmp_path: Path) -> None:
     bad = facts(os=("ubuntu", "16.04"), supported=False)
     for pair in EXAMPLES["host"].values():
         bad = _merge(bad, pair["fail"])
-    hosts = [FleetHost(f"web-{i}", SITE, f"10.0.0.{i}", copy.deepcopy(bad)) for i in range(3)]
+    hosts = [FleetHost(f"web-{i}", SITE, f"10.0.0.{i}", copy.deepcopy(bad)) for i in range(6)]
     outcome = check(bundle(tmp_path, passing_answers(), hosts=hosts))
     site, _ = site_of(outcome)
     assert site["score"] is not None and site["score"] < 50     # the old rule said migrate
