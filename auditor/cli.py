@@ -365,7 +365,10 @@ def audit_command(inventory: Path, spec_path: Path | None, overlay_path: Path | 
 @cli.command("init")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite starter files already in FOLDER.")
-def init_command(folder: Path, force: bool) -> None:
+@click.option("--demo", is_flag=True,
+              help="Write the demo bundle instead: eight hosts already scanned (recorded "
+                   "facts), to check and report on at once and see a full migration plan.")
+def init_command(folder: Path, force: bool, demo: bool) -> None:
     """Write a starter inventory, facility answers and CSV import templates into FOLDER.
 
     \b
@@ -375,9 +378,20 @@ def init_command(folder: Path, force: bool) -> None:
     Then add the pemda's hosts (see the comments in the inventory), import them from a
     spreadsheet (mypemda/templates/hosts-template.csv) or Ansible, and answer the facility
     questionnaire with `auditor assess`. Existing files are never overwritten without --force.
-    """
-    from auditor.starter import write_starter
 
+    \b
+    With --demo, FOLDER becomes a scanned bundle of a fictional kota (no SSH needed):
+      auditor init --demo demo
+      auditor check demo
+      auditor report demo
+    """
+    from auditor.starter import write_demo, write_starter
+
+    if demo:
+        bundle = write_demo(folder, force=force)
+        click.echo(f"{len(bundle.files)} files of the demo bundle written under {folder}; "
+                   f"next:\n  auditor check {folder}\n  auditor report {folder}", err=True)
+        return
     starter = write_starter(folder, force=force)
     click.echo(f"{len(starter.files)} files written under {folder}; next:\n"
                f"  auditor audit {starter.inventory} -o {folder / 'bundle'}", err=True)

@@ -1,4 +1,4 @@
-"""`auditor init`: a starter folder with an inventory, facility answers and import templates."""
+"""`auditor init`: a starter folder (inventory, answers, import templates), or the demo bundle."""
 
 from __future__ import annotations
 
@@ -59,14 +59,18 @@ def _plan(source: Path, dest: Path) -> list[tuple[Path, Path]]:
     return pairs
 
 
-def write_starter(dest: Path, *, force: bool = False) -> Starter:
-    """Write the starter files into ``dest``; existing files are refused unless ``force``."""
-    pairs = _plan(examples_root(), dest)
+def _refuse_existing(dest: Path, pairs: list[tuple[Path, Path]], force: bool) -> None:
     existing = [target for _, target in pairs if target.exists()]
     if existing and not force:
         shown = ", ".join(str(p) for p in existing[:3]) + (" ..." if len(existing) > 3 else "")
         raise InputError(f"{dest}: would overwrite {len(existing)} existing files ({shown}); "
                          "choose an empty folder or add --force")
+
+
+def write_starter(dest: Path, *, force: bool = False) -> Starter:
+    """Write the starter files into ``dest``; existing files are refused unless ``force``."""
+    pairs = _plan(examples_root(), dest)
+    _refuse_existing(dest, pairs, force)
     written = []
     for source, target in pairs:
         make_folder(target.parent)
@@ -76,6 +80,35 @@ def write_starter(dest: Path, *, force: bool = False) -> Starter:
                                   encoding="utf-8")
             else:
                 shutil.copyfile(source, target)
+        except OSError as exc:
+            error: FileSystemError = cannot("write", target, exc)
+            raise error from None
+        written.append(target)
+    return Starter(dest / "inventory.yaml", tuple(written))
+
+
+DEMO_PARTS = ("*.yaml", "facts/*.json", "services/*.json", "facility/*.yaml")
+"""The files of the demo bundle (``inventory/demo/``, made by scripts/make-demo)."""
+
+
+def write_demo(dest: Path, *, force: bool = False) -> Starter:
+    """Copy the demo bundle (recorded facts of eight hosts, no results) into ``dest``.
+
+    ``dest`` is then a scanned bundle: ``auditor check`` and ``auditor report`` run on it
+    without any SSH. Existing files are refused unless ``force``.
+    """
+    source = examples_root() / "demo"
+    pairs = [(path, dest / path.relative_to(source)) for part in DEMO_PARTS
+             for path in sorted(source.glob(part)) if path.is_file()]
+    if not pairs:
+        raise FileSystemError(f"{source}: the demo bundle is missing from this installation; "
+                              "reinstall auditor")
+    _refuse_existing(dest, pairs, force)
+    written = []
+    for source_file, target in pairs:
+        make_folder(target.parent)
+        try:
+            shutil.copyfile(source_file, target)
         except OSError as exc:
             error: FileSystemError = cannot("write", target, exc)
             raise error from None
