@@ -18,7 +18,13 @@ DERIVED_PATHS: tuple[str, ...] = ("lifecycle",)
 def host_fact_paths() -> set[str]:
     """Every fact path a host can have."""
     paths = {p for c in COLLECTORS.values() for p in c.paths}
-    return paths | set(DERIVED_PATHS)
+    return paths | set(DERIVED_PATHS) | hypervisor_fact_paths()
+
+
+def hypervisor_fact_paths() -> set[str]:
+    """Fact paths a hypervisor API fills (``vm.*``, ``hypervisor.*``; from the facts schema)."""
+    facts = load_schema("facts")["properties"]["facts"]["properties"]
+    return schema_fact_paths({"properties": {k: facts[k] for k in ("vm", "hypervisor")}})
 
 
 def schema_fact_paths(schema: dict[str, Any], prefix: str = "") -> set[str]:
