@@ -22,9 +22,9 @@ def host_fact_paths() -> set[str]:
 
 
 def hypervisor_fact_paths() -> set[str]:
-    """Fact paths a hypervisor API fills (``vm.*``, ``hypervisor.*``; from the facts schema)."""
+    """Fact paths a hypervisor API fills (``virtual.*``, ``vm.*``, ``hypervisor.*``)."""
     facts = load_schema("facts")["properties"]["facts"]["properties"]
-    return schema_fact_paths({"properties": {k: facts[k] for k in ("vm", "hypervisor")}})
+    return schema_fact_paths({"properties": {k: facts[k] for k in ("virtual", "vm", "hypervisor")}})
 
 
 def schema_fact_paths(schema: dict[str, Any], prefix: str = "") -> set[str]:

@@ -36,7 +36,7 @@ def ca(tmp_path_factory: pytest.TempPathFactory) -> LocalCa:
 
 @pytest.fixture(scope="session")
 def sim(vcsim_binary: Path, ca: LocalCa) -> Iterator[Vcsim]:
-    """A vCenter with 2 clusters' worth of VMs, one turned into a Windows Server 2019 guest
+    """A vCenter with 2 clusters' worth of VMs, one turned into a Windows Server 2012 guest
     with a snapshot, one powered off (the test changes the simulator; auditor never does)."""
     pki = ca.issue("vcsim", ips=("127.0.0.1",))
     with vcsim(vcsim_binary, "-cert", str(pki.cert), "-key", str(pki.key)) as server:
@@ -56,7 +56,7 @@ si = SmartConnect(host="127.0.0.1", port={server.port}, user="auditor", pwd="sec
                   sslContext=ctx)
 c = si.RetrieveContent()
 vm0, vm1 = vim.VirtualMachine("vm-57", si._stub), vim.VirtualMachine("vm-60", si._stub)
-WaitForTask(vm0.ReconfigVM_Task(vim.vm.ConfigSpec(guestId="windows2019srv_64Guest")))
+WaitForTask(vm0.ReconfigVM_Task(vim.vm.ConfigSpec(guestId="windows8Server64Guest")))
 WaitForTask(vm0.CreateSnapshot_Task("before-upgrade", "", False, False))
 WaitForTask(vm1.PowerOffVM_Task())
 """
@@ -95,7 +95,7 @@ def test_import_lists_every_vm_and_esxi_host(audited: Path) -> None:
     assert "secret" not in (audited / "inv.yaml").read_text()
     vm = next(h for h in data["hosts"] if h["id"] == "dc0_h0_vm0")
     assert vm["transport"] == "vsphere"
-    assert "2019" in vm["virtual"]["guest_os"]
+    assert vm["virtual"]["guest_os"] == "windows8Server64Guest"
     assert vm["virtual"]["vcpu"] == 1 and vm["virtual"]["hypervisor"] == "DC0_H0"
 
 
@@ -103,7 +103,7 @@ def test_windows_guest_is_judged_on_what_the_hypervisor_proves(audited: Path) ->
     facts = _facts(audited / "bundle", "dc0_h0_vm0")
     assert facts["status"] == "ok" and facts["source"] == "vsphere"
     assert facts["facts"]["os"]["id"] == "windows-server"
-    assert facts["facts"]["os"]["version_id"] == "2019"
+    assert facts["facts"]["os"]["version_id"] == "2012"
     assert facts["facts"]["vm"]["snapshot_count"] == 1
     assert facts["facts"]["cpu"]["count"] == 1
     assert facts["facts"]["cpu"]["usage_pct_p95"] is not None
@@ -111,7 +111,8 @@ def test_windows_guest_is_judged_on_what_the_hypervisor_proves(audited: Path) ->
     results = json.loads((audited / "bundle" / "results.json").read_text())
     host = next(h for h in results["hosts"] if h["id"] == "dc0_h0_vm0")
     by_control = {f["control"]: f for f in host["findings"]}
-    assert by_control["HOST-OS-SUPPORTED"]["status"] == "pass"
+    assert by_control["HOST-OS-SUPPORTED"]["status"] == "fail"
+    assert by_control["VIRT-GUEST-OS-SUPPORTED"]["status"] == "fail"
     assert by_control["HOST-SSH-ROOT-LOGIN"]["status"] == "unknown"
     assert "scan the guest" in by_control["HOST-SSH-ROOT-LOGIN"]["evidence"]
     assert by_control["VIRT-SNAPSHOT-AGE"]["status"] == "pass"

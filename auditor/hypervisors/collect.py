@@ -18,7 +18,7 @@ from auditor import __version__
 from auditor.bundle import Bundle, atomic_write_json, read_json, utc_now
 from auditor.errors import InputError
 from auditor.hypervisors.endpoint import PLATFORMS, Endpoint, EndpointFailure, endpoints_of
-from auditor.hypervisors.facts import host_facts, vm_facts
+from auditor.hypervisors.facts import SECTIONS, host_facts, vm_facts
 from auditor.hypervisors.records import Discovery, HostRecord, VmRecord
 from auditor.inventory import Host, Inventory
 from auditor.model import HostStatus
@@ -100,7 +100,7 @@ def _enrich(bundle: Bundle, host: Host, facts: dict[str, Any]) -> None:
     if not isinstance(doc, dict) or doc.get("status") != HostStatus.OK \
             or not isinstance(doc.get("facts"), dict):
         return
-    for key in ("vm", "hypervisor"):
+    for key in SECTIONS:
         if key in facts:
             doc["facts"][key] = facts[key]
     atomic_write_json(path, doc)

@@ -19,6 +19,8 @@ GUEST_ONLY = "collected from the hypervisor; scan the guest to judge this"
 HYPERVISOR_ONLY = ("collected from the hypervisor API; this host's own configuration is not "
                    "read over it")
 FILLED = ("os", "cpu", "memory", "disks")
+SECTIONS = ("virtual", "vm", "hypervisor")
+"""The sections only a hypervisor API fills (``virtual`` holds no unknowns: controls gate on it)."""
 
 
 def _days(since: datetime | date | None, today: datetime) -> float | None:
@@ -107,6 +109,7 @@ def vm_facts(vm: VmRecord, discovery: Discovery, endpoint_id: str,
     if vm.tools_status == "unknown":
         vm_section["unknown"]["tools_status"] = "the hypervisor does not say"
     facts["vm"] = vm_section
+    facts["virtual"] = {"kind": "vm", "platform": discovery.platform}
     for name in _guest_sections():
         if name not in facts and name not in unknown:
             unknown[name] = GUEST_ONLY
@@ -158,6 +161,7 @@ def host_facts(host: HostRecord, discovery: Discovery, endpoint_id: str,
     else:
         section["unknown"]["min_datastore_free_pct"] = "no datastore capacity reported"
     facts["hypervisor"] = section
+    facts["virtual"] = {"kind": "hypervisor", "platform": discovery.platform}
     for name in _guest_sections():
         if name not in facts and name not in unknown:
             unknown[name] = HYPERVISOR_ONLY
