@@ -79,6 +79,9 @@ def audited(sim: Vcsim, ca: LocalCa, tmp_path_factory: pytest.TempPathFactory) -
     tmp = tmp_path_factory.mktemp("vsphere")
     result = _import(tmp, sim.url, "--ca-file", str(ca.pem))
     assert result.returncode == 0, result.stderr
+    data = yaml.safe_load((tmp / "inv.yaml").read_text())
+    data["hosts"].append({"id": "self", "site": data["sites"][0]["id"], "transport": "local"})
+    (tmp / "inv.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
     bundle = tmp / "bundle"
     result = run_cli("audit", str(tmp / "inv.yaml"), "-o", str(bundle), "--format", "json",
                      env=ENV)
@@ -88,8 +91,8 @@ def audited(sim: Vcsim, ca: LocalCa, tmp_path_factory: pytest.TempPathFactory) -
 
 def test_import_lists_every_vm_and_esxi_host(audited: Path) -> None:
     data = yaml.safe_load((audited / "inv.yaml").read_text())
-    kinds = sorted(h["kind"] for h in data["hosts"])
-    assert kinds == ["hypervisor"] * 4 + ["vm"] * 4
+    kinds = sorted(h.get("kind", "physical") for h in data["hosts"])
+    assert kinds == ["hypervisor"] * 4 + ["physical"] + ["vm"] * 4
     assert data["hypervisors"][0]["kind"] == "vsphere"
     assert data["hypervisors"][0]["password_env"] == "VC_PASSWORD"
     assert "secret" not in (audited / "inv.yaml").read_text()
@@ -135,3 +138,127 @@ def test_esxi_host_facts_and_end_of_life(audited: Path) -> None:
 def test_powered_off_vm_is_seen_off(audited: Path) -> None:
     vm = _facts(audited / "bundle", "dc0_h0_vm1")["facts"]["vm"]
     assert vm["power_state"] == "off" and vm["powered_on"] is False
+
+
+def test_a_bare_metal_host_is_not_judged_on_virtual_controls(audited: Path) -> None:
+    results = json.loads((audited / "bundle" / "results.json").read_text())
+    host = next(h for h in results["hosts"] if h["id"] == "self")
+    virtual = [f["status"] for f in host["findings"] if f["control"].startswith("VIRT-")]
+    assert virtual and set(virtual) == {"not_applicable"}
+
+
+def test_the_scan_records_how_the_certificate_was_checked(audited: Path) -> None:
+    api = _facts(audited / "bundle", "dc0_h0_vm0")["facts"]["hypervisor_api"]
+    assert api["tls"].startswith("certificate verified against")
+    assert api["about"].startswith("VMware vCenter Server")
+
+
+def test_a_certificate_that_does_not_verify_is_refused(sim: Vcsim, tmp_path: Path) -> None:
+    result = _import(tmp_path, sim.url)
+    assert result.returncode == 2
+    assert "certificate was not verified" in result.stderr and "--ca-file" in result.stderr
+    assert not (tmp_path / "inv.yaml").exists()
+
+
+def test_insecure_tls_is_an_explicit_and_recorded_choice(sim: Vcsim, tmp_path: Path) -> None:
+    result = _import(tmp_path, sim.url, "--insecure-tls")
+    assert result.returncode == 0, result.stderr
+    assert "not verified" in result.stderr
+    data = yaml.safe_load((tmp_path / "inv.yaml").read_text())
+    assert data["hypervisors"][0]["insecure_tls"] is True
+    result = run_cli("scan", str(tmp_path / "inv.yaml"), "-o", str(tmp_path / "b"), env=ENV)
+    assert result.returncode == 0, result.stderr
+    api = _facts(tmp_path / "b", "dc0_h0")["facts"]["hypervisor_api"]
+    assert "NOT verified" in api["tls"]
+
+
+def test_a_wrong_password_is_named(sim: Vcsim, ca: LocalCa, tmp_path: Path) -> None:
+    result = run_cli("inventory", "import", "--from", "vsphere", sim.url, "-o",
+                     str(tmp_path / "inv.yaml"), "--user", "auditor", "--password-env",
+                     "VC_PASSWORD", "--ca-file", str(ca.pem), *ORG,
+                     env={"VC_PASSWORD": "wrong-password"})
+    assert result.returncode == 2
+    assert "login refused for user 'auditor'" in result.stderr
+    assert "wrong-password" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_wrong_password_at_scan_time_marks_the_hosts(audited: Path, tmp_path: Path) -> None:
+    result = run_cli("scan", str(audited / "inv.yaml"), "-o", str(tmp_path / "b"),
+                     env={"VC_PASSWORD": "wrong-password"})
+    assert result.returncode == 3
+    facts = _facts(tmp_path / "b", "dc0_h0_vm0")
+    assert facts["status"] == "auth_failed" and "login refused" in facts["reason"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_an_endpoint_that_is_down(tmp_path: Path) -> None:
+    result = _import(tmp_path, f"https://127.0.0.1:{_free_port()}/sdk")
+    assert result.returncode == 2
+    assert "connection refused" in result.stderr
+
+
+def test_a_tarpit_times_out(pit: Tarpit, tmp_path: Path) -> None:
+    result = _import(tmp_path, f"https://127.0.0.1:{pit.port}/sdk", "--timeout", "1")
+    assert result.returncode == 2
+    assert "no answer within 1 s" in result.stderr
+
+
+def test_an_endpoint_that_is_not_a_hypervisor(ca: LocalCa, tmp_path: Path) -> None:
+    from web_servers import server_context
+
+    pki = ca.issue("web")
+    with serve({"/": Page()}, tls=server_context(pki)) as port:
+        result = _import(tmp_path, f"https://127.0.0.1:{port}/sdk", "--ca-file", str(ca.pem))
+    assert result.returncode == 2
+    assert "not a vSphere API endpoint" in result.stderr
+
+
+def test_plain_http_simulator(vcsim_binary: Path, tmp_path: Path) -> None:
+    with vcsim(vcsim_binary, "-plain", "-vm", "1", "-host", "1") as plain:
+        assert plain.url.startswith("http://")
+        result = _import(tmp_path, plain.url)
+    assert result.returncode == 0, result.stderr
+    data = yaml.safe_load((tmp_path / "inv.yaml").read_text())
+    assert len([h for h in data["hosts"] if h["kind"] == "vm"]) == 2
+
+
+def test_a_user_without_performance_rights(vcsim_binary: Path, tmp_path: Path) -> None:
+    with vcsim(vcsim_binary, "-deny-perf", "-plain", "-vm", "1", "-host", "1") as denied:
+        assert _import(tmp_path, denied.url).returncode == 0
+        result = run_cli("scan", str(tmp_path / "inv.yaml"), "-o", str(tmp_path / "b"),
+                         env=ENV)
+    assert result.returncode == 0, result.stderr
+    facts = _facts(tmp_path / "b", "dc0_h0_vm0")["facts"]
+    reason = facts["vm"]["utilisation"]["unknown"]["utilisation"]
+    assert "may not read performance data" in reason
+    assert "usage_pct_p95" not in facts["cpu"] and "used_pct" not in facts["memory"]
+
+
+def test_a_vm_already_listed_for_ssh_stays_one_host(sim: Vcsim, ca: LocalCa,
+                                                      tmp_path: Path) -> None:
+    first = _import(tmp_path, sim.url, "--ca-file", str(ca.pem))
+    assert first.returncode == 0, first.stderr
+    data = yaml.safe_load((tmp_path / "inv.yaml").read_text())
+    vm = next(h for h in data["hosts"] if h["id"] == "dc0_h0_vm0")
+    vm.update(transport="ssh", address="10.0.0.5", user="auditor")
+    (tmp_path / "inv.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    again = _import(tmp_path, sim.url, "--ca-file", str(ca.pem))
+    assert again.returncode == 0, again.stderr
+    hosts = yaml.safe_load((tmp_path / "inv.yaml").read_text())["hosts"]
+    same = [h for h in hosts if h["id"] == "dc0_h0_vm0"]
+    assert len(same) == 1 and len(hosts) == 8
+    assert same[0]["transport"] == "ssh" and same[0]["address"] == "10.0.0.5"
+    assert same[0]["virtual"]["ref"] == "vm-57"
+
+
+def test_a_scan_start_up_does_not_load_pyvmomi() -> None:
+    code = ("import sys, auditor.cli, auditor.scan, auditor.transports, auditor.inventory; "
+            "print('pyVmomi' in sys.modules)")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, cwd=REPO).stdout.strip()
+    assert loaded == "False"

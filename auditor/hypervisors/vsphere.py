@@ -30,6 +30,7 @@ PAGE = 500
 MAX_PAGES = 10000
 """Upper bound on pages followed for one object type."""
 GB = 1024 ** 3
+API_NAMESPACE = "vim25/6.5"
 
 VM_PROPS = ("name", "config.instanceUuid", "config.template", "config.guestId",
             "config.guestFullName", "config.hardware.numCPU", "config.hardware.memoryMB",
@@ -53,19 +54,24 @@ class _Session:
     """A logged-in vSphere session and the calls discovery makes through it."""
 
     def __init__(self, endpoint: Endpoint, environ: Any = None) -> None:
-        from pyVim.connect import SmartConnect  # the heavy import, only here
+        from pyVim.connect import Connect  # the heavy import, only here
 
         self.endpoint = endpoint
         self.calls = 0
         host, port, scheme = endpoint.host_port
         password = secret(endpoint.password_env, f"hypervisor {endpoint.id}", environ)
+        port = port or (443 if scheme == "https" else 80)
+        # Connect with a fixed API namespace, not SmartConnect: SmartConnect first asks the
+        # server for its versions over a connection without any timeout (a tarpit holds it
+        # for ever). vSphere 6.5's namespace is answered by every later release. A negative
+        # port is pyVmomi's way of saying plain http.
         kwargs: dict[str, Any] = {
-            "host": host, "port": port or (443 if scheme == "https" else 80),
-            "user": endpoint.user or "", "pwd": password, "protocol": scheme,
+            "host": host, "port": port if scheme == "https" else -port,
+            "user": endpoint.user or "", "pwd": password, "namespace": API_NAMESPACE,
             "httpConnectionTimeout": endpoint.timeout, "connectionPoolTimeout": -1}
         if scheme == "https":
             kwargs["sslContext"] = tls_context(endpoint)
-        self.si = _guarded(endpoint, lambda: SmartConnect(**kwargs))
+        self.si = _guarded(endpoint, lambda: Connect(**kwargs))
         self.content = _guarded(endpoint, self.si.RetrieveContent)
         self.calls += 2
 
@@ -121,40 +127,50 @@ class _Session:
 
 def _guarded(endpoint: Endpoint, call: Any) -> Any:
     """Run one API call; turn its failure into an EndpointFailure saying what to do."""
-    from pyVmomi import vim, vmodl
-
     try:
         return call()
-    except vim.fault.InvalidLogin:
-        raise EndpointFailure(HostStatus.AUTH_FAILED, (
-            f"{endpoint.shown}: login refused for user '{endpoint.user}': check the user "
-            f"and the password in ${endpoint.password_env}")) from None
-    except ssl.SSLCertVerificationError as exc:
-        raise tls_failure(endpoint, exc) from None
-    except (TimeoutError, socket.timeout):
-        raise EndpointFailure(HostStatus.TIMEOUT, (
-            f"{endpoint.shown}: no answer within {endpoint.timeout:g} s")) from None
-    except ConnectionRefusedError:
-        raise EndpointFailure(HostStatus.UNREACHABLE,
-                              f"{endpoint.shown}: connection refused (is the URL right?)") from None
-    except ssl.SSLError as exc:
-        raise EndpointFailure(HostStatus.ERROR, (
-            f"{endpoint.shown}: TLS failed ({_text(exc, 160)}); is it an https:// vSphere "
-            "API?")) from None
-    except (OSError, http.client.HTTPException) as exc:
-        raise EndpointFailure(HostStatus.UNREACHABLE,
-                              f"{endpoint.shown}: {_text(exc, 200)}") from None
-    except vim.fault.NoPermission as exc:
-        raise EndpointFailure(HostStatus.AUTH_FAILED, (
-            f"{endpoint.shown}: the account lacks privilege {_text(exc.privilegeId)}; give it "
-            "the Read-only role on the vCenter root, propagated")) from None
-    except (vmodl.MethodFault, vim.fault.VimFault) as exc:
-        raise EndpointFailure(HostStatus.ERROR, (
-            f"{endpoint.shown}: the API refused: {_text(getattr(exc, 'msg', exc), 200)}")) from None
     except Exception as exc:
-        raise EndpointFailure(HostStatus.ERROR, (
-            f"{endpoint.shown}: not a vSphere API endpoint, or it answered something unexpected "
-            f"({type(exc).__name__}: {_text(exc, 160)})")) from None
+        raise _failure(endpoint, exc) from None
+
+
+def _failure(endpoint: Endpoint, exc: BaseException) -> EndpointFailure:
+    """The EndpointFailure for an exception of pyVmomi or of the network under it."""
+    from pyVmomi import vim, vmodl
+
+    if isinstance(exc, vim.fault.HostConnectFault) and exc.__context__ is not None:
+        exc = exc.__context__  # pyVmomi wraps the network's own error: judge that one
+    shown = endpoint.shown
+    if isinstance(exc, vim.fault.InvalidLogin):
+        return EndpointFailure(HostStatus.AUTH_FAILED, (
+            f"{shown}: login refused for user '{endpoint.user}': check the user and the "
+            f"password in ${endpoint.password_env}"))
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return tls_failure(endpoint, exc)
+    if isinstance(exc, TimeoutError | socket.timeout) or "timed out" in str(exc):
+        return EndpointFailure(HostStatus.TIMEOUT,
+                               f"{shown}: no answer within {endpoint.timeout:g} s")
+    if isinstance(exc, ConnectionRefusedError):
+        return EndpointFailure(HostStatus.UNREACHABLE,
+                               f"{shown}: connection refused (is the URL right?)")
+    if isinstance(exc, ssl.SSLError):
+        return EndpointFailure(HostStatus.ERROR, (
+            f"{shown}: TLS failed ({_text(exc, 160)}); is it an https:// vSphere API?"))
+    if isinstance(exc, OSError):
+        return EndpointFailure(HostStatus.UNREACHABLE, f"{shown}: {_text(exc, 200)}")
+    if isinstance(exc, http.client.HTTPException):
+        return EndpointFailure(HostStatus.ERROR, (
+            f"{shown}: not a vSphere API endpoint: it answered HTTP {_text(exc, 120)} to the "
+            "SOAP login (a vCenter's URL ends in /sdk)"))
+    if isinstance(exc, vim.fault.NoPermission):
+        return EndpointFailure(HostStatus.AUTH_FAILED, (
+            f"{shown}: the account lacks privilege {_text(exc.privilegeId)}; give it the "
+            "Read-only role on the vCenter root, propagated"))
+    if isinstance(exc, vmodl.MethodFault) and not isinstance(exc, vim.fault.HostConnectFault):
+        return EndpointFailure(HostStatus.ERROR, (
+            f"{shown}: the API refused: {_text(getattr(exc, 'msg', exc), 200)}"))
+    return EndpointFailure(HostStatus.ERROR, (
+        f"{shown}: not a vSphere API endpoint, or it answered something unexpected "
+        f"({type(exc).__name__}: {_text(getattr(exc, 'msg', None) or exc, 160)})"))
 
 
 def _power(value: Any) -> str:

@@ -62,7 +62,8 @@ func main() {
 		}
 	}
 	server := model.Service.NewServer()
-	server.URL.User = nil
-	fmt.Println(server.URL.String())
+	shown := *server.URL // a copy: the server checks logins against server.URL.User
+	shown.User = nil
+	fmt.Println(shown.String())
 	select {}
 }
