@@ -36,10 +36,10 @@ def discover(endpoint: Endpoint, environ: Mapping[str, str] | None = None,
              perf: bool = True) -> Discovery:
     """Read one endpoint with the module of its kind (``perf``: also utilisation)."""
     if endpoint.kind == "vsphere":
-        from auditor.hypervisors import vsphere
-        return vsphere.discover(endpoint, environ, perf)
-    from auditor.hypervisors import proxmox
-    return proxmox.discover(endpoint, environ, perf)
+        from auditor.hypervisors.vsphere import discover as read_vsphere
+        return read_vsphere(endpoint, environ, perf)
+    from auditor.hypervisors.proxmox import discover as read_proxmox
+    return read_proxmox(endpoint, environ, perf)
 
 
 def _endpoint_of(entry: Mapping[str, Any], host: Host,
@@ -57,13 +57,11 @@ def _find(entry: Mapping[str, Any], host: Host,
     virtual = entry.get("virtual") or {}
     ref, uuid, name = virtual.get("ref"), virtual.get("uuid"), virtual.get("name") or host.id
     records: list[VmRecord | HostRecord] = [*discovery.vms, *discovery.hosts]
-    for test in (lambda r: ref and r.ref == ref,
-                 lambda r: uuid and isinstance(r, VmRecord) and r.uuid == uuid,
-                 lambda r: r.name == name or r.name.lower() == host.id):
-        found = [r for r in records if test(r)]
-        if len(found) == 1:
-            return found[0]
-    return None
+    tries: list[list[VmRecord | HostRecord]] = [
+        [r for r in records if ref and r.ref == ref],
+        [r for r in records if uuid and isinstance(r, VmRecord) and r.uuid == uuid],
+        [r for r in records if r.name == name or r.name.lower() == host.id]]
+    return next((found[0] for found in tries if len(found) == 1), None)
 
 
 def document(host: Host, source: str, status: HostStatus, reason: str | None,

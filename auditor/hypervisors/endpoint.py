@@ -56,7 +56,8 @@ class Endpoint:
             return "plain http: no TLS"
         if self.insecure_tls:
             return "certificate NOT verified (--insecure-tls / insecure_tls: true)"
-        return f"certificate verified against {self.ca_file.name if self.ca_file else 'the system CAs'}"
+        against = self.ca_file.name if self.ca_file else "the system CAs"
+        return f"certificate verified against {against}"
 
 
 class EndpointFailure(AuditorError):

@@ -59,8 +59,11 @@ def host_entries(endpoint: Endpoint, discovery: Discovery,
 
 def match_existing(existing: Sequence[Mapping[str, Any]],
                    imported: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Imported VMs that are already listed (same id, ref, or an address among their IPs,
-    or a host id equal to their name) take that host's id; an SSH host keeps its connection."""
+    """Imported VMs already listed take that host's id; an SSH host keeps its connection.
+
+    A VM is already listed when a host has its endpoint and ref, its id, or an address
+    among the VM's IPs.
+    """
     by_id = {str(h.get("id")): h for h in existing}
     by_ref = {((h.get("virtual") or {}).get("endpoint"), (h.get("virtual") or {}).get("ref")):
               str(h.get("id")) for h in existing if h.get("virtual")}

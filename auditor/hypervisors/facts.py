@@ -13,7 +13,13 @@ from datetime import date, datetime
 from typing import Any
 
 from auditor.hypervisors.guestos import guest_os, hypervisor_os
-from auditor.hypervisors.records import DatastoreRecord, Discovery, HostRecord, Utilisation, VmRecord
+from auditor.hypervisors.records import (
+    DatastoreRecord,
+    Discovery,
+    HostRecord,
+    Utilisation,
+    VmRecord,
+)
 
 GUEST_ONLY = "collected from the hypervisor; scan the guest to judge this"
 HYPERVISOR_ONLY = ("collected from the hypervisor API; this host's own configuration is not "
@@ -79,15 +85,17 @@ def vm_facts(vm: VmRecord, discovery: Discovery, endpoint_id: str,
     if os_facts:
         facts["os"] = os_facts
     else:
-        unknown["os"] = (f"the hypervisor names the guest OS '{vm.guest_os_tools or vm.guest_os_config or '?'}', "
-                         "which tells no release; scan the guest to judge this")
+        named = vm.guest_os_tools or vm.guest_os_config or vm.guest_id or "?"
+        unknown["os"] = (f"the hypervisor names the guest OS '{named}', which tells no "
+                         "release; scan the guest to judge this")
     created = [s.created for s in vm.snapshots if s.created is not None]
     oldest = max((_days(c, today) or 0.0 for c in created), default=0.0)
     vm_section: dict[str, Any] = {
         "platform": discovery.platform, "endpoint": endpoint_id, "ref": vm.ref,
         "name": vm.name, "uuid": vm.uuid, "hypervisor": vm.hypervisor, "cluster": vm.cluster,
         "power_state": vm.power_state, "powered_on": vm.power_state == "on",
-        "guest_id": vm.guest_id, "guest_os_config": vm.guest_os_config, "guest_os_tools": vm.guest_os_tools,
+        "guest_id": vm.guest_id, "guest_os_config": vm.guest_os_config,
+        "guest_os_tools": vm.guest_os_tools,
         "tools_status": vm.tools_status, "ips": list(vm.ips), "hostname": vm.hostname,
         "vcpu": vm.vcpu, "memory_mb": vm.memory_mb, "disks_gb": list(vm.disks_gb),
         "disk_used_gb": vm.disk_used_gb, "nics": vm.nics, "networks": list(vm.networks),

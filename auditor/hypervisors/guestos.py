@@ -56,7 +56,7 @@ def guest_os(*names: str | None, guest_id: str | None = None) -> dict[str, Any] 
     gid = _clean(guest_id).lower()
     if gid in _WINDOWS_IDS:
         return _windows(_WINDOWS_IDS[gid], "")
-    if gid in _PVE_OSTYPE and _PVE_OSTYPE[gid]:
+    if _PVE_OSTYPE.get(gid):
         return _windows(str(_PVE_OSTYPE[gid]), "")
     found_id = _LINUX_IDS.match(gid)
     if found_id and found_id.group(2):

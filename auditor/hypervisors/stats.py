@@ -19,7 +19,7 @@ def summarise(cpu: Sequence[float], memory: Sequence[float], period_s: int) -> U
     cpu = [min(100.0, max(0.0, v)) for v in cpu]
     memory = [min(100.0, max(0.0, v)) for v in memory]
     if not cpu and not memory:
-        return Utilisation(unknown="the API returned no samples for this machine", 
+        return Utilisation(unknown="the API returned no samples for this machine",
                            period_s=period_s)
     return Utilisation(
         cpu_avg_pct=round(sum(cpu) / len(cpu), 1) if cpu else None,

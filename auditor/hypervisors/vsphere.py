@@ -7,6 +7,7 @@ ContainerView (one round trip per page of objects), never one call per VM per pr
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import socket
 import ssl
@@ -80,7 +81,8 @@ class _Session:
         about = self.content.about
         return _text(about.fullName) or "vSphere"
 
-    def retrieve(self, vim_type: Any, props: tuple[str, ...]) -> Iterator[tuple[str, dict[str, Any]]]:
+    def retrieve(self, vim_type: Any,
+                 props: tuple[str, ...]) -> Iterator[tuple[str, dict[str, Any]]]:
         """(MoRef id, properties) of every object of a type, one round trip per page."""
         from pyVmomi import vmodl
 
@@ -106,23 +108,19 @@ class _Session:
                 if not token:
                     break
                 result = _guarded(self.endpoint,
-                                  lambda: pc.ContinueRetrievePropertiesEx(token=token))
+                                  lambda t=token: pc.ContinueRetrievePropertiesEx(token=t))
                 self.calls += 1
         finally:
-            try:
+            with contextlib.suppress(Exception):  # the session ends anyway; nothing to tell
                 view.Destroy()
                 self.calls += 1
-            except Exception:  # noqa: S110 - the session ends anyway; nothing to tell
-                pass
 
     def close(self) -> None:
         """Log out (best effort)."""
         from pyVim.connect import Disconnect
 
-        try:
+        with contextlib.suppress(Exception):  # logging out of a session gone is no failure
             Disconnect(self.si)
-        except Exception:  # noqa: S110 - logging out of a session that is gone is no failure
-            pass
 
 
 def _guarded(endpoint: Endpoint, call: Any) -> Any:
@@ -257,7 +255,7 @@ def _host(ref: str, p: dict[str, Any], clusters: dict[str, str],
         vendor=_text(getattr(system, "vendor", None)), model=_text(getattr(system, "model", None)),
         bios_date=released.date() if isinstance(released, datetime) else None,
         cpu_count=getattr(hw, "numCpuThreads", None),
-        memory_mb=int(hw.memorySize // (1024 * 1024)) if getattr(hw, "memorySize", None) else None,
+        memory_mb=int(getattr(hw, "memorySize", 0) or 0) // (1024 * 1024) or None,
         power_state=_power(p.get("runtime.powerState")), boot_time=p.get("runtime.bootTime"),
         datastores=tuple(datastores.get(d._moId, d._moId) for d in p.get("datastore") or []))
 

@@ -26,5 +26,5 @@ IMPORTERS: dict[str, Importer] = {
     "proxmox": ProxmoxImporter(),
 }
 
-__all__ = ["IMPORTERS", "HypervisorOptions", "ImportOptions", "ImportReport", "ImportResult", "Importer",
-           "NetBoxOptions", "OrganisationOptions", "Skipped", "run_import"]
+__all__ = ["IMPORTERS", "HypervisorOptions", "ImportOptions", "ImportReport", "ImportResult",
+           "Importer", "NetBoxOptions", "OrganisationOptions", "Skipped", "run_import"]
