@@ -57,8 +57,9 @@ class _Client:
         token = secret(endpoint.token_env, f"hypervisor {endpoint.id}", environ)
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"PVEAPIToken={token}"
-        self.session.verify = (str(endpoint.ca_file) if endpoint.ca_file
-                               else not endpoint.insecure_tls)
+        # Given with each request: a Session's own verify loses to REQUESTS_CA_BUNDLE.
+        self.verify: str | bool = (str(endpoint.ca_file) if endpoint.ca_file
+                                   else not endpoint.insecure_tls)
         self.base = endpoint.url.rstrip("/") + "/api2/json/"
         self.calls = 0
 
@@ -67,7 +68,8 @@ class _Client:
         shown = self.endpoint.shown
         try:
             with self.session.get(self.base + path, params=params, stream=True,
-                                  timeout=self.endpoint.timeout, allow_redirects=False) as r:
+                                  verify=self.verify, timeout=self.endpoint.timeout,
+                                  allow_redirects=False) as r:
                 self.calls += 1
                 body = r.raw.read(MAX_BYTES + 1, decode_content=True)
                 status = r.status_code
