@@ -52,16 +52,28 @@ def _endpoint_of(entry: Mapping[str, Any], host: Host,
     return kinds[0] if len(kinds) == 1 else None
 
 
-def _find(entry: Mapping[str, Any], host: Host,
-          discovery: Discovery) -> VmRecord | HostRecord | None:
-    virtual = entry.get("virtual") or {}
-    ref, uuid, name = virtual.get("ref"), virtual.get("uuid"), virtual.get("name") or host.id
-    records: list[VmRecord | HostRecord] = [*discovery.vms, *discovery.hosts]
-    tries: list[list[VmRecord | HostRecord]] = [
-        [r for r in records if ref and r.ref == ref],
-        [r for r in records if uuid and isinstance(r, VmRecord) and r.uuid == uuid],
-        [r for r in records if r.name == name or r.name.lower() == host.id]]
-    return next((found[0] for found in tries if len(found) == 1), None)
+class _Index:
+    """The records of one discovery by ref, uuid and name, to find each host in O(1)."""
+
+    def __init__(self, discovery: Discovery) -> None:
+        self.by: dict[tuple[str, str], list[VmRecord | HostRecord]] = {}
+        records: list[VmRecord | HostRecord] = [*discovery.vms, *discovery.hosts]
+        for record in records:
+            keys = [("ref", record.ref), ("name", record.name), ("name", record.name.lower())]
+            if isinstance(record, VmRecord) and record.uuid:
+                keys.append(("uuid", record.uuid))
+            for key in dict.fromkeys(keys):
+                self.by.setdefault(key, []).append(record)
+
+    def find(self, entry: Mapping[str, Any], host: Host) -> VmRecord | HostRecord | None:
+        """The record a host entry names: by ref, else uuid, else name; None if not one."""
+        virtual = entry.get("virtual") or {}
+        for key in (("ref", virtual.get("ref")), ("uuid", virtual.get("uuid")),
+                    ("name", virtual.get("name") or host.id), ("name", host.id)):
+            found = self.by.get((key[0], str(key[1]))) if key[1] else None
+            if found and len(found) == 1:
+                return found[0]
+        return None
 
 
 def document(host: Host, source: str, status: HostStatus, reason: str | None,
@@ -137,6 +149,7 @@ def collect(inventory: Inventory, bundle: Bundle, *, stop: threading.Event | Non
             failure = EndpointFailure(HostStatus.ERROR, str(exc))
         elapsed = time.monotonic() - clock
         today = datetime.now(UTC)
+        index = _Index(discovery) if failure is None else None
         for host in members:
             if failure is not None:
                 if host in own:
@@ -145,7 +158,7 @@ def collect(inventory: Inventory, bundle: Bundle, *, stop: threading.Event | Non
                         _not_scanned(failure.status), started, elapsed))
                     add((host.id, failure.status, str(failure), elapsed))
                 continue
-            record = _find(entries[host.id], host, discovery)
+            record = index.find(entries[host.id], host) if index else None
             if record is None:
                 if host in own:
                     reason = (f"not found on {endpoint.shown} (no VM or host with its "

@@ -21,7 +21,7 @@ def _virtual(endpoint: Endpoint, record: VmRecord | HostRecord) -> dict[str, Any
         "power_state": record.power_state,
         "guest_os": record.guest_os_tools or record.guest_os_config or record.guest_id,
         "ips": list(record.ips), "vcpu": record.vcpu, "memory_mb": record.memory_mb,
-        "disks_gb": list(record.disks_gb)}
+        "disks_gb": list(record.disks_gb), "disk_provisioned_gb": record.provisioned_gb}
 
 
 def endpoint_entry(endpoint: Endpoint) -> dict[str, Any]:

@@ -79,8 +79,7 @@ def vm_facts(vm: VmRecord, discovery: Discovery, endpoint_id: str,
              today: datetime) -> tuple[dict[str, Any], dict[str, str]]:
     """(facts, unknown) of a VM seen through the hypervisor."""
     use = vm.utilisation
-    facts, unknown = _sizing(vm.vcpu, vm.memory_mb, round(sum(vm.disks_gb), 1)
-                             if vm.disks_gb else None, vm.disk_used_gb, use)
+    facts, unknown = _sizing(vm.vcpu, vm.memory_mb, vm.provisioned_gb, vm.disk_used_gb, use)
     os_facts = guest_os(vm.guest_os_tools, vm.guest_os_config, guest_id=vm.guest_id)
     if os_facts:
         facts["os"] = os_facts
@@ -98,6 +97,8 @@ def vm_facts(vm: VmRecord, discovery: Discovery, endpoint_id: str,
         "guest_os_tools": vm.guest_os_tools,
         "tools_status": vm.tools_status, "ips": list(vm.ips), "hostname": vm.hostname,
         "vcpu": vm.vcpu, "memory_mb": vm.memory_mb, "disks_gb": list(vm.disks_gb),
+        "disk_count": vm.disk_count if vm.disk_count is not None else len(vm.disks_gb),
+        "disk_provisioned_gb": vm.provisioned_gb,
         "disk_used_gb": vm.disk_used_gb, "nics": vm.nics, "networks": list(vm.networks),
         "snapshot_count": len(vm.snapshots), "oldest_snapshot_days": oldest,
         "snapshots": [{"name": s.name, "created": s.created.isoformat() if s.created else None}

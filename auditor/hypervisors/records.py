@@ -56,13 +56,25 @@ class VmRecord:
     vcpu: int | None = None
     memory_mb: int | None = None
     disks_gb: tuple[float, ...] = ()
+    """Size of each virtual disk, where the API lists them (Proxmox)."""
+    disk_count: int | None = None
+    disk_provisioned_gb: float | None = None
+    """All virtual disks together as provisioned (None: the sum of disks_gb)."""
     disk_used_gb: float | None = None
+    """Space the disks take on their datastores (thin disks: less than provisioned)."""
     nics: int = 0
     networks: tuple[str, ...] = ()
     snapshots: tuple[Snapshot, ...] = ()
     template: bool = False
     powered_off_since: datetime | None = None
     utilisation: Utilisation = field(default_factory=Utilisation)
+
+    @property
+    def provisioned_gb(self) -> float | None:
+        """All virtual disks together, as provisioned."""
+        if self.disk_provisioned_gb is not None:
+            return self.disk_provisioned_gb
+        return round(sum(self.disks_gb), 1) if self.disks_gb else None
 
 
 @dataclass(frozen=True)

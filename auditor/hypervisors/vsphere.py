@@ -35,7 +35,8 @@ API_NAMESPACE = "vim25/6.5"
 
 VM_PROPS = ("name", "config.instanceUuid", "config.template", "config.guestId",
             "config.guestFullName", "config.hardware.numCPU", "config.hardware.memoryMB",
-            "config.hardware.device", "guest.guestFullName", "guest.toolsRunningStatus",
+            "summary.config.numVirtualDisks", "summary.config.numEthernetCards",
+            "guest.guestFullName", "guest.toolsRunningStatus",
             "guest.toolsVersionStatus2", "guest.net", "guest.ipAddress", "guest.hostName",
             "runtime.powerState", "runtime.bootTime", "runtime.host", "snapshot",
             "summary.storage", "network")
@@ -214,14 +215,11 @@ def _ips(props: dict[str, Any]) -> tuple[str, ...]:
 
 def _vm(ref: str, p: dict[str, Any], hosts: dict[str, HostRecord],
         networks: dict[str, str]) -> VmRecord:
-    from pyVmomi import vim
-
-    devices = p.get("config.hardware.device") or []
-    disks = tuple(round((d.capacityInBytes or d.capacityInKB * 1024) / GB, 1)
-                  for d in devices if isinstance(d, vim.vm.device.VirtualDisk))
-    nics = sum(isinstance(d, vim.vm.device.VirtualEthernetCard) for d in devices)
+    # Not config.hardware.device: its device objects are most of the XML of a big vCenter
+    # (14 s of 20 for 2,000 VMs, measured). summary.storage gives provisioned and used.
     storage = p.get("summary.storage")
-    committed = getattr(storage, "committed", None)
+    committed = getattr(storage, "committed", None) or 0
+    provisioned = committed + (getattr(storage, "uncommitted", None) or 0)
     host = hosts.get(getattr(p.get("runtime.host"), "_moId", ""))
     return VmRecord(
         ref=ref, name=_text(p.get("name")) or ref, uuid=_text(p.get("config.instanceUuid"), 64),
@@ -234,8 +232,11 @@ def _vm(ref: str, p: dict[str, Any], hosts: dict[str, HostRecord],
                             p.get("guest.toolsVersionStatus2")),
         ips=_ips(p), hostname=_text(p.get("guest.hostName"), 253),
         vcpu=p.get("config.hardware.numCPU"), memory_mb=p.get("config.hardware.memoryMB"),
-        disks_gb=disks, disk_used_gb=round(committed / GB, 1) if committed else None,
-        nics=nics, networks=tuple(networks.get(n._moId, n._moId) for n in p.get("network") or []),
+        disk_count=p.get("summary.config.numVirtualDisks"),
+        disk_provisioned_gb=round(provisioned / GB, 1) if provisioned else None,
+        disk_used_gb=round(committed / GB, 1) if committed else None,
+        nics=p.get("summary.config.numEthernetCards") or 0,
+        networks=tuple(networks.get(n._moId, n._moId) for n in p.get("network") or []),
         snapshots=_snapshots(p.get("snapshot")), template=bool(p.get("config.template")))
 
 
