@@ -104,6 +104,13 @@ def test_a_stopped_vm_without_an_event_log(audited: Path) -> None:
     assert _findings(audited, "arsip-lama")["VIRT-POWERED-OFF"] == "unknown"
 
 
+def test_every_facts_file_follows_the_facts_schema(audited: Path) -> None:
+    from auditor.schemas import validate_data
+
+    for path in sorted((audited / "bundle" / "facts").glob("*.json")):
+        assert validate_data(json.loads(path.read_text()), "facts", path.name) == []
+
+
 def test_a_wrong_token_is_named(pve: str, ca: LocalCa, tmp_path: Path) -> None:
     result = _import(tmp_path, pve, "--ca-file", str(ca.pem),
                      env={"PVE_TOKEN": "auditor@pve!audit=wrong"})

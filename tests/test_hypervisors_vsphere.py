@@ -135,6 +135,13 @@ def test_esxi_host_facts_and_end_of_life(audited: Path) -> None:
     assert by_control["VIRT-HOST-HARDWARE-AGE"]["status"] == "fail"
 
 
+def test_every_facts_file_follows_the_facts_schema(audited: Path) -> None:
+    from auditor.schemas import validate_data
+
+    for path in sorted((audited / "bundle" / "facts").glob("*.json")):
+        assert validate_data(json.loads(path.read_text()), "facts", path.name) == []
+
+
 def test_powered_off_vm_is_seen_off(audited: Path) -> None:
     vm = _facts(audited / "bundle", "dc0_h0_vm1")["facts"]["vm"]
     assert vm["power_state"] == "off" and vm["powered_on"] is False

@@ -45,6 +45,8 @@ def guest_os(*names: str | None, guest_id: str | None = None) -> dict[str, Any] 
     """``os`` facts from the first name that tells a release, else from a guest id; or None."""
     for raw in names:
         label = _clean(raw)
+        if "or later" in label.lower():
+            continue  # vSphere's "Windows Server 2016 or later" names no one release
         match = _WINDOWS.search(label)
         if match:
             return _windows(match.group(1) + ("r2" if match.group(2) else ""), label)
