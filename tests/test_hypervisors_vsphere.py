@@ -80,7 +80,12 @@ def audited(sim: Vcsim, ca: LocalCa, tmp_path_factory: pytest.TempPathFactory) -
     result = _import(tmp, sim.url, "--ca-file", str(ca.pem))
     assert result.returncode == 0, result.stderr
     data = yaml.safe_load((tmp / "inv.yaml").read_text())
-    data["hosts"].append({"id": "self", "site": data["sites"][0]["id"], "transport": "local"})
+    site = data["sites"][0]["id"]
+    data["hosts"].append({"id": "self", "site": site, "transport": "local"})
+    # A guest the tool reads itself (locally here, over SSH in the field) that is also a VM.
+    data["hosts"].append({"id": "guest-probed", "site": site, "transport": "local",
+                          "kind": "vm", "virtual": {"endpoint": data["hypervisors"][0]["id"],
+                                                    "ref": "vm-63"}})
     (tmp / "inv.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
     bundle = tmp / "bundle"
     result = run_cli("audit", str(tmp / "inv.yaml"), "-o", str(bundle), "--format", "json",
@@ -92,7 +97,7 @@ def audited(sim: Vcsim, ca: LocalCa, tmp_path_factory: pytest.TempPathFactory) -
 def test_import_lists_every_vm_and_esxi_host(audited: Path) -> None:
     data = yaml.safe_load((audited / "inv.yaml").read_text())
     kinds = sorted(h.get("kind", "physical") for h in data["hosts"])
-    assert kinds == ["hypervisor"] * 4 + ["physical"] + ["vm"] * 4
+    assert kinds == ["hypervisor"] * 4 + ["physical"] + ["vm"] * 5
     assert data["hypervisors"][0]["kind"] == "vsphere"
     assert data["hypervisors"][0]["password_env"] == "VC_PASSWORD"
     assert "secret" not in (audited / "inv.yaml").read_text()
@@ -269,3 +274,16 @@ def test_a_scan_start_up_does_not_load_pyvmomi() -> None:
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, cwd=REPO).stdout.strip()
     assert loaded == "False"
+
+
+def test_a_probed_guest_keeps_its_own_facts_and_gains_the_hypervisors(audited: Path) -> None:
+    facts = _facts(audited / "bundle", "guest-probed")
+    assert "source" not in facts and facts["transport"] == "local"
+    assert facts["facts"]["os"]["id"] and "kernel" in facts["facts"]
+    assert not any("collected from the hypervisor" in r for r in facts["unknown"].values())
+    assert facts["facts"]["vm"]["ref"] == "vm-63"
+    assert facts["facts"]["virtual"] == {"kind": "vm", "platform": "vsphere"}
+    results = json.loads((audited / "bundle" / "results.json").read_text())
+    host = next(h for h in results["hosts"] if h["id"] == "guest-probed")
+    by_control = {f["control"]: f["status"] for f in host["findings"]}
+    assert by_control["VIRT-SNAPSHOT-AGE"] == "pass"

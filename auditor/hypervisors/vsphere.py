@@ -154,6 +154,10 @@ def _failure(endpoint: Endpoint, exc: BaseException) -> EndpointFailure:
     if isinstance(exc, ssl.SSLError):
         return EndpointFailure(HostStatus.ERROR, (
             f"{shown}: TLS failed ({_text(exc, 160)}); is it an https:// vSphere API?"))
+    if isinstance(exc, http.client.RemoteDisconnected):
+        return EndpointFailure(HostStatus.ERROR, (
+            f"{shown}: not a vSphere API endpoint, or a proxy in the way: it closed the "
+            "connection without answering the SOAP login"))
     if isinstance(exc, OSError):
         return EndpointFailure(HostStatus.UNREACHABLE, f"{shown}: {_text(exc, 200)}")
     if isinstance(exc, http.client.HTTPException):
