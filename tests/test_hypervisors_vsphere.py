@@ -287,3 +287,14 @@ def test_a_probed_guest_keeps_its_own_facts_and_gains_the_hypervisors(audited: P
     host = next(h for h in results["hosts"] if h["id"] == "guest-probed")
     by_control = {f["control"]: f["status"] for f in host["findings"]}
     assert by_control["VIRT-SNAPSHOT-AGE"] == "pass"
+
+
+def test_a_powered_off_vm_has_the_days_since_its_power_off_event(audited: Path) -> None:
+    vm = _facts(audited / "bundle", "dc0_h0_vm1")["facts"]["vm"]
+    assert vm["powered_off_days"] == 0.0
+    assert vm["utilisation"]["unknown"]["utilisation"] == "powered off: no current use"
+    results = json.loads((audited / "bundle" / "results.json").read_text())
+    host = next(h for h in results["hosts"] if h["id"] == "dc0_h0_vm1")
+    by_control = {f["control"]: f["status"] for f in host["findings"]}
+    assert by_control["VIRT-POWERED-OFF"] == "pass"
+    assert by_control["VIRT-GUEST-TOOLS"] == "not_applicable"
