@@ -84,7 +84,8 @@ def _pairs(values: tuple[str, ...], option: str) -> tuple[tuple[str, str], ...]:
 @click.option("--netbox-no-devices", is_flag=True, help="NetBox: skip dcim devices.")
 @click.option("--netbox-no-vms", is_flag=True, help="NetBox: skip virtual machines.")
 @click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.1, 3600),
-              help="NetBox: seconds to connect and to wait for each answer.")
+              help="NetBox, vSphere, Proxmox: seconds to connect and to wait for each "
+                   "answer.")
 @click.option("--user", "hv_user", metavar="USER",
               help="vSphere: the read-only login, e.g. audit@vsphere.local.")
 @click.option("--password-env", metavar="VAR",
