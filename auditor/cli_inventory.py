@@ -8,6 +8,7 @@ import click
 
 from auditor.importers import (
     IMPORTERS,
+    HypervisorOptions,
     ImportOptions,
     NetBoxOptions,
     OrganisationOptions,
@@ -83,7 +84,19 @@ def _pairs(values: tuple[str, ...], option: str) -> tuple[tuple[str, str], ...]:
 @click.option("--netbox-no-devices", is_flag=True, help="NetBox: skip dcim devices.")
 @click.option("--netbox-no-vms", is_flag=True, help="NetBox: skip virtual machines.")
 @click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.1, 3600),
-              help="NetBox: seconds to connect and to wait for each answer.")
+              help="NetBox, vSphere, Proxmox: seconds to connect and to wait for each "
+                   "answer.")
+@click.option("--user", "hv_user", metavar="USER",
+              help="vSphere: the read-only login, e.g. audit@vsphere.local.")
+@click.option("--password-env", metavar="VAR",
+              help="vSphere: environment variable holding the password (never written).")
+@click.option("--token-env", metavar="VAR",
+              help="Proxmox: environment variable holding USER@REALM!TOKENID=SECRET.")
+@click.option("--ca-file", type=click.Path(dir_okay=False, exists=True),
+              help="vSphere, Proxmox: PEM file of the CA that signed the API's certificate.")
+@click.option("--insecure-tls", is_flag=True,
+              help="vSphere, Proxmox: do not verify the certificate (recorded; not "
+                   "recommended).")
 @click.option("--dry-run", is_flag=True, help="Check and report, write nothing.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 def inventory_import(kind: str, source: str, output: Path, org_code: str | None,
@@ -93,8 +106,10 @@ def inventory_import(kind: str, source: str, output: Path, org_code: str | None,
                      netbox_token_env: str, netbox_ca_bundle: str | None, insecure: bool,
                      netbox_sites: tuple[str, ...], netbox_tags: tuple[str, ...],
                      netbox_statuses: tuple[str, ...], netbox_no_devices: bool,
-                     netbox_no_vms: bool, timeout: float, dry_run: bool, quiet: bool) -> None:
-    """Build an inventory from an Ansible inventory, a CSV host list or NetBox.
+                     netbox_no_vms: bool, timeout: float, hv_user: str | None,
+                     password_env: str | None, token_env: str | None, ca_file: str | None,
+                     insecure_tls: bool, dry_run: bool, quiet: bool) -> None:
+    """Build an inventory from Ansible, a CSV host list, NetBox, vSphere or Proxmox VE.
 
     \b
     Examples:
@@ -104,6 +119,9 @@ def inventory_import(kind: str, source: str, output: Path, org_code: str | None,
       auditor inventory import --from csv hosts.csv -o inventory.yaml
       NETBOX_TOKEN=... auditor inventory import --from netbox https://netbox.kota.go.id/
           -o inventory.yaml --netbox-tag audit
+      VC_PASSWORD=... auditor inventory import --from vsphere https://vcenter.kota.go.id
+          -o inventory.yaml --user audit@vsphere.local --password-env VC_PASSWORD
+          --ca-file vcenter-ca.pem
 
     When the output file exists the import is merged into it. Secrets are never written:
     Ansible passwords are reported (use password_env), the NetBox token stays in its
@@ -126,7 +144,10 @@ def inventory_import(kind: str, source: str, output: Path, org_code: str | None,
                              insecure=insecure, timeout=timeout, sites=netbox_sites,
                              tags=netbox_tags, statuses=netbox_statuses or ("active",),
                              devices=not netbox_no_devices,
-                             virtual_machines=not netbox_no_vms))
+                             virtual_machines=not netbox_no_vms),
+        hypervisor=HypervisorOptions(user=hv_user, password_env=password_env,
+                                     token_env=token_env, ca_file=ca_file,
+                                     insecure_tls=insecure_tls, timeout=timeout))
     report = run_import(kind, source, output, options, dry_run=dry_run)
     if not quiet:
         for line in report.lines():

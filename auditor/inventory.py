@@ -170,6 +170,11 @@ def _semantic_problems(doc: LocatedDocument, base: Path, files: bool) -> list[Pr
             if key_file is not None and not (base / key_file).expanduser().is_file():
                 add(origin, f"key file '{key_file}' not found (paths are relative to the "
                             "inventory's folder)")
+    if data.get("hypervisors") or any(h.get("transport", defaults.get("transport")) in
+                                      ("vsphere", "proxmox") for h in hosts):
+        from auditor.hypervisors.inventory_checks import check_inventory
+
+        check_inventory(data, base, files, add)
     for index, service in enumerate(data.get("services") or []):
         if "host" in service and service["host"] not in host_ids:
             add(("services", index, "host"), f"host '{service['host']}' is not defined")

@@ -176,10 +176,11 @@ def scan(inventory: Inventory, out_dir: Path, options: ScanOptions, *, concurren
     transports: dict[str, Transport] = {}
     results: list[HostResult] = []
     todo: list[Host] = []
+    via_api = {h.id for h in inventory.hosts if h.transport in ("vsphere", "proxmox")}
     for host in inventory.hosts:
         if resume and good_facts(bundle.facts(host.id)):
             results.append(HostResult(host.id, HostStatus.OK, None, 0.0, skipped=True))
-        else:
+        elif host.id not in via_api:
             todo.append(host)
     progress = Progress(total=len(inventory.hosts), done=len(results))
     lock = threading.Lock()
@@ -230,6 +231,11 @@ def scan(inventory: Inventory, out_dir: Path, options: ScanOptions, *, concurren
             raise
         finally:
             interrupted = interrupted or (stop.is_set() and len(results) < len(inventory.hosts))
+    if inventory.raw.get("hypervisors") and not stop.is_set():
+        from auditor.hypervisors.collect import collect  # pyVmomi: loaded only when needed
+
+        done = frozenset(r.host for r in results if r.skipped)
+        results.extend(HostResult(*r) for r in collect(inventory, bundle, stop=stop, skip=done))
     order = {h.id: i for i, h in enumerate(inventory.hosts)}
     results.sort(key=lambda r: order[r.host])
     services: list[ServiceResult] = []

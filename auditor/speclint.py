@@ -56,7 +56,13 @@ def _iso_id(item: object) -> bool:
 def host_fact_paths() -> set[str]:
     """Every fact path a host can have."""
     paths = {p for c in COLLECTORS.values() for p in c.paths}
-    return paths | set(DERIVED_PATHS)
+    return paths | set(DERIVED_PATHS) | hypervisor_fact_paths()
+
+
+def hypervisor_fact_paths() -> set[str]:
+    """Fact paths a hypervisor API fills (``virtual.*``, ``vm.*``, ``hypervisor.*``)."""
+    facts = load_schema("facts")["properties"]["facts"]["properties"]
+    return schema_fact_paths({"properties": {k: facts[k] for k in ("virtual", "vm", "hypervisor")}})
 
 
 def schema_fact_paths(schema: dict[str, Any], prefix: str = "") -> set[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from auditor.importers.ansible import AnsibleImporter
 from auditor.importers.csvfile import CsvImporter
 from auditor.importers.interface import (
+    HypervisorOptions,
     Importer,
     ImportOptions,
     ImportResult,
@@ -13,13 +14,17 @@ from auditor.importers.interface import (
     Skipped,
 )
 from auditor.importers.netbox import NetBoxImporter
+from auditor.importers.proxmox import ProxmoxImporter
 from auditor.importers.run import ImportReport, run_import
+from auditor.importers.vsphere import VSphereImporter
 
 IMPORTERS: dict[str, Importer] = {
     "ansible": AnsibleImporter(),
     "csv": CsvImporter(),
     "netbox": NetBoxImporter(),
+    "vsphere": VSphereImporter(),
+    "proxmox": ProxmoxImporter(),
 }
 
-__all__ = ["IMPORTERS", "ImportOptions", "ImportReport", "ImportResult", "Importer",
-           "NetBoxOptions", "OrganisationOptions", "Skipped", "run_import"]
+__all__ = ["IMPORTERS", "HypervisorOptions", "ImportOptions", "ImportReport", "ImportResult",
+           "Importer", "NetBoxOptions", "OrganisationOptions", "Skipped", "run_import"]

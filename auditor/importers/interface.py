@@ -71,6 +71,23 @@ class NetBoxOptions:
 
 
 @dataclass(frozen=True)
+class HypervisorOptions:
+    """How to reach a vSphere or Proxmox VE API (secrets only by environment variable)."""
+
+    user: str | None = None
+    """vSphere login, e.g. ``audit@vsphere.local``."""
+    password_env: str | None = None
+    """vSphere: environment variable holding the password."""
+    token_env: str | None = None
+    """Proxmox: environment variable holding ``USER@REALM!TOKENID=SECRET``."""
+    ca_file: str | None = None
+    """PEM file of the CA that signed the endpoint's certificate."""
+    insecure_tls: bool = False
+    """Do not verify the certificate (explicit opt-in)."""
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
 class ImportOptions:
     """Choices the user makes for one import."""
 
@@ -90,6 +107,8 @@ class ImportOptions:
     """Ansible: a regular expression; a group whose whole name matches names a site (its
     first capture group, or the whole name when there is none)."""
     netbox: NetBoxOptions = field(default_factory=NetBoxOptions)
+    hypervisor: HypervisorOptions = field(default_factory=HypervisorOptions)
+    """vSphere and Proxmox VE imports."""
     environ: Mapping[str, str] | None = field(default=None, compare=False, hash=False)
     """Environment to read the NetBox token from (default: the process environment)."""
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from auditor.importers.builder import ordered_host
 
-SOURCE_KEYS = ("transport", "address", "port", "user", "key_file", "jump")
+SOURCE_KEYS = ("transport", "address", "port", "user", "key_file", "jump", "kind", "virtual")
 """Host keys the source owns: on re-import they take the source's value."""
 PLACED_KEYS = ("site",)
 """Host keys the existing file owns once set (people move hosts to the right site by hand)."""
@@ -57,7 +57,15 @@ def merge(existing: dict[str, Any], imported: dict[str, Any]) -> MergeOutcome:
     updated: list[str] = []
     unchanged: list[str] = []
     seen: set[str] = set()
-    for host in imported["hosts"]:
+    imported_hosts = imported["hosts"]
+    if imported.get("hypervisors"):
+        from auditor.hypervisors.entries import match_existing
+
+        imported_hosts = match_existing(hosts, imported_hosts)
+        known = {e.get("id") for e in data.get("hypervisors") or []}
+        data["hypervisors"] = [*(data.get("hypervisors") or []),
+                               *(e for e in imported["hypervisors"] if e["id"] not in known)]
+    for host in imported_hosts:
         host_id = host["id"]
         seen.add(host_id)
         if host_id in index:

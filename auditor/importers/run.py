@@ -189,9 +189,11 @@ def run_import(kind: str, source: str, output: Path, options: ImportOptions,
     base = existing if existing is not None else {"version": 1, "organisation": org}
     outcome = merge(base, result.data)
     text = render(outcome.data, kind, source)
-    secret = options.env().get(options.netbox.token_env, "") if kind == "netbox" else ""
+    secret_env = {"netbox": options.netbox.token_env, "vsphere": options.hypervisor.password_env,
+                  "proxmox": options.hypervisor.token_env}.get(kind)
+    secret = options.env().get(secret_env, "") if secret_env else ""
     if len(secret) >= 4 and secret in text:
-        raise AuditorError("refusing to write: the NetBox token would reach the file")
+        raise AuditorError(f"refusing to write: the {kind} secret would reach the file")
     _validate_and_write(text, output, dry_run)
     return ImportReport(output=output, written=not dry_run, hosts_added=outcome.added,
                         hosts_updated=outcome.updated, hosts_unchanged=outcome.unchanged,
