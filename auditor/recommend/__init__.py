@@ -40,13 +40,16 @@ def _site_assumptions(defaults: Mapping[str, Mapping[str, Any]],
 KEPT_FACTS: dict[str, tuple[str, ...] | None] = {
     "os": ("id", "id_like", "pretty_name"),
     "lifecycle": ("security_updates", "supported"),
-    "cpu": ("count",),
-    "memory": ("total_mb", "used_mb", "used_pct"),
+    "cpu": ("count", "usage_pct_p95", "usage_pct_avg"),
+    "memory": ("total_mb", "used_mb", "used_pct", "used_pct_avg"),
     "disks": ("used_mb", "total_mb"),
     "uptime": ("load_1", "load_5", "load_15"),
     "listening": ("tcp_ports",),
     "connections": ("established", "connections", "peers"),
     "servers": None,
+    "virtual": ("kind",),
+    "vm": ("power_state", "powered_off_days", "utilisation"),
+    "hypervisor": ("utilisation",),
 }
 """The facts the recommendation reads (None: the whole section); the check stage keeps only
 these for it, so 10,000 hosts' facts need not stay in memory or cross between processes."""
@@ -95,10 +98,12 @@ class HostPlan:
 def depends_on_inbound(plan: Mapping[str, Any]) -> bool:
     """Whether a plan made without inbound dependencies may change once they are known.
 
-    ``plan_host`` reads them only for an idle host (retire it, or keep it as used by others).
+    ``plan_host`` reads them only for an idle or long powered-off host (retire it, or keep it
+    as used by others).
     """
     utilisation = plan.get("utilisation")
-    return isinstance(utilisation, Mapping) and bool(utilisation.get("idle"))
+    return isinstance(utilisation, Mapping) and bool(
+        utilisation.get("idle") or utilisation.get("powered_off"))
 
 
 @dataclass(frozen=True)

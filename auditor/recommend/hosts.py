@@ -9,7 +9,7 @@ from auditor.inventory import Host
 from auditor.model import FindingStatus, HostStatus
 from auditor.numbers import number as number_in
 from auditor.recommend.catalogue import Catalogue, Offering, SiteAssumptions
-from auditor.recommend.common import Strategy, blocker, dig, strings, text
+from auditor.recommend.common import Strategy, blocker, dig, number, strings, text
 from auditor.recommend.general import general_application, repurchase_reason, repurchase_target
 from auditor.recommend.sizing import Required, Usage, fit, required_size, usage_of
 
@@ -75,12 +75,29 @@ def _managed_fits(offering: Offering, host: Host, facts: Mapping[str, Any]) -> b
     return not (servers_key == "web" and strings(dig(facts, "servers", other)))
 
 
+HYPERVISOR_REASON = text(
+    "Host hypervisor: yang pindah adalah mesin virtualnya, masing-masing dengan rencananya "
+    "sendiri; matikan perangkat ini setelah mesin virtual terakhirnya pindah (selama masih ada "
+    "yang dipertahankan, perangkat ini tetap).",
+    "Hypervisor host: its virtual machines move, each with its own plan; switch this machine "
+    "off once its last VM has moved (while any stays, it stays).")
+
+
 def _idle(usage: Usage, a: SiteAssumptions) -> tuple[bool, dict[str, Any]]:
-    cpu, memory = usage.cpu_pct, usage.memory_used_pct
+    cpu: float | None
+    memory: float | None
+    if usage.cpu_avg_pct is not None and usage.memory_avg_pct is not None:
+        # measured by a hypervisor over its samples: idle is judged on averages, as the
+        # assessors do (Azure Migrate, AWS: < 5% average CPU and memory)
+        cpu, memory = usage.cpu_avg_pct, usage.memory_avg_pct
+        basis = (f"averages of CPU and memory use over {usage.samples or 0} samples from the "
+                 "hypervisor")
+    else:
+        cpu, memory = usage.cpu_pct, usage.memory_used_pct
+        basis = ("CPU % = load average / CPU count × 100; memory % = memory.used_pct; one "
+                 "probe, not an average over weeks")
     data = {"cpu_pct": cpu, "memory_pct": memory, "load": usage.load,
-            "load_measure": usage.load_name, "cpu_count": usage.cpu_count,
-            "basis": "CPU % = load average / CPU count × 100; memory % = memory.used_pct; "
-                     "one probe, not an average over weeks"}
+            "load_measure": usage.load_name, "cpu_count": usage.cpu_count, "basis": basis}
     idle = cpu is not None and memory is not None and cpu < a("idle_cpu_pct") \
         and memory < a("idle_memory_pct")
     return idle, data
@@ -116,6 +133,20 @@ def plan_host(host: Host, result: Mapping[str, Any], facts: Mapping[str, Any],
 
     if (host.role or "").lower() in rules.retain_roles:
         return done(Strategy.RETAIN, "retain_role", rules.retain_reason, None)
+    if dig(facts, "virtual", "kind") == "hypervisor":
+        return done(Strategy.RETIRE, "hypervisor_host", HYPERVISOR_REASON, None)
+    off_days = number(dig(facts, "vm", "powered_off_days"))
+    if dig(facts, "vm", "power_state") == "off" and off_days is not None \
+            and off_days >= a("retire_powered_off_days"):
+        utilisation |= {"powered_off": True, "powered_off_days": off_days}
+    if utilisation.get("powered_off") and off_days is not None and not inbound:
+        return done(Strategy.RETIRE, "powered_off", text(
+            f"Mesin virtual mati sejak {number_id(off_days)} hari (ambang "
+            f"{number_id(a('retire_powered_off_days'))} hari) dan tidak dipakai host lain: "
+            "konfirmasi dengan pemilik aplikasi, arsipkan, lalu hapus.",
+            f"Virtual machine powered off for {off_days:g} days (threshold "
+            f"{a('retire_powered_off_days'):g} days) and used by no other host: confirm with the "
+            "application owner, archive, then delete."), None)
     if idle and not inbound:
         return done(Strategy.RETIRE, "idle", text(
             f"Menganggur: CPU {number_id(utilisation['cpu_pct'])}% dan memori "

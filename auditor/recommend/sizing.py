@@ -27,6 +27,11 @@ class Usage:
     memory_used_pct: float | None
     disk_used_mb: float | None
     disk_total_mb: float | None
+    samples: int | None = None
+    """Utilisation samples behind ``load`` when a hypervisor measured it (p95), else None."""
+    cpu_avg_pct: float | None = None
+    """Average CPU use over the hypervisor's samples (idle is judged on averages)."""
+    memory_avg_pct: float | None = None
 
     @property
     def present(self) -> list[str]:
@@ -54,6 +59,14 @@ def usage_of(facts: Mapping[str, Any]) -> Usage:
         if load is not None:
             load_name = name
             break
+    p95 = number(dig(facts, "cpu", "usage_pct_p95"))
+    samples: int | None = None
+    if load is None and p95 is not None and count and count >= 1:
+        # a hypervisor's 95th percentile of CPU use: as many CPUs busy as that share of them
+        load, load_name = round(int(count) * min(p95, 100.0) / 100, 2), "cpu_p95"
+        for section in ("vm", "hypervisor"):
+            found = number(dig(facts, section, "utilisation", "samples"))
+            samples = int(found) if found else samples
     total = number(dig(facts, "memory", "total_mb"))
     used = number(dig(facts, "memory", "used_mb"))
     pct = number(dig(facts, "memory", "used_pct"))
@@ -65,7 +78,9 @@ def usage_of(facts: Mapping[str, Any]) -> Usage:
         cpu_count=int(count) if count and count >= 1 else None, load=load, load_name=load_name,
         memory_total_mb=total or None, memory_used_mb=used, memory_used_pct=pct,
         disk_used_mb=number(dig(facts, "disks", "used_mb")),
-        disk_total_mb=number(dig(facts, "disks", "total_mb")))
+        disk_total_mb=number(dig(facts, "disks", "total_mb")), samples=samples,
+        cpu_avg_pct=number(dig(facts, "cpu", "usage_pct_avg")),
+        memory_avg_pct=number(dig(facts, "memory", "used_pct_avg")))
 
 
 @dataclass(frozen=True)
@@ -95,7 +110,8 @@ METHOD_ID = {"performance-based": "berbasis pemakaian",
              "as-on-premises": "seperti di lokasi"}
 """The sizing methods in Bahasa Indonesia."""
 LOAD_ID = {"load_15": "beban rata-rata 15 menit", "load_5": "beban rata-rata 5 menit",
-           "load_1": "beban rata-rata 1 menit"}
+           "load_1": "beban rata-rata 1 menit", "cpu_p95": "CPU terpakai (persentil ke-95)"}
+LOAD_EN = {"cpu_p95": "CPU busy (95th percentile)"}
 
 
 def _disk_gb(usage: Usage, a: SiteAssumptions) -> tuple[int, dict[str, str]] | None:
@@ -134,7 +150,8 @@ def required_size(usage: Usage, a: SiteAssumptions) -> Required | None:
         name = usage.load_name or ""
         cpu = say("{name} {load}{capped} × faktor kenyamanan {comfort} → {vcpu} vCPU",
                   "{name_en} {load}{capped_en} × comfort {comfort} → {vcpu} vCPU",
-                  name=LOAD_ID.get(name, name), name_en=name, load=usage.load,
+                  name=LOAD_ID.get(name, name), name_en=LOAD_EN.get(name, name),
+                  load=usage.load,
                   comfort=comfort, vcpu=vcpu,
                   capped=f" (dibatasi {usage.cpu_count} CPU)" if capped else "",
                   capped_en=f" (capped at {usage.cpu_count} CPUs)" if capped else "")
@@ -159,9 +176,15 @@ def required_size(usage: Usage, a: SiteAssumptions) -> Required | None:
         return None
     measured = (usage.load is not None) + (usage.memory_used_mb is not None)
     method = ("performance-based", "partly performance-based", "as-on-premises")[2 - measured]
-    note = (say("dari satu kali pemeriksaan (pemakaian saat ini, bukan persentil ke-95)",
-                "from one probe (current use, not p95)") if measured
-            else say("pemakaian tidak terukur", "no use measured"))
+    if usage.load_name == "cpu_p95":
+        note = say("dari hypervisor, persentil ke-95 atas {n} sampel",
+                   "from the hypervisor, 95th percentile over {n} samples",
+                   n=usage.samples or 0)
+    elif measured:
+        note = say("dari satu kali pemeriksaan (pemakaian saat ini, bukan persentil ke-95)",
+                   "from one probe (current use, not p95)")
+    else:
+        note = say("pemakaian tidak terukur", "no use measured")
     basis = {"id": f"{METHOD_ID[method]} {note['id']}: {cpu['id']}; {mem['id']}; "
                    f"{disk[1]['id']} → {disk[0]} GB",
              "en": f"{method} {note['en']}: {cpu['en']}; {mem['en']}; {disk[1]['en']} → "
