@@ -132,6 +132,10 @@ def bundle_verify(bundle: Path, allowed_signers: Path | None, pubkey: Path | Non
         click.echo(str(problem))
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
+    from auditor.report.freshness import stale_reports
+
+    for stale in stale_reports(bundle):
+        click.echo(f"warning: {stale} (rerun 'auditor report {bundle} -o FOLDER')", err=True)
     refused = None
     if result.ok and signers is not None and result.public_key is not None:
         principal = result.organisation or ""
