@@ -188,6 +188,9 @@ def review_command(bundles: tuple[Path, ...], output: Path, trusted_keys: Path |
         if progress and (done == total or done % 10 == 0):
             click.echo(f"\rbundles {done}/{total}", nl=done == total, err=True)
 
+    if trusted_keys is None:
+        click.echo("warning: no --trusted-keys: signatures are checked, but not who signed; "
+                   "give an allowed_signers file to know", err=True)
     outcome = run_review(list(bundles), output, lang, trusted_keys, previous, on_bundle)
     if not quiet:
         click.echo(f"{outcome.accepted} of {len(outcome.bundles)} bundles accepted; "

@@ -132,9 +132,9 @@ def write_reports(bundle: Path, formats: Sequence[str] = CONTRACT_FORMATS,
     same = output is None or _same_folder(bundle, output)
     if not into_signed and is_signed(bundle) and (same or _inside(output, bundle)):
         raise InputError(f"{bundle} is signed (manifest.json, manifest.sig): writing reports "
-                         "into it would break its signature; write them elsewhere with "
-                         f"-o FOLDER, or sign the bundle again afterwards with 'auditor bundle "
-                         "sign'")
+                         "into it would break its signature; write them to a folder outside "
+                         "it with -o FOLDER, or sign the bundle again afterwards with "
+                         "'auditor bundle sign'")
     results = load_results(bundle)
     extras = collect_extras(bundle)
     if not same:
