@@ -188,7 +188,7 @@ def review_command(bundles: tuple[Path, ...], output: Path, trusted_keys: Path |
         if progress and (done == total or done % 10 == 0):
             click.echo(f"\rbundles {done}/{total}", nl=done == total, err=True)
 
-    if trusted_keys is None:
+    if trusted_keys is None and not quiet:
         click.echo("warning: no --trusted-keys: signatures are checked, but not who signed; "
                    "give an allowed_signers file to know", err=True)
     outcome = run_review(list(bundles), output, lang, trusted_keys, previous, on_bundle)
