@@ -94,7 +94,9 @@ def test_stale_reports_are_shown_on_the_index_and_the_org_page(bundles: dict[str
     org = next(p for p in (out / "org").glob("*.html"))
     page = org.read_text()
     assert 'id="stale-banner"' in page
-    assert "report.html dibuat untuk spesifikasi 2026.1, sedangkan hasilnya untuk 2027.1." in page
+    banner = page[page.index('id="stale-banner"'):].split("</div>")[0]
+    assert "dibuat untuk spesifikasi 2026.1, sedangkan hasilnya untuk 2027.1." in banner
+    assert "report.html, report.en.html" in banner
 
 
 def test_both_languages_of_a_report_are_copied_and_linked(bundles: dict[str, Any],

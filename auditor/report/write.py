@@ -130,8 +130,10 @@ def write_reports(bundle: Path, formats: Sequence[str] = CONTRACT_FORMATS,
     if csv_separator not in CSV_SEPARATORS:
         raise InputError(f"CSV separator must be one of {' '.join(CSV_SEPARATORS)}")
     same = output is None or _same_folder(bundle, output)
-    if not into_signed and is_signed(bundle) and (same or _inside(output, bundle)):
-        raise InputError(f"{bundle} is signed (manifest.json, manifest.sig): writing reports "
+    signed = bundle if is_signed(bundle) and (same or _inside(output, bundle)) else (
+        target if is_signed(target) else None)
+    if signed is not None and not into_signed:
+        raise InputError(f"{signed} is signed (manifest.json, manifest.sig): writing reports "
                          "into it would break its signature; write them to a folder outside "
                          "it with -o FOLDER, or sign the bundle again afterwards with "
                          "'auditor bundle sign'")

@@ -112,6 +112,10 @@ MESSAGES: dict[str, dict[str, str]] = {
                    "en": "{file} was made for spec {made}, results are for {now}."},
     "stale_results": {"id": "{file} dibuat dari hasil sebelumnya ({made}); results.json bertanggal {now}.",
                       "en": "{file} was made from earlier results ({made}); results.json is of {now}."},
+    "stale_spec_many": {"id": "{file} dibuat untuk spesifikasi {made}, sedangkan hasilnya untuk {now}.",
+                        "en": "{file} were made for spec {made}, results are for {now}."},
+    "stale_results_many": {"id": "{file} dibuat dari hasil sebelumnya ({made}); results.json bertanggal {now}.",
+                           "en": "{file} were made from earlier results ({made}); results.json is of {now}."},
 }
 
 

@@ -111,8 +111,8 @@ def _environment() -> jinja2.Environment:
 
 
 def stale_lines(report: BundleReport, lang: str) -> list[str]:
-    """Each stale report of a bundle as one sentence in ``lang``."""
-    lines = []
+    """The stale reports of a bundle in ``lang``: one sentence per reason, naming the files."""
+    groups: dict[tuple[str, str, str], list[str]] = {}
     for stale in report.stale:
         if stale.spec_changed:
             made, now = stale.labels()
@@ -120,8 +120,10 @@ def stale_lines(report: BundleReport, lang: str) -> list[str]:
         else:
             made, now = stale.made.generated_at or "?", stale.now.generated_at or "?"
             key = "stale_results"
-        lines.append(translate(key, lang).format(file=stale.file, made=made, now=now))
-    return lines
+        groups.setdefault((key, made, now), []).append(stale.file)
+    return [translate(key if len(files) == 1 else f"{key}_many", lang).format(
+                file=", ".join(files), made=made, now=now)
+            for (key, made, now), files in groups.items()]
 
 
 def _reports(report: BundleReport, slug_: str, lang: str) -> list[dict[str, str]]:
