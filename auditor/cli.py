@@ -345,27 +345,14 @@ def check_command(bundle: Path, spec_path: Path | None, overlay_path: Path | Non
     severity), 3 some hosts were not scanned.
     """
     from auditor.check import run_check
-    from auditor.report.freshness import (
-        detect_primary,
-        detect_separator,
-        legacy_entries,
-        read_index,
-        record,
-    )
-    from auditor.report.write import existing_formats, is_signed, write_reports
+    from auditor.report.write import after_check, before_check, is_signed
     from auditor.tailoring import load_tailored_spec
 
     spec = load_tailored_spec(spec_path, overlay_path)
-    written: list[Path] = []
     with bundle_lock(bundle, "check"):
-        formats = existing_formats(bundle) if bundle.is_dir() else []
-        primary = detect_primary(bundle, read_index(bundle)) if formats else "id"
-        legacy = legacy_entries(bundle) if formats and no_report else []
+        existing = before_check(bundle, render=not no_report)
         outcome = run_check(bundle, spec)
-        if legacy:
-            record(bundle, legacy, primary, detect_separator(bundle, read_index(bundle)))
-        if formats and not no_report:
-            written = write_reports(bundle, formats, primary, into_signed=True)
+        written = after_check(bundle, existing, render=not no_report)
     if not quiet:
         _print_verdicts(outcome)
         if verbose:

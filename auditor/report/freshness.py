@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import stat
 from collections.abc import Iterable, Mapping
@@ -261,7 +260,3 @@ def detect_separator(folder: Path, index: Index | None = None) -> str:
         return ","
     return ";" if b"subject_kind;" in head else ","
 
-
-def digest_bytes(data: bytes) -> str:
-    """sha256 hex digest of ``data``."""
-    return hashlib.sha256(data).hexdigest()

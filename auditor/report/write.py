@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,9 @@ from auditor.report import CONTRACT_FORMATS, CSV_SEPARATORS, FORMATS, Alternate,
 from auditor.report.freshness import (
     REPORT_FILES,
     Entry,
+    detect_primary,
     detect_separator,
+    legacy_entries,
     present,
     read_index,
     record,
@@ -57,6 +60,39 @@ def existing_formats(folder: Path) -> list[str]:
     """The formats whose report files are in ``folder`` (what ``check`` renders again)."""
     found = {REPORT_FILES[name][0] for name in present(folder)}
     return [name for name in FORMATS if name in found]
+
+
+@dataclass(frozen=True)
+class Existing:
+    """The reports of a bundle before ``check`` judges it again."""
+
+    formats: tuple[str, ...]
+    primary: str
+    legacy: tuple[Entry, ...]
+    """Report files without an index entry, recorded as made from the results before."""
+
+
+def before_check(bundle: Path, render: bool) -> Existing:
+    """What ``check`` must render again afterwards (or, with ``render`` off, mark stale)."""
+    formats = existing_formats(bundle) if bundle.is_dir() else []
+    if not formats:
+        return Existing((), "id", ())
+    primary = detect_primary(bundle, read_index(bundle))
+    return Existing(tuple(formats), primary, () if render else tuple(legacy_entries(bundle)))
+
+
+def after_check(bundle: Path, existing: Existing, render: bool) -> list[Path]:
+    """Render the bundle's reports again (same formats and language), or leave them stale.
+
+    Left alone, each keeps an index entry naming the results it was made from, so that
+    ``report``, ``bundle verify`` and ``review`` call it stale.
+    """
+    if existing.legacy:
+        record(bundle, existing.legacy, existing.primary,
+               detect_separator(bundle, read_index(bundle)))
+    if not render or not existing.formats:
+        return []
+    return write_reports(bundle, existing.formats, existing.primary, into_signed=True)
 
 
 def load_results(out_dir: Path) -> dict[str, Any]:
