@@ -78,6 +78,8 @@ def test_plain_report_writes_the_contract_files_in_both_languages(tmp_path: Path
 
 def test_lang_en_makes_english_the_primary_report(tmp_path: Path) -> None:
     bundle = results_bundle(tmp_path / "b")
+    assert run_cli("report", str(bundle), "--format", "html,md").returncode == 0
+    assert (bundle / "report.en.html").is_file()
     result = run_cli("report", str(bundle), "--lang", "en", "--format", "html,md")
     assert result.returncode == 0, result.stderr
     assert {p.name for p in bundle.glob("report.*")} == {"report.html", "report.id.html",
@@ -85,6 +87,9 @@ def test_lang_en_makes_english_the_primary_report(tmp_path: Path) -> None:
     assert '<html lang="en">' in (bundle / "report.html").read_text()
     assert 'href="report.id.html"' in (bundle / "report.html").read_text()
     assert 'href="report.html"' in (bundle / "report.id.html").read_text()
+    index = json.loads((bundle / "reports.json").read_text())
+    assert index["primary_lang"] == "en"
+    assert set(index["files"]) == {"report.html", "report.id.html", "report.md", "report.id.md"}
 
 
 def test_format_narrows_or_adds(tmp_path: Path) -> None:

@@ -200,6 +200,10 @@ def write_reports(bundle: Path, formats: Sequence[str] = CONTRACT_FORMATS,
             atomic_write_bytes(path, fmt.render(results, this, extras, options))
             written.append(path)
             entries.append(Entry(path.name, name, this, source))
+        if fmt.bilingual:  # e.g. report.en.html once English is the primary report.html
+            superseded = target / fmt.filename_for(lang, "")
+            if superseded.is_file() and not superseded.is_symlink():
+                superseded.unlink()
     if entries:
         record(target, entries, lang, csv_separator)
     return written
