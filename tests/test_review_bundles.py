@@ -141,3 +141,22 @@ def test_banner_and_language_switch_in_chromium(bundles: dict[str, Any], tmp_pat
         where, lang = follow_link(browser, out / "org" / org.stem / "report.html",
                                   "p.langswitch a")
         assert where.endswith(f"/org/{org.stem}/report.en.html") and lang == "en"
+
+
+def test_a_hostile_reports_index_is_only_text(example_bundle: Path, tmp_path: Path) -> None:
+    bundle = copy_bundle(example_bundle, tmp_path / "hostile")
+    hostile = '<script>document.title="pwned"</script>'
+    entry = {"format": "html", "lang": "id", "results_sha256": "0" * 64,
+             "spec": {"id": hostile, "version": hostile * 20}, "generated_at": hostile}
+    (bundle / "reports.json").write_text(json.dumps({
+        "format": "auditor.reports/1", "primary_lang": "xx", "csv_separator": "|",
+        "files": {"report.html": entry, "../../etc/passwd": entry, "index.html": entry,
+                  "report.en.html": [1, 2], "report.md": {"spec": "odd"}}}))
+    sign_bundle(bundle, Ed25519PrivateKey.generate())
+    out = tmp_path / "out"
+    result = run_cli("review", str(bundle), "-o", str(out), "--lang", "en")
+    assert result.returncode == 0, result.stderr
+    page = next((out / "org").glob("*.html")).read_text()
+    banner = page[page.index('id="stale-banner"'):].split("</div>")[0]
+    assert "report.html was made for spec" in banner and "passwd" not in banner
+    assert "<script>" not in page and "&lt;script&gt;" in banner
