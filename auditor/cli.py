@@ -22,7 +22,8 @@ from auditor.cli_inventory import inventory_group
 from auditor.cli_review import COMMANDS as REVIEW_COMMANDS
 from auditor.errors import AuditorError, ExitCode, InputError
 from auditor.inventory import load_inventory
-from auditor.report import FORMATS
+from auditor.report import CONTRACT_FORMATS, CSV_SEPARATORS, FORMATS
+from auditor.report.console import SEVERITIES
 from auditor.report.messages import LANGUAGES
 
 # The stages' modules are imported inside the commands that use them: each command then
@@ -161,7 +162,8 @@ def scan_options(func: F) -> F:
         click.option("-v", "--verbose", is_flag=True,
                      help="Show per host the ssh config lines, keys, jump hosts or "
                           "ProxyCommand and known_hosts entry used, and why a login failed "
-                          "(secrets removed)."),
+                          "(secrets removed); with audit, also a line per control (✔ passed, "
+                          "✖ failed, ? could not be checked)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -264,9 +266,41 @@ def _lang_option(func: F) -> F:
         func)
 
 
-def _check_exit(outcome: CheckOutcome) -> ExitCode:
+def _report_options(func: F) -> F:
+    """--format and --csv-separator, shared by report and audit."""
+    func = click.option("--csv-separator", type=click.Choice(list(CSV_SEPARATORS)),
+                        help="Separator of findings.csv: ';' opens directly in Excel set to "
+                             "Indonesian [default: the one findings.csv has, else ',']."
+                        )(func)
+    return click.option("--format", "formats", metavar="FORMATS",
+                        help=f"Comma-separated formats of {', '.join(FORMATS)} [default: "
+                             f"{','.join(CONTRACT_FORMATS)}, what a bundle holds]; "
+                             "'+sarif' adds to the default. html and md are written in both "
+                             "languages.")(func)
+
+
+def _verbose_option(func: F) -> F:
+    """check's --verbose (audit has scan_options' one, which does this too)."""
+    return click.option("-v", "--verbose", is_flag=True,
+                        help="Print a line per control: ✔ passed, ✖ failed, ? could not be "
+                             "checked, with counts.")(func)
+
+
+def _fail_on_option(func: F) -> F:
+    """--fail-on, shared by check and audit."""
+    return click.option("--fail-on", type=click.Choice(list(SEVERITIES)), metavar="SEVERITY",
+                        help="Exit 1 only for failed or unknown findings (unknown: could not be "
+                             "checked) of this severity or above: low, medium, high, critical "
+                             "[default: exit 1 when the verdict is not compliant].")(func)
+
+
+def _check_exit(outcome: CheckOutcome, fail_on: str | None = None) -> ExitCode:
     if outcome.scan_incomplete:
         return ExitCode.SCAN_INCOMPLETE
+    if fail_on is not None:
+        from auditor.report.console import open_at
+
+        return ExitCode.NONCOMPLIANT if open_at(outcome.results, fail_on) else ExitCode.OK
     return ExitCode.OK if outcome.compliant else ExitCode.NONCOMPLIANT
 
 
@@ -282,44 +316,110 @@ def _print_verdicts(outcome: CheckOutcome) -> None:
                    err=True)
 
 
+def _print_controls(outcome: CheckOutcome) -> None:
+    """The per-control summary of --verbose; coloured only on a terminal (click decides)."""
+    from auditor.report.console import tally_controls, tally_line
+
+    encoding = getattr(sys.stderr, "encoding", None) or "ascii"
+    try:
+        "✔✖·".encode(encoding)
+        fancy = True
+    except (UnicodeEncodeError, LookupError):
+        fancy = False
+    for tally in tally_controls(outcome.results, "en"):
+        mark, colour, rest = tally_line(tally, fancy)
+        click.echo(f"  {click.style(mark, fg=colour, bold=True) if colour else mark} {rest}",
+                   err=True, color=None)
+
+
+def _warn_stale(folder: Path, results: Path | None = None) -> None:
+    """One warning per set of reports in ``folder`` that show other results than its own."""
+    from auditor.report.freshness import stale_reports
+
+    groups: dict[str, list[str]] = {}
+    for stale in stale_reports(folder, results):
+        groups.setdefault(stale.reason(), []).append(stale.file)
+    for reason, files in groups.items():
+        were = "was" if len(files) == 1 else "were"
+        click.echo(f"warning: {folder}: {', '.join(files)} {were} {reason}; render again "
+                   f"with 'auditor report {folder}' (-o FOLDER for a signed bundle)", err=True)
+
+
 @cli.command("check")
 @click.argument("bundle", type=click.Path(file_okay=False, path_type=Path))
 @_spec_option
+@click.option("--no-report", is_flag=True,
+              help="Do not render the bundle's reports again: they are then marked stale "
+                   "(report, bundle verify and review say so).")
+@_verbose_option
+@_fail_on_option
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 def check_command(bundle: Path, spec_path: Path | None, overlay_path: Path | None,
-                  quiet: bool) -> None:
+                  no_report: bool, fail_on: str | None, verbose: bool, quiet: bool) -> None:
     """Judge a bundle's facts and answers against the specification.
 
-    Writes BUNDLE/results.json. Old facts can be judged again against another
-    specification version with --spec, without scanning again. Exit 0 compliant, 1
-    non-compliance found, 3 some hosts were not scanned.
+    Writes BUNDLE/results.json, and renders again the reports the bundle holds (the same
+    formats and languages) unless --no-report. Old facts can be judged again against
+    another specification version with --spec, without scanning again. Exit 0 compliant, 1
+    non-compliance found (with --fail-on: a failed or unknown finding at or above that
+    severity), 3 some hosts were not scanned.
     """
     from auditor.check import run_check
+    from auditor.report.write import after_check, before_check, is_signed
     from auditor.tailoring import load_tailored_spec
 
     spec = load_tailored_spec(spec_path, overlay_path)
     with bundle_lock(bundle, "check"):
+        existing = before_check(bundle, render=not no_report)
         outcome = run_check(bundle, spec)
+        written = after_check(bundle, existing, render=not no_report)
     if not quiet:
         _print_verdicts(outcome)
+        if verbose:
+            _print_controls(outcome)
         click.echo(f"results in {bundle / 'results.json'}", err=True)
-    sys.exit(int(_check_exit(outcome)))
+        for path in written:
+            click.echo(f"report: {path}", err=True)
+        if is_signed(bundle):
+            click.echo(f"note: {bundle} was signed before; its results changed, so sign it "
+                       "again ('auditor bundle sign')", err=True)
+    _warn_stale(bundle)
+    sys.exit(int(_check_exit(outcome, fail_on)))
 
 
 @cli.command("report")
 @click.argument("bundle", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--format", "formats", default="html,md", show_default=True,
-              help=f"Comma-separated formats: {', '.join(FORMATS)}.")
+@_report_options
 @_lang_option
-def report_command(bundle: Path, formats: str, lang: str) -> None:
-    """Render BUNDLE/results.json into reports inside the bundle."""
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the reports into [default: the bundle]. Needed for a "
+                   "signed bundle, whose signature rewriting would break.")
+def report_command(bundle: Path, formats: str | None, csv_separator: str | None, lang: str,
+                   output: Path | None) -> None:
+    """Render BUNDLE/results.json into reports inside the bundle (or into -o FOLDER).
+
+    \b
+    html and md are written in both languages: --lang as report.html and report.md, the
+    other as report.en.html / report.en.md (or report.id.*), each linking to the other.
+    Without --format: html, md, findings.csv and junit.xml. The files written and the
+    results they show are recorded in reports.json.
+    """
     from auditor.report.write import parse_formats, write_reports
 
     chosen = parse_formats(formats)
+    target = output or bundle
     with bundle_lock(bundle, "report"):
-        written = write_reports(bundle, chosen, lang)
+        if output is not None and output.resolve() != bundle.resolve():
+            with bundle_lock(output, "report", create=True):
+                written = write_reports(bundle, chosen, lang, output=output,
+                                        csv_separator=csv_separator)
+        else:
+            written = write_reports(bundle, chosen, lang, csv_separator=csv_separator)
     for path in written:
         click.echo(str(path))
+    _warn_stale(target, bundle / "results.json")
+    if output is not None and target.resolve() != bundle.resolve():
+        _warn_stale(bundle)
 
 
 @cli.command("audit")
@@ -327,18 +427,21 @@ def report_command(bundle: Path, formats: str, lang: str) -> None:
 @scan_options
 @_spec_option
 @_lang_option
-@click.option("--format", "formats", default="html,md", show_default=True,
-              help=f"Report formats: {', '.join(FORMATS)}.")
+@_report_options
+@_fail_on_option
 def audit_command(inventory: Path, spec_path: Path | None, overlay_path: Path | None,
-                  lang: str, formats: str, **opts: Any) -> None:
+                  lang: str, formats: str | None, csv_separator: str | None,
+                  fail_on: str | None, **opts: Any) -> None:
     """Scan, check and report in one go: the main job.
 
     \b
     Example:
       auditor audit inventory/example.yaml -o reports/example
 
-    Writes the bundle (facts, answers, results.json) and the reports into -o. Exit 0
-    compliant, 1 non-compliance found, 2 bad input, 3 some hosts could not be scanned.
+    Writes the bundle (facts, answers, results.json) and the reports into -o: report.html
+    and report.md in both languages, findings.csv and junit.xml. Exit 0 compliant, 1
+    non-compliance found (with --fail-on: a failed or unknown finding at or above that
+    severity), 2 bad input, 3 some hosts could not be scanned.
     """
     from auditor.check import run_check
     from auditor.report.write import parse_formats, write_reports
@@ -351,12 +454,15 @@ def audit_command(inventory: Path, spec_path: Path | None, overlay_path: Path | 
     with bundle_lock(output, "audit", create=True):
         summary = _run_scan(inventory, opts)
         outcome = run_check(output, spec)
-        written = write_reports(output, chosen, lang)
+        written = write_reports(output, chosen, lang, csv_separator=csv_separator,
+                                into_signed=True)
     if not opts["quiet"]:
         _print_verdicts(outcome)
+        if opts["verbose"]:
+            _print_controls(outcome)
         for path in written:
             click.echo(f"report: {path}", err=True)
-    code = _check_exit(outcome)
+    code = _check_exit(outcome, fail_on)
     if summary.interrupted:
         code = ExitCode.SCAN_INCOMPLETE
     sys.exit(int(code))

@@ -131,6 +131,10 @@ def bundle_verify(bundle: Path, allowed_signers: Path | None, pubkey: Path | Non
         click.echo(str(problem))
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
+    from auditor.report.freshness import stale_reports
+
+    for stale in stale_reports(bundle):
+        click.echo(f"warning: {stale} (rerun 'auditor report {bundle} -o FOLDER')", err=True)
     refused = None
     if result.ok and signers is not None and result.public_key is not None:
         principal = result.organisation or ""
@@ -183,6 +187,9 @@ def review_command(bundles: tuple[Path, ...], output: Path, trusted_keys: Path |
         if progress and (done == total or done % 10 == 0):
             click.echo(f"\rbundles {done}/{total}", nl=done == total, err=True)
 
+    if trusted_keys is None and not quiet:
+        click.echo("warning: no --trusted-keys: signatures are checked, but not who signed; "
+                   "give an allowed_signers file to know", err=True)
     outcome = run_review(list(bundles), output, lang, trusted_keys, previous, on_bundle)
     if not quiet:
         click.echo(f"{outcome.accepted} of {len(outcome.bundles)} bundles accepted; "

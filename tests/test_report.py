@@ -188,7 +188,10 @@ def test_every_format_writes_a_file(tmp_path: Path) -> None:
     bundle.mkdir()
     (bundle / "results.json").write_text(json.dumps(fixed()))
     written = write_reports(bundle, list(FORMATS), "en")
-    assert sorted(p.name for p in written) == sorted(f.filename for f in FORMATS.values())
+    expected = [f.filename_for(lang, "en") for f in FORMATS.values()
+                for lang in (("en", "id") if f.bilingual else ("en",))]
+    assert sorted(p.name for p in written) == sorted(expected)
+    assert {"report.html", "report.id.html", "report.md", "report.id.md"} <= set(expected)
     assert all(p.stat().st_size > 0 for p in written)
 
 
@@ -232,7 +235,7 @@ def test_report_command_writes_every_format_in_english(tmp_path: Path) -> None:
     result = run_cli("report", str(bundle), "--format", "html,md,csv,junit", "--lang", "en")
     assert result.returncode == 0, result.stderr
     assert "Executive summary" in (bundle / "report.html").read_text()
-    assert (bundle / "findings.csv").read_text().startswith("subject_kind,")
+    assert (bundle / "findings.csv").read_text(encoding="utf-8-sig").startswith("subject_kind,")
     assert (bundle / "junit.xml").read_text().startswith("<?xml")
     bad = run_cli("report", str(bundle), "--format", "pdf")
     assert bad.returncode == 2 and "csv" in bad.stderr

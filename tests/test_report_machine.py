@@ -34,7 +34,7 @@ def _validate(xml: bytes) -> None:
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_csv_has_one_row_per_finding_with_the_title_in_the_language(lang: str) -> None:
     results = fixed()
-    rows = list(csv.reader(io.StringIO(render_csv(results, lang).decode())))
+    rows = list(csv.reader(io.StringIO(render_csv(results, lang).decode("utf-8-sig"))))
     assert tuple(rows[0]) == CSV_COLUMNS
     assert len(rows) - 1 == _all_findings(results)
     first_host = next(r for r in rows if r[0] == "host")
@@ -50,7 +50,7 @@ def test_csv_cells_never_start_a_spreadsheet_formula() -> None:
     results = hostile()
     results["hosts"][1]["findings"][0]["evidence"] = "=HYPERLINK(\"http://x\",\"y\")"
     results["hosts"][1]["id"] = "+cmd|' /C calc'!A0"
-    rows = list(csv.reader(io.StringIO(render_csv(results, "en").decode())))
+    rows = list(csv.reader(io.StringIO(render_csv(results, "en").decode("utf-8-sig"))))
     for row in rows[1:]:
         for cell in row:
             assert not cell.startswith(("=", "+", "-", "@")), cell
@@ -91,7 +91,7 @@ def test_csv_is_safe_whichever_separator_a_spreadsheet_splits_on() -> None:
         finding["evidence"] = payload
     results["hosts"][1]["id"] = "srv;=1+1"
     results["sites"][0]["id"] = "site,@SUM(1)"
-    text = render_csv(results, "id").decode()
+    text = render_csv(results, "id").decode("utf-8-sig")
     assert formula_cells('a,"Kota;=1+1",b\r\n')  # the check does see the old risk
     assert formula_cells(text) == []
     rows = list(csv.reader(io.StringIO(text, newline="")))

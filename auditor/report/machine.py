@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from auditor.report import CSV_SEPARATORS, RenderOptions
 from auditor.report.view import BundleExtras, build_view
 
 CSV_COLUMNS = ("subject_kind", "subject_id", "site", "control", "title", "severity", "status",
@@ -38,17 +39,19 @@ def csv_cell(value: str) -> str:
     return _AFTER_SEPARATOR.sub(r"\1'", value)
 
 
-def csv_row(cells: Iterable[str]) -> str:
+def csv_row(cells: Iterable[str], separator: str = ",") -> str:
     """One CSV line without its line end: guarded cells, quoted when they hold a separator.
 
     A cell that holds ``,`` ``;`` a tab, a line break or a quote goes in quotes, whatever the
     file's own separator (csv.QUOTE_MINIMAL would leave a ``;`` bare).
     """
+    if separator not in CSV_SEPARATORS:
+        raise ValueError(f"CSV separator must be one of {' '.join(CSV_SEPARATORS)}")
     out = []
     for cell in cells:
         safe = csv_cell(cell)
         out.append('"' + safe.replace('"', '""') + '"' if _QUOTE_IF.search(safe) else safe)
-    return ",".join(out)
+    return separator.join(out)
 
 
 def xml_text(value: str) -> str:
@@ -56,7 +59,8 @@ def xml_text(value: str) -> str:
     return _XML_INVALID.sub("\ufffd", value)
 
 
-def _subjects(view: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+def subjects(view: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every site, host and service of a report view, each site before its hosts and services."""
     for site in view["sites"]:
         yield site
         yield from site["hosts"]
@@ -64,18 +68,28 @@ def _subjects(view: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
     yield from view["unplaced"]
 
 
-def render_csv(results: Mapping[str, Any], lang: str, extras: BundleExtras | None = None
-               ) -> bytes:
-    """One row per finding; column names are fixed for programs, titles in ``lang``."""
+CSV_BOM = "\ufeff"
+"""UTF-8 byte order mark: Excel reads a CSV file without one in the machine's legacy code page
+(Windows-1252 in Indonesia), which garbles every non-ASCII name."""
+
+
+def render_csv(results: Mapping[str, Any], lang: str, extras: BundleExtras | None = None,
+               options: RenderOptions | None = None) -> bytes:
+    """One row per finding, after a UTF-8 BOM; column names fixed for programs, titles in ``lang``.
+
+    The separator is ``options.csv_separator`` (``,`` by default, ``;`` for Excel set to
+    Indonesian); cells are guarded and quoted the same way whichever is used.
+    """
+    sep = options.csv_separator if options else ","
     view = build_view(results, lang, extras)
-    lines = [csv_row(CSV_COLUMNS)]
-    for subject in _subjects(view):
+    lines = [csv_row(CSV_COLUMNS, sep)]
+    for subject in subjects(view):
         site = subject["id"] if subject["kind"] == "site" else (subject["site"] or "")
         for f in subject["findings"]:
             lines.append(csv_row([subject["kind"], subject["id"], str(site), f["control"],
                                   f["title"], f["severity"], f["status"], f["evidence"],
-                                  f["framework_ids"]]))
-    return "".join(line + "\r\n" for line in lines).encode("utf-8")
+                                  f["framework_ids"]], sep))
+    return (CSV_BOM + "".join(line + "\r\n" for line in lines)).encode("utf-8")
 
 
 def _testcase(suite: ET.Element, subject: Mapping[str, Any], finding: Mapping[str, Any]) -> str:
@@ -100,8 +114,8 @@ def _testcase(suite: ET.Element, subject: Mapping[str, Any], finding: Mapping[st
     return "passed"
 
 
-def render_junit(results: Mapping[str, Any], lang: str, extras: BundleExtras | None = None
-                 ) -> bytes:
+def render_junit(results: Mapping[str, Any], lang: str, extras: BundleExtras | None = None,
+                 options: RenderOptions | None = None) -> bytes:
     """A testsuite per site, host and service; a testcase per control.
 
     fail -> <failure>; unknown and error -> <error> (absence of evidence is not a pass, so a
@@ -112,7 +126,7 @@ def render_junit(results: Mapping[str, Any], lang: str, extras: BundleExtras | N
     stamp = view["generated_at"].removesuffix("Z")[:19]
     root = ET.Element("testsuites", {"name": "auditor"})
     totals = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
-    for number, subject in enumerate(_subjects(view)):
+    for number, subject in enumerate(subjects(view)):
         counts = dict.fromkeys(("tests", "failures", "errors", "skipped", "passed"), 0)
         attrs = {"name": xml_text(f"{subject['kind']}:{subject['id']}"), "id": str(number),
                  "package": xml_text(str(subject["site"] or subject["id"]))}
@@ -147,7 +161,7 @@ def render_junit(results: Mapping[str, Any], lang: str, extras: BundleExtras | N
     return data + b"\n"
 
 
-def render_json(results: Mapping[str, Any], lang: str, extras: BundleExtras | None = None
-                ) -> bytes:
+def render_json(results: Mapping[str, Any], lang: str, extras: BundleExtras | None = None,
+                options: RenderOptions | None = None) -> bytes:
     """results.json itself."""
     return (json.dumps(results, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

@@ -206,6 +206,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "bytes": {"id": "Bita", "en": "Bytes"},
     "probe_output": {"id": "keluaran pemeriksaan host", "en": "host probe output"},
     "none": {"id": "tidak ada", "en": "none"},
+    # language switch (issue 17): each is shown in its own language, on the other report
+    "read_in_language": {"id": "Baca dalam Bahasa Indonesia", "en": "Read in English"},
 }
 
 

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 import jinja2
 
 from auditor.numbers import number
-from auditor.report import charts, graph
+from auditor.report import RenderOptions, charts, graph
 from auditor.report.messages import LANGUAGES, MESSAGES, translate
 from auditor.report.view import BundleExtras, build_view
 
@@ -17,7 +17,8 @@ class Renderer(Protocol):
     """Turns results.json (and what else the bundle holds) into one file's bytes."""
 
     def __call__(self, results: Mapping[str, Any], lang: str,
-                 extras: BundleExtras | None = None) -> bytes:
+                 extras: BundleExtras | None = None, options: RenderOptions | None = None
+                 ) -> bytes:
         """Render in ``lang``."""
 
 
@@ -56,8 +57,8 @@ def _environment(autoescape: bool, lang: str) -> jinja2.Environment:
     return env
 
 
-def _context(results: Mapping[str, Any], lang: str,
-             extras: BundleExtras | None) -> dict[str, Any]:
+def _context(results: Mapping[str, Any], lang: str, extras: BundleExtras | None,
+             options: RenderOptions | None = None) -> dict[str, Any]:
     if lang not in LANGUAGES:
         raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
     view = build_view(results, lang, extras)
@@ -73,10 +74,13 @@ def _context(results: Mapping[str, Any], lang: str,
         key = f"cost_item_{item}"
         return t(key) if key in MESSAGES else item
 
+    alternate = options.alternate if options else None
     strategies = {p["id"]: p["strategy"] for p in view["rec"]["hosts"]}
     subjects = [*view["sites"], *view["hosts"], *view["services"]]
     return {
         "v": view, "lang": lang, "t": t, "domain_name": domain_name, "cost_item": cost_item,
+        "alternate": alternate,
+        "alternate_label": translate("read_in_language", alternate.lang) if alternate else "",
         "severities": ("critical", "high", "medium", "low"),
         "score_chart": charts.score_chart(view["sites"]),
         "domain_chart": charts.domain_chart(subjects),
@@ -89,15 +93,15 @@ _DOMAIN_KEYS = {"domain_facility", "domain_host", "domain_web", "domain_data",
                 "domain_operations", "domain_network", "domain_other"}
 
 
-def render_html(results: Mapping[str, Any], lang: str,
-                extras: BundleExtras | None = None) -> bytes:
+def render_html(results: Mapping[str, Any], lang: str, extras: BundleExtras | None = None,
+                options: RenderOptions | None = None) -> bytes:
     """One self-contained HTML file: inline CSS and SVG, no script, no external fetch."""
     template = _environment(True, lang).get_template("report.html.j2")
-    return template.render(**_context(results, lang, extras)).encode("utf-8")
+    return template.render(**_context(results, lang, extras, options)).encode("utf-8")
 
 
-def render_markdown(results: Mapping[str, Any], lang: str,
-                    extras: BundleExtras | None = None) -> bytes:
+def render_markdown(results: Mapping[str, Any], lang: str, extras: BundleExtras | None = None,
+                    options: RenderOptions | None = None) -> bytes:
     """Markdown readable in a git forge; every value from a target escaped as table text."""
     template = _environment(False, lang).get_template("report.md.j2")
-    return template.render(**_context(results, lang, extras)).encode("utf-8")
+    return template.render(**_context(results, lang, extras, options)).encode("utf-8")

@@ -4,29 +4,95 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditor.bundle import Bundle, atomic_write_bytes, read_json
+from auditor.bundle import Bundle, atomic_write_bytes, make_folder, read_json, sha256_file
 from auditor.errors import AuditorError, InputError
-from auditor.report import FORMATS
+from auditor.report import CONTRACT_FORMATS, CSV_SEPARATORS, FORMATS, Alternate, RenderOptions
+from auditor.report.freshness import (
+    REPORT_FILES,
+    Entry,
+    detect_primary,
+    detect_separator,
+    legacy_entries,
+    present,
+    read_index,
+    record,
+    source_of,
+)
 from auditor.report.messages import LANGUAGES
 from auditor.report.values import as_dict, as_list
 from auditor.report.view import BundleExtras, Evidence
 from auditor.yamlfile import load_yaml
 
-DEFAULT_FORMATS = ("html", "md")
+DEFAULT_FORMATS = CONTRACT_FORMATS
+MANIFEST, SIGNATURE = "manifest.json", "manifest.sig"
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
-def parse_formats(value: str) -> list[str]:
-    """``html,md`` -> ["html", "md"]; unknown names raise InputError naming the known ones."""
-    names = [n.strip().lower() for n in value.split(",") if n.strip()]
+def parse_formats(value: str | None) -> list[str]:
+    """The formats to write from ``--format``; unknown names raise InputError naming the known.
+
+    None -> the bundle's contract set; ``html,md`` -> exactly these; ``+sarif`` -> the
+    contract set and sarif.
+    """
+    if value is None:
+        return list(CONTRACT_FORMATS)
+    value = value.strip()
+    adding = value.startswith("+")
+    names = [n.strip().lower().lstrip("+") for n in value.split(",") if n.strip().lstrip("+")]
     unknown = [n for n in names if n not in FORMATS]
     if unknown or not names:
         raise InputError(f"unknown report format {', '.join(unknown) or '(none)'}; choose from "
-                         f"{', '.join(FORMATS)}")
-    return list(dict.fromkeys(names))
+                         f"{', '.join(FORMATS)} (or +NAME to add one to "
+                         f"{','.join(CONTRACT_FORMATS)})")
+    return list(dict.fromkeys([*CONTRACT_FORMATS, *names] if adding else names))
+
+
+def is_signed(folder: Path) -> bool:
+    """True when ``folder`` holds a manifest or a signature: rewriting a file breaks them."""
+    return any((folder / name).exists() for name in (MANIFEST, SIGNATURE))
+
+
+def existing_formats(folder: Path) -> list[str]:
+    """The formats whose report files are in ``folder`` (what ``check`` renders again)."""
+    found = {REPORT_FILES[name][0] for name in present(folder)}
+    return [name for name in FORMATS if name in found]
+
+
+@dataclass(frozen=True)
+class Existing:
+    """The reports of a bundle before ``check`` judges it again."""
+
+    formats: tuple[str, ...]
+    primary: str
+    legacy: tuple[Entry, ...]
+    """Report files without an index entry, recorded as made from the results before."""
+
+
+def before_check(bundle: Path, render: bool) -> Existing:
+    """What ``check`` must render again afterwards (or, with ``render`` off, mark stale)."""
+    formats = existing_formats(bundle) if bundle.is_dir() else []
+    if not formats:
+        return Existing((), "id", ())
+    primary = detect_primary(bundle, read_index(bundle))
+    return Existing(tuple(formats), primary, () if render else tuple(legacy_entries(bundle)))
+
+
+def after_check(bundle: Path, existing: Existing, render: bool) -> list[Path]:
+    """Render the bundle's reports again (same formats and language), or leave them stale.
+
+    Left alone, each keeps an index entry naming the results it was made from, so that
+    ``report``, ``bundle verify`` and ``review`` call it stale.
+    """
+    if existing.legacy:
+        record(bundle, existing.legacy, existing.primary,
+               detect_separator(bundle, read_index(bundle)))
+    if not render or not existing.formats:
+        return []
+    return write_reports(bundle, existing.formats, existing.primary, into_signed=True)
 
 
 def load_results(out_dir: Path) -> dict[str, Any]:
@@ -81,17 +147,77 @@ def collect_extras(out_dir: Path) -> BundleExtras:
     return BundleExtras(tuple(found))
 
 
-def write_reports(out_dir: Path, formats: Sequence[str] = DEFAULT_FORMATS,
-                  lang: str = "id") -> list[Path]:
-    """Render each format into the bundle; returns the files written."""
+def write_reports(bundle: Path, formats: Sequence[str] = CONTRACT_FORMATS,
+                  lang: str = "id", *, output: Path | None = None,
+                  csv_separator: str | None = None, into_signed: bool = False) -> list[Path]:
+    """Render each format of ``bundle`` into ``output`` (default: the bundle); the files written.
+
+    Reports for people (html, md) are written in both languages: ``lang`` as report.html,
+    the other as report.en.html (or report.id.html), each linking to the other. The files
+    written and the results they show are recorded in OUTPUT/reports.json. A signed bundle
+    is refused as output unless ``into_signed`` (its signature would no longer verify).
+    ``csv_separator`` None keeps the one findings.csv there was written with (else ``,``).
+    """
     if lang not in LANGUAGES:
         raise InputError(f"unknown language '{lang}'; choose from {', '.join(LANGUAGES)}")
-    results = load_results(out_dir)
-    extras = collect_extras(out_dir)
-    written = []
-    for name in formats:
-        fmt = FORMATS[name]
-        path = out_dir / fmt.filename
-        atomic_write_bytes(path, fmt.render(results, lang, extras))
+    target = bundle if output is None else output
+    if csv_separator is None:
+        csv_separator = detect_separator(target, read_index(target))
+    if csv_separator not in CSV_SEPARATORS:
+        raise InputError(f"CSV separator must be one of {' '.join(CSV_SEPARATORS)}")
+    same = output is None or _same_folder(bundle, output)
+    signed = bundle if is_signed(bundle) and (same or _inside(output, bundle)) else (
+        target if is_signed(target) else None)
+    if signed is not None and not into_signed:
+        raise InputError(f"{signed} is signed (manifest.json, manifest.sig): writing reports "
+                         "into it would break its signature; write them to a folder outside "
+                         "it with -o FOLDER, or sign the bundle again afterwards with "
+                         "'auditor bundle sign'")
+    results = load_results(bundle)
+    extras = collect_extras(bundle)
+    if not same:
+        make_folder(target)
+    written: list[Path] = []
+    chosen = sorted(dict.fromkeys(formats), key=lambda n: n != "json")  # results.json first
+    if "json" in chosen:
+        path = target / FORMATS["json"].filename
+        atomic_write_bytes(path, FORMATS["json"].render(results, lang, extras))
         written.append(path)
+    digest, _ = sha256_file(target / "results.json" if "json" in chosen else
+                            Bundle(bundle).results)
+    source = source_of(results, digest)
+    other = next(other for other in LANGUAGES if other != lang)
+    entries: list[Entry] = []
+    for name in chosen:
+        fmt = FORMATS[name]
+        if name == "json":
+            continue
+        for this in (lang, other) if fmt.bilingual else (lang,):
+            alternate = (Alternate(fmt.filename_for(other if this == lang else lang, lang),
+                                   other if this == lang else lang) if fmt.bilingual else None)
+            path = target / fmt.filename_for(this, lang)
+            options = RenderOptions(csv_separator, alternate)
+            atomic_write_bytes(path, fmt.render(results, this, extras, options))
+            written.append(path)
+            entries.append(Entry(path.name, name, this, source))
+        if fmt.bilingual:  # e.g. report.en.html once English is the primary report.html
+            superseded = target / fmt.filename_for(lang, "")
+            if superseded.is_file() and not superseded.is_symlink():
+                superseded.unlink()
+    if entries:
+        record(target, entries, lang, csv_separator)
     return written
+
+
+def _inside(path: Path | None, folder: Path) -> bool:
+    try:
+        return path is not None and folder.resolve() in path.resolve().parents
+    except OSError:
+        return False
+
+
+def _same_folder(one: Path, two: Path) -> bool:
+    try:
+        return one.resolve() == two.resolve()
+    except OSError:
+        return False

@@ -17,6 +17,8 @@ from auditor.errors import InputError
 from auditor.review.inert import inert_copy
 from auditor.review.load import (
     ACCEPTED,
+    IDENTICAL,
+    NEWER,
     BundleReport,
     Trust,
     load_trusted_keys,
@@ -58,14 +60,14 @@ class ReviewOutcome:
         return [b for b in self.bundles if b.trust not in ACCEPTED]
 
 
-def _copy_report(report: BundleReport, target: Path) -> bool:
-    """Copy a bundle's report.html (regular file, size-capped) beside its org page, inert.
+def _copy_report(report: BundleReport, target: Path, name: str = "report.html") -> bool:
+    """Copy a bundle's report ``name`` (regular file, size-capped) beside its org page, inert.
 
     Scripts, frames, forms, outside fetches and navigation are switched off (see inert.py).
     A report that cannot be read is left out (False); one that cannot be written stops the
     review (FileSystemError naming it): a full disk must not pass for a bundle without a report.
     """
-    source = report.path / "report.html"
+    source = report.path / name
     try:
         info = source.lstat()
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_REPORT_BYTES:
@@ -80,8 +82,27 @@ def _copy_report(report: BundleReport, target: Path) -> bool:
     return True
 
 
+def _copy_reports(report: BundleReport, folder: Path) -> BundleReport:
+    """Copy each language's report under its own name (their links to each other then work)."""
+    copied = tuple((name, lang) for name, lang in report.report_files
+                   if _copy_report(report, folder / name, name))
+    if copied and copied[0][0] != "report.html":
+        copied = ()  # the other language alone: the org page links report.html
+    return dataclasses.replace(report, has_report=bool(copied), report_files=copied)
+
+
+def _same_bundle(one: BundleReport, two: BundleReport) -> bool:
+    """True when two bundles are byte-identical: the same manifest or the same results.json."""
+    return bool((one.manifest_sha256 and one.manifest_sha256 == two.manifest_sha256)
+                or (one.results_sha256 and one.results_sha256 == two.results_sha256))
+
+
 def _demote_duplicates(reports: list[BundleReport], store: FindingsStore) -> None:
-    """Keep the newest accepted bundle per organisation; flag the others as duplicates."""
+    """Keep one accepted bundle per organisation, the newest; flag the others as duplicates.
+
+    A copy of the same bundle (same manifest or results.json digest) is a duplicate of the
+    first one given, and says so: it is not "a newer bundle".
+    """
     newest: dict[str, int] = {}
     for index, report in enumerate(reports):
         if report.trust not in ACCEPTED or report.summary is None:
@@ -91,13 +112,19 @@ def _demote_duplicates(reports: list[BundleReport], store: FindingsStore) -> Non
         if best is None:
             newest[code] = index
             continue
-        stamps = {i: s.generated_at if (s := reports[i].summary) else "" for i in (best, index)}
-        older, newer = sorted((best, index), key=lambda i: (stamps[i], i))
+        if _same_bundle(reports[best], report):
+            older, newer, reason = index, best, IDENTICAL
+            problem = f"the same bundle as {reports[best].path} (identical content)"
+        else:
+            stamps = {i: s.generated_at if (s := reports[i].summary) else ""
+                      for i in (best, index)}
+            older, newer = sorted((best, index), key=lambda i: (stamps[i], i))
+            reason = NEWER
+            problem = f"a newer bundle of organisation {code} is {reports[newer].path}"
         newest[code] = newer
-        reports[older] = dataclasses.replace(
-            reports[older], trust=Trust.DUPLICATE,
-            problems=(f"a newer bundle of organisation {code} is {reports[newer].path}",))
-        store.demote(older, str(Trust.DUPLICATE), reports[older].problems[0])
+        reports[older] = dataclasses.replace(reports[older], trust=Trust.DUPLICATE,
+                                             problems=(problem,), duplicate=reason)
+        store.demote(older, str(Trust.DUPLICATE), problem)
 
 
 def _read_safely(path: Path, trusted: tuple[AllowedSigner, ...] | None) -> BundleReport:
@@ -160,9 +187,8 @@ def review(bundles: Sequence[Path], output: Path, lang: str = "id",
         comparison: Comparison | None = store.compare(previous) if previous else None
         for index, report in accepted:
             if report.has_report and report.summary is not None:
-                copied = _copy_report(report, output / "org" / slug(index, report.summary.code)
-                                      / "report.html")
-                reports[index] = dataclasses.replace(report, has_report=copied)
+                reports[index] = _copy_reports(report, output / "org"
+                                               / slug(index, report.summary.code))
         store.finish()  # the largest file first: a full disk mostly stops the review here
         with writing(output / CSV_NAME):
             write_csv(output / CSV_NAME, reports)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import stat
@@ -14,7 +15,13 @@ from typing import Any
 from auditor.allowed_signers import AllowedSigner, check_signer, parse_allowed_signers
 from auditor.errors import InputError, Problem
 from auditor.jsonfile import JsonInputError, parse_json
-from auditor.signing import MAX_RESULTS_BYTES, parse_public_key, verify_bundle
+from auditor.report.freshness import Stale, compare, present, read_index, source_of
+from auditor.signing import (
+    MAX_MANIFEST_BYTES,
+    MAX_RESULTS_BYTES,
+    parse_public_key,
+    verify_bundle,
+)
 from auditor.yamlfile import LocatedDocument, parse_yaml, read_user_text
 
 MAX_TRUSTED_BYTES = 4 * 1024 * 1024
@@ -43,6 +50,8 @@ class Trust(StrEnum):
 
 
 ACCEPTED = frozenset({Trust.VERIFIED, Trust.SIGNED})
+IDENTICAL = "identical"
+NEWER = "newer"
 
 FindingRow = tuple[str, str, str, str, str, str, str, str]
 """organisation, subject kind, subject id, site, control, severity, status, evidence."""
@@ -121,6 +130,15 @@ class BundleReport:
     fingerprint: str | None = None
     findings: tuple[FindingRow, ...] = field(default=(), repr=False)
     has_report: bool = False
+    report_files: tuple[tuple[str, str], ...] = ()
+    """The reports for people in the bundle as (file name, language), report.html first."""
+    stale: tuple[Stale, ...] = ()
+    """Reports made from other results than the bundle's results.json."""
+    results_sha256: str | None = None
+    manifest_sha256: str | None = None
+    """Digests that show two bundles are the same bundle (byte-identical)."""
+    duplicate: str = ""
+    """Why a duplicate is one: ``IDENTICAL`` (a copy) or ``NEWER`` (a newer bundle exists)."""
 
 
 def _choice(value: Any, allowed: tuple[str, ...]) -> str | None:
@@ -198,18 +216,56 @@ def summarise(results: dict[str, Any]) -> tuple[OrgSummary, list[FindingRow]]:
 
 def read_results(path: Path) -> dict[str, Any]:
     """results.json of an untrusted bundle: a regular file, size-capped, a JSON object."""
+    return read_results_digest(path)[0]
+
+
+def read_results_digest(path: Path) -> tuple[dict[str, Any], str]:
+    """``read_results`` and the sha256 of the file's bytes."""
     info = path.lstat()
     if not stat.S_ISREG(info.st_mode):
         raise ValueError("results.json is not a regular file")
     if info.st_size > MAX_RESULTS_BYTES:
         raise ValueError(f"results.json is larger than {MAX_RESULTS_BYTES // (1024 * 1024)} MiB")
+    body = path.read_bytes()
     try:
-        data = parse_json(path.read_bytes(), "results.json")
+        data = parse_json(body, "results.json")
     except JsonInputError as exc:
         raise ValueError(f"results.json is {exc.what}") from None
     if not isinstance(data, dict):
         raise ValueError("results.json is not a JSON object")
-    return data
+    return data, hashlib.sha256(body).hexdigest()
+
+
+def report_files(path: Path) -> tuple[tuple[str, str], ...]:
+    """The bundle's HTML reports as (file, language): report.html, then the other language.
+
+    report.html is in the language the other file is not (report.en.html beside it: id);
+    alone, its language is unknown (``""``). Symlinks and other odd entries are left out.
+    """
+    found = []
+    for lang in ("en", "id"):
+        other = path / f"report.{lang}.html"
+        if other.is_file() and not other.is_symlink():
+            found.append((other.name, lang))
+    main = path / "report.html"
+    if not (main.is_file() and not main.is_symlink()):
+        return ()
+    primary = "id" if found and found[0][1] == "en" else "en" if found else ""
+    return (("report.html", primary), *found[:1])
+
+
+def _stale(path: Path, results: dict[str, Any], digest: str) -> tuple[Stale, ...]:
+    return tuple(compare(read_index(path), source_of(results, digest), present(path)))[:20]
+
+
+def _manifest_digest(path: Path) -> str | None:
+    try:
+        info = (path / "manifest.json").lstat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_MANIFEST_BYTES:
+            return None
+        return hashlib.sha256((path / "manifest.json").read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def load_trusted_keys(path: Path) -> tuple[AllowedSigner, ...]:
@@ -274,8 +330,9 @@ def read_bundle(path: Path, trusted: tuple[AllowedSigner, ...] | None) -> Bundle
     problems = [str(p) for p in verification.problems]
     trust = _trust({str(p.kind) for p in verification.problems}, verification.signed)
     try:
-        results = read_results(path / "results.json")
+        results, digest = read_results_digest(path / "results.json")
         summary, rows = summarise(results)
+        stale = _stale(path, results, digest)
     except FileNotFoundError:
         return BundleReport(path, Trust.MALFORMED, ("no results.json (run 'auditor check')",
                                                     *problems[:20]))
@@ -295,8 +352,8 @@ def read_bundle(path: Path, trusted: tuple[AllowedSigner, ...] | None) -> Bundle
     if trust in ACCEPTED and manifest_code not in (None, summary.code):
         trust = Trust.TAMPERED
         problems.append("the manifest names another organisation than results.json")
-    report = path / "report.html"
-    has_report = report.is_file() and not report.is_symlink()
+    reports = report_files(path)
     return BundleReport(path, trust, tuple(text(p, 500) for p in problems[:50]), summary,
                         verification.fingerprint,
-                        tuple(rows) if trust in ACCEPTED else (), has_report)
+                        tuple(rows) if trust in ACCEPTED else (), bool(reports), reports,
+                        stale, digest, _manifest_digest(path))

@@ -17,8 +17,8 @@ import jinja2
 
 from auditor.bundle import atomic_write_text
 from auditor.numbers import fixed, rupiah
-from auditor.review.load import ACCEPTED, URGENCIES, VERDICTS, BundleReport
-from auditor.review.messages import problem_text, translate
+from auditor.review.load import ACCEPTED, IDENTICAL, URGENCIES, VERDICTS, BundleReport
+from auditor.review.messages import MESSAGES, problem_text, translate
 from auditor.review.store import Comparison, writing
 
 SORT_SCRIPT = """
@@ -113,7 +113,32 @@ def _environment(lang: str) -> jinja2.Environment:
     return env
 
 
-def _row(slug_: str, report: BundleReport, comparison: Comparison | None) -> dict[str, Any]:
+def stale_lines(report: BundleReport, lang: str) -> list[str]:
+    """The stale reports of a bundle in ``lang``: one sentence per reason, naming the files."""
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for stale in report.stale:
+        if stale.spec_changed:
+            made, now = stale.labels()
+            key = "stale_spec"
+        else:
+            made, now = stale.made.generated_at or "?", stale.now.generated_at or "?"
+            key = "stale_results"
+        groups.setdefault((key, made, now), []).append(stale.file)
+    return [translate(key if len(files) == 1 else f"{key}_many", lang).format(
+                file=", ".join(files), made=made, now=now)
+            for (key, made, now), files in groups.items()]
+
+
+def _reports(report: BundleReport, slug_: str, lang: str) -> list[dict[str, str]]:
+    """Links to the copied reports, the one in the site's language first."""
+    links = [{"href": f"{slug_}/{name}", "lang": code,
+              "label": translate(f"lang_{code}", lang) if code else ""}
+             for name, code in report.report_files]
+    return sorted(links, key=lambda link: link["lang"] != lang)
+
+
+def _row(slug_: str, report: BundleReport, comparison: Comparison | None,
+         lang: str = "id") -> dict[str, Any]:
     s = report.summary
     assert s is not None, "only accepted bundles have rows"
     change = comparison.changes.get(s.code) if comparison else None
@@ -121,8 +146,22 @@ def _row(slug_: str, report: BundleReport, comparison: Comparison | None) -> dic
     if change and change.previous_score is not None and s.score is not None:
         delta = s.score - change.previous_score
     return {"slug": slug_, "s": s, "trust": str(report.trust), "has_report": report.has_report,
+            "reports": _reports(report, slug_, lang), "stale": stale_lines(report, lang),
             "fingerprint": report.fingerprint or "", "change": change, "delta": delta,
             "is_new": comparison is not None and change is None}
+
+
+def rejection(report: BundleReport, lang: str) -> dict[str, Any]:
+    """A rejected bundle for the table: its badge and its reason in ``lang``, then details."""
+    trust = str(report.trust)
+    if report.duplicate:
+        label = translate("trust_identical" if report.duplicate == IDENTICAL
+                          else "trust_duplicate", lang)
+        why = translate(f"why_duplicate_{report.duplicate}", lang)
+    else:
+        label = translate(f"trust_{trust}", lang)
+        why = translate(f"why_{trust}" if f"why_{trust}" in MESSAGES else "why_other", lang)
+    return {"r": report, "trust": trust, "label": label, "why": why}
 
 
 def render_site(output: Path, entries: Sequence[tuple[int, BundleReport]], lang: str,
@@ -135,8 +174,8 @@ def render_site(output: Path, entries: Sequence[tuple[int, BundleReport]], lang:
         return translate(key, lang)
 
     accepted = [(i, r) for i, r in entries if r.trust in ACCEPTED and r.summary is not None]
-    rejected = [r for _, r in entries if r.trust not in ACCEPTED]
-    rows = [_row(slug(i, r.summary.code), r, comparison)
+    rejected = [rejection(r, lang) for _, r in entries if r.trust not in ACCEPTED]
+    rows = [_row(slug(i, r.summary.code), r, comparison, lang)
             for i, r in accepted if r.summary is not None]
     summaries = [row["s"] for row in rows]
     scores = [s.score for s in summaries if s.score is not None]
