@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import math
 import re
@@ -10,13 +12,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from auditor.errors import InputError, Problem
 from auditor.signing import MAX_RESULTS_BYTES, fingerprint, parse_public_key, verify_bundle
 from auditor.yamlfile import load_yaml
+
+if TYPE_CHECKING:
+    from auditor.history.extract import BundleExtras
 
 VERDICTS = ("compliant", "remediate", "migrate")
 URGENCIES = ("low", "medium", "high", "critical")
@@ -120,6 +125,8 @@ class BundleReport:
     fingerprint: str | None = None
     findings: tuple[FindingRow, ...] = field(default=(), repr=False)
     has_report: bool = False
+    extras: BundleExtras | None = field(default=None, repr=False)
+    """Identity, hosts and plan rows for the history store (accepted bundles only)."""
 
 
 def _choice(value: Any, allowed: tuple[str, ...]) -> str | None:
@@ -197,18 +204,24 @@ def summarise(results: dict[str, Any]) -> tuple[OrgSummary, list[FindingRow]]:
 
 def read_results(path: Path) -> dict[str, Any]:
     """results.json of an untrusted bundle: a regular file, size-capped, a JSON object."""
+    return read_results_digest(path)[0]
+
+
+def read_results_digest(path: Path) -> tuple[dict[str, Any], str]:
+    """read_results, and the sha256 (hex) of the bytes read."""
     info = path.lstat()
     if not stat.S_ISREG(info.st_mode):
         raise ValueError("results.json is not a regular file")
     if info.st_size > MAX_RESULTS_BYTES:
         raise ValueError(f"results.json is larger than {MAX_RESULTS_BYTES // (1024 * 1024)} MiB")
+    raw = path.read_bytes()
     try:
-        data = json.loads(path.read_bytes())
+        data = json.loads(raw)
     except RecursionError:
         raise ValueError("results.json is nested too deeply") from None
     if not isinstance(data, dict):
         raise ValueError("results.json is not a JSON object")
-    return data
+    return data, hashlib.sha256(raw).hexdigest()
 
 
 def load_trusted_keys(path: Path) -> dict[str, list[Ed25519PublicKey]]:
@@ -263,13 +276,16 @@ def read_bundle(path: Path, trusted: dict[str, frozenset[str]] | None) -> Bundle
     problems = [str(p) for p in verification.problems]
     trust = _trust({str(p.kind) for p in verification.problems}, verification.signed)
     try:
-        results = read_results(path / "results.json")
+        results, results_sha256 = read_results_digest(path / "results.json")
         summary, rows = summarise(results)
     except FileNotFoundError:
         return BundleReport(path, Trust.MALFORMED, ("no results.json (run 'auditor check')",
                                                     *problems[:20]))
     except (OSError, ValueError) as exc:
         return BundleReport(path, Trust.MALFORMED, (text(str(exc), 300), *problems[:20]))
+    from auditor.history.extract import extras
+
+    history = extras(results, verification.manifest, results_sha256)
     del results
     if trust is Trust.SIGNED and trusted is not None:
         allowed = trusted.get(summary.code, frozenset())
@@ -289,4 +305,6 @@ def read_bundle(path: Path, trusted: dict[str, frozenset[str]] | None) -> Bundle
     has_report = report.is_file() and not report.is_symlink()
     return BundleReport(path, trust, tuple(text(p, 500) for p in problems[:50]), summary,
                         verification.fingerprint,
-                        tuple(rows) if trust in ACCEPTED else (), has_report)
+                        tuple(rows) if trust in ACCEPTED else (), has_report,
+                        history if trust in ACCEPTED else dataclasses.replace(history, hosts=(),
+                                                                              plan=()))
