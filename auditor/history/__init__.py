@@ -1,1 +1,1 @@
-"""The central office's history: every review round kept in DuckDB or PostgreSQL, and its queries."""
+"""The central office's history: review rounds kept in DuckDB or PostgreSQL, and their queries."""

@@ -187,6 +187,8 @@ class RoundWriter:
 
     def abort(self) -> None:
         """Drop the round: nothing of it stays in the store."""
+        if getattr(self, "closed", False):
+            return
         try:
             self.store.rollback()
         finally:

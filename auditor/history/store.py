@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,7 +21,7 @@ from auditor.history.schema import (
 
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*)://", re.IGNORECASE)
 DUCKDB_MEMORY = "1GB"
-"""DuckDB's memory limit: it spills to disk beyond it, so a round's append stays well under 2 GiB."""
+"""DuckDB's memory limit: beyond it DuckDB spills to disk, so an append stays under 2 GiB."""
 
 
 class StoreFault(AuditorError):
@@ -188,10 +189,8 @@ class PostgresStore:
 
     def rollback(self) -> None:
         """Drop the open transaction (a lost connection has dropped it already)."""
-        try:
+        with contextlib.suppress(self._error):
             self.db.execute("ROLLBACK")
-        except self._error:
-            pass
 
     def close(self) -> None:
         """Close the connection."""

@@ -10,6 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from auditor.bundle import atomic_write_bytes
 from auditor.errors import InputError
@@ -25,6 +26,9 @@ from auditor.review.messages import MESSAGES
 from auditor.review.site import render_site, slug
 from auditor.review.store import CSV_NAME, DB_NAME, Comparison, FindingsStore, write_csv
 
+if TYPE_CHECKING:
+    from auditor.history.append import RoundOutcome, RoundWriter
+
 MAX_REPORT_BYTES = 32 * 1024 * 1024
 LANGUAGES = ("id", "en")
 
@@ -38,6 +42,8 @@ class ReviewOutcome:
     database: Path
     bundles: tuple[BundleReport, ...]
     """Every bundle in the order given, without its finding rows."""
+    history: RoundOutcome | None = None
+    """What was appended to the history store, when one was given."""
 
     @property
     def accepted(self) -> int:
@@ -106,6 +112,27 @@ def _demote_duplicates(reports: list[BundleReport], store: FindingsStore) -> Non
         store.demote(older, str(Trust.DUPLICATE), reports[older].problems[0])
 
 
+def _history_writer(history: str | None) -> RoundWriter | None:
+    """Open the history round first: a bad or newer store stops the review before any reading."""
+    if history is None:
+        return None
+    from auditor.history.append import RoundWriter
+
+    return RoundWriter(history)
+
+
+def _finish_history(writer: RoundWriter | None, history: str | None,
+                    reports: list[BundleReport], lang: str
+                    ) -> tuple[RoundOutcome | None, dict[str, Any] | None]:
+    """Commit the round (final trust after duplicates), then read the charts back."""
+    if writer is None or history is None:
+        return None, None
+    from auditor.history.charts import history_view
+
+    appended = writer.finish({i: str(r.trust) for i, r in enumerate(reports)})
+    return appended, history_view(history, appended.where, lang)
+
+
 def _read_safely(path: Path, trusted: dict[str, frozenset[str]] | None) -> BundleReport:
     """read_bundle, and a bundle that trips anything unforeseen is malformed, not a crash."""
     try:
@@ -128,7 +155,7 @@ def _read_all(bundles: Sequence[Path], trusted: dict[str, frozenset[str]] | None
 def review(bundles: Sequence[Path], output: Path, lang: str = "id",
            trusted_keys: Path | None = None, previous: Path | None = None,
            on_bundle: Callable[[int, int, BundleReport], None] | None = None,
-           workers: int | None = None) -> ReviewOutcome:
+           workers: int | None = None, history: str | None = None) -> ReviewOutcome:
     """Verify every bundle, merge the accepted ones, write DIR/index.html, CSV and SQLite.
 
     A bad bundle never raises: it is flagged in the result and the site. InputError only
@@ -147,13 +174,16 @@ def review(bundles: Sequence[Path], output: Path, lang: str = "id",
         if resolved == bundle.resolve() or bundle.resolve() in resolved.parents:
             raise InputError(f"{output}: the review folder must not be inside a bundle")
     output.mkdir(parents=True, exist_ok=True)
+    writer = _history_writer(history)
     store = FindingsStore(output)
     reports: list[BundleReport] = []
     try:
         workers = workers or min(os.cpu_count() or 1, 8)
         for index, report in enumerate(_read_all(bundles, trusted, workers)):
             store.add_bundle(index, report)
-            report = dataclasses.replace(report, findings=())
+            if writer is not None:
+                writer.add(index, report)
+            report = dataclasses.replace(report, findings=(), extras=None)
             reports.append(report)
             if on_bundle:
                 on_bundle(index + 1, len(bundles), report)
@@ -166,12 +196,15 @@ def review(bundles: Sequence[Path], output: Path, lang: str = "id",
                 copied = _copy_report(report, output / "org" / slug(index, report.summary.code)
                                       / "report.html")
                 reports[index] = dataclasses.replace(report, has_report=copied)
+        appended, charts = _finish_history(writer, history, reports, lang)
         now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         index_path = render_site(output, list(enumerate(reports)), lang, now, comparison,
-                                 trusted is not None)
+                                 trusted is not None, charts)
         write_csv(output / CSV_NAME, reports)
         database = store.close()
     except BaseException:
         store.abort()
+        if writer is not None:
+            writer.abort()
         raise
-    return ReviewOutcome(index_path, output / CSV_NAME, database, tuple(reports))
+    return ReviewOutcome(index_path, output / CSV_NAME, database, tuple(reports), appended)
