@@ -21,7 +21,7 @@ PROVINCES: dict[str, str] = {
 }
 """The 38 provinces by their two-digit code (source: SOURCE)."""
 
-_PREFIX = re.compile(r"\s*(\d{2})(?:\D|$)")
+_PREFIX = re.compile(r"\s*(\d{2})")
 
 
 def province_of(code: str) -> str:
