@@ -35,6 +35,7 @@ def pg_url() -> Iterator[str]:
     """One throwaway PostgreSQL cluster for the whole session."""
     if pg_bin() is None:
         pytest.skip("PostgreSQL server not installed (apt-get install postgresql)")
+    pytest.importorskip("psycopg", reason="pip install -e '.[postgresql]'")
     with pg_cluster() as url:
         yield url
 
