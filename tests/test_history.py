@@ -344,6 +344,32 @@ def test_index_html_shows_trend_and_capacity(two_rounds: tuple[str, Path],
     assert 'id="history"' not in (tmp_path / "plain" / "index.html").read_text()
 
 
+def test_a_hostile_bundle_cannot_overflow_or_inject(example_bundle: Path,
+                                                   example_results: dict[str, Any],
+                                                   store_url: str, tmp_path: Path) -> None:
+    key = Ed25519PrivateKey.generate()
+    results = make_results(example_results, "32.01", "<script>x</script>", 50.0, "migrate")
+    results["summary"]["score"] = 1e308
+    first = results["recommendation"]["hosts"][0]["target"]
+    first.update(vcpu=1e308, memory_gb=-5, bandwidth_mbps=float("1e300"),
+                 offering="<script>alert(1)</script>")
+    results["recommendation"]["hosts"][1]["target"]["bandwidth_mbps"] = 100
+    hostile = bundle(example_bundle, tmp_path / "hostile", results, key)
+    twin = make_results(example_results, "32.02", "Kota Kembar", 60.0, "remediate")
+    twin["summary"]["score"] = 1e308
+    other = bundle(example_bundle, tmp_path / "twin", twin, key)
+    result = review([hostile, other], tmp_path / "out", store_url)
+    assert result.returncode == 0, result.stderr
+    capacity = {r["offering"]: r for r in as_json("capacity", store_url)}
+    weird = capacity["<script>alert(1)</script>"]
+    assert weird["vcpu"] is None and weird["memory_gb"] is None
+    assert weird["bandwidth_mbps"] is None and weird["hosts_without_bandwidth"] == 1
+    assert capacity["pdn-iaas-vm"]["bandwidth_mbps"] == 100
+    assert {r["score"] for r in as_json("trends", store_url)} == {None}
+    page = (tmp_path / "out" / "index.html").read_text()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
+
+
 @pytest.mark.browser
 def test_history_charts_render_in_chromium(rounds: dict[str, list[Path]], tmp_path: Path
                                            ) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from auditor import __version__
+from auditor.history.extract import bounded
 from auditor.history.provinces import province_of
 from auditor.history.schema import ACCEPTED_TRUST, TABLES
 from auditor.history.store import Store, connect, prepare
@@ -104,14 +105,16 @@ class RoundWriter:
                 s = summary
                 self.files["bundles"].write(_line((
                     bundle_id, extras.digest, s.code, s.name, s.level, s.generated_at,
-                    extras.signed_at, report.fingerprint, s.spec, s.score, s.verdict, s.urgency,
+                    extras.signed_at, report.fingerprint, s.spec, bounded(s.score, "score"),
+                    s.verdict, s.urgency,
                     s.hosts, s.hosts_scanned, s.eol_hosts, s.sites,
                     *(s.failed_by_severity.get(v, 0) for v in SEVERITIES),
                     s.current_annual_idr, s.after_migration_annual_idr, s.savings_idr,
                     self.round)))
                 write = self.files["sites"].write
-                for site in s.site_rows:
-                    write(_line((bundle_id, *site)))
+                for site_id, site_name, score, verdict in s.site_rows:
+                    write(_line((bundle_id, site_id, site_name, bounded(score, "score"),
+                                 verdict)))
                 write = self.files["hosts"].write
                 for host in extras.hosts:
                     write(_line((bundle_id, *host)))
@@ -158,6 +161,7 @@ class RoundWriter:
                            (self.round, self.started_at, now(), __version__, outcome.bundles,
                             outcome.accepted, outcome.new_bundles))
         self.store.commit()
+        self.store.tidy(SPOOLED)
         return outcome
 
     def _organisations(self, accepted: list[BundleReport]) -> None:

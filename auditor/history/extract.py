@@ -45,6 +45,18 @@ def _waves(rec: dict[str, Any]) -> dict[str, int]:
     return waves
 
 
+LIMITS = {"vcpu": 100_000.0, "memory_gb": 10_000_000.0, "disk_gb": 1_000_000_000.0,
+          "bandwidth_mbps": 100_000_000.0, "score": 100.0}
+"""Largest believable value of each figure; beyond it (or below 0) the figure is unknown, so
+one hostile bundle cannot overflow a national sum."""
+
+
+def bounded(value: Any, key: str) -> float | None:
+    """A finite number within 0..LIMITS[key], else None."""
+    found = number(value)
+    return found if found is not None and 0 <= found <= LIMITS[key] else None
+
+
 def _plan(rec: dict[str, Any]) -> tuple[PlanRow, ...]:
     waves = _waves(rec)
     rows: list[PlanRow] = []
@@ -55,8 +67,10 @@ def _plan(rec: dict[str, Any]) -> tuple[PlanRow, ...]:
         offering = text(target.get("offering"), 100) or None
         rows.append((host_id, text(host.get("site"), 200), text(host.get("strategy"), 40) or None,
                      offering, text(target.get("flavour"), 100) or None,
-                     number(target.get("vcpu")), number(target.get("memory_gb")),
-                     number(target.get("disk_gb")), number(target.get("bandwidth_mbps")),
+                     bounded(target.get("vcpu"), "vcpu"),
+                     bounded(target.get("memory_gb"), "memory_gb"),
+                     bounded(target.get("disk_gb"), "disk_gb"),
+                     bounded(target.get("bandwidth_mbps"), "bandwidth_mbps"),
                      waves.get(host_id)))
     return tuple(rows)
 
@@ -69,6 +83,6 @@ def extras(results: dict[str, Any], manifest: dict[str, Any], results_sha256: st
         digest = "sha256:" + results_sha256
     rec = results.get("recommendation")
     hosts = tuple((text(h.get("id"), 200), text(h.get("site"), 200), text(h.get("status"), 40),
-                   number(h.get("score"))) for h in _dicts(results.get("hosts")))
+                   bounded(h.get("score"), "score")) for h in _dicts(results.get("hosts")))
     return BundleExtras(digest, text(manifest.get("created_at"), 40), hosts,
                         _plan(rec) if isinstance(rec, dict) else ())

@@ -73,7 +73,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {1: _V1}
 """Statements that take a store from version N-1 to N, run in one transaction each."""
 
 ROW_INDEXES: tuple[str, ...] = (
-    "CREATE INDEX findings_control ON findings (control, bundle)",
+    "CREATE INDEX findings_control ON findings (control, bundle) INCLUDE (status)",
     "CREATE INDEX plan_bundle ON plan (bundle)",
     "CREATE INDEX hosts_bundle ON hosts (bundle)",
     "CREATE INDEX sites_bundle ON sites (bundle)",

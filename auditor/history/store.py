@@ -58,6 +58,9 @@ class Store(Protocol):
     def rollback(self) -> None:
         """Drop the open transaction."""
 
+    def tidy(self, tables: Sequence[str]) -> None:
+        """After a commit: refresh the planner's statistics of the tables just appended to."""
+
     def close(self) -> None:
         """Close the connection."""
 
@@ -120,6 +123,9 @@ class DuckDBStore:
     def rollback(self) -> None:
         """Drop the open transaction."""
         self._run(self.db.rollback)
+
+    def tidy(self, tables: Sequence[str]) -> None:
+        """DuckDB keeps its statistics up to date by itself."""
 
     def close(self) -> None:
         """Close the file."""
@@ -191,6 +197,14 @@ class PostgresStore:
         """Drop the open transaction (a lost connection has dropped it already)."""
         with contextlib.suppress(self._error):
             self.db.execute("ROLLBACK")
+
+    def tidy(self, tables: Sequence[str]) -> None:
+        """VACUUM ANALYZE the appended tables: statistics, and index-only scans of new rows.
+
+        An optimisation only: the round is committed already, so a failure here is ignored.
+        """
+        with contextlib.suppress(self._error):
+            self.db.execute(f"VACUUM (ANALYZE) {', '.join(tables)}")
 
     def close(self) -> None:
         """Close the connection."""

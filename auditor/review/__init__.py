@@ -174,10 +174,11 @@ def review(bundles: Sequence[Path], output: Path, lang: str = "id",
         if resolved == bundle.resolve() or bundle.resolve() in resolved.parents:
             raise InputError(f"{output}: the review folder must not be inside a bundle")
     output.mkdir(parents=True, exist_ok=True)
-    writer = _history_writer(history)
     store = FindingsStore(output)
+    writer: RoundWriter | None = None
     reports: list[BundleReport] = []
     try:
+        writer = _history_writer(history)
         workers = workers or min(os.cpu_count() or 1, 8)
         for index, report in enumerate(_read_all(bundles, trusted, workers)):
             store.add_bundle(index, report)
