@@ -9,7 +9,6 @@ import click
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]),
                       default="table", show_default=True, help="Output format.")
-STORE_HELP = "STORE: a DuckDB file path or a postgresql:// URL."
 
 
 def _answer(store: str, fmt: str, question: Callable[..., Any], **options: Any) -> None:
@@ -34,6 +33,7 @@ def trends_command(store: str, province: str | None, control: str | None, fmt: s
     """Score and verdict per organisation per round, and the change since its last round.
 
     An organisation is kept by its code: a renamed one stays one, its former names listed.
+    STORE: a DuckDB file path or a postgresql:// URL.
     """
     from auditor.history.queries import trends
 
@@ -49,6 +49,7 @@ def capacity_command(store: str, round_: int | None, fmt: str) -> None:
     """PDN demand of the recommended migrations by province, offering and wave.
 
     vCPU, memory (GB), storage (TB) and bandwidth (Mbps, only where a plan states it).
+    STORE: a DuckDB file path or a postgresql:// URL.
     """
     from auditor.history.queries import capacity
 
@@ -61,11 +62,10 @@ def capacity_command(store: str, round_: int | None, fmt: str) -> None:
               help="Age in days beyond which a last accepted bundle is stale.")
 @FORMAT
 def stale_command(store: str, days: int, fmt: str) -> None:
-    """Organisations whose newest accepted bundle is older than --days."""
+    """Organisations whose newest accepted bundle is older than --days.
+
+    STORE: a DuckDB file path or a postgresql:// URL.
+    """
     from auditor.history.queries import stale
 
     _answer(store, fmt, stale, days=days)
-
-
-for _command in (trends_command, capacity_command, stale_command):
-    _command.help = f"{_command.help}\n\n{STORE_HELP}"

@@ -67,6 +67,9 @@ class RoundWriter:
             self.round = int(self.store.query("SELECT coalesce(max(id), 0) FROM rounds")[0][0]) + 1
             self.next_bundle = int(self.store.query(
                 "SELECT coalesce(max(id), 0) FROM bundles")[0][0]) + 1
+            self.known: dict[str, int] = {
+                digest: int(id_) for digest, id_ in self.store.query(
+                    "SELECT digest, id FROM bundles")}
         except BaseException:
             self._close()
             raise
@@ -77,17 +80,12 @@ class RoundWriter:
             for table in SPOOLED}
         self.findings = csv.writer(self.files["findings"], quoting=csv.QUOTE_ALL,
                                    lineterminator="\n")
-        self.known: dict[str, int] = {}
         self.entries: list[tuple[int, int | None, str | None, BundleReport]] = []
         self.new_bundles = 0
 
     def _bundle_id(self, digest: str) -> tuple[int, bool]:
         """The id of the bundle with this digest, and whether it is new to the store."""
         if digest in self.known:
-            return self.known[digest], False
-        found = self.store.query("SELECT id FROM bundles WHERE digest = ?", (digest,))
-        if found:
-            self.known[digest] = int(found[0][0])
             return self.known[digest], False
         self.known[digest] = self.next_bundle
         self.next_bundle += 1

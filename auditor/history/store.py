@@ -199,12 +199,14 @@ class PostgresStore:
             self.db.execute("ROLLBACK")
 
     def tidy(self, tables: Sequence[str]) -> None:
-        """VACUUM ANALYZE the appended tables: statistics, and index-only scans of new rows.
+        """ANALYZE the appended tables, so the next query plans with the new rows counted.
 
-        An optimisation only: the round is committed already, so a failure here is ignored.
+        (Autovacuum later marks the new pages all-visible, which lets ``trends --control``
+        read the findings index alone.) An optimisation only: the round is committed
+        already, so a failure here is ignored.
         """
         with contextlib.suppress(self._error):
-            self.db.execute(f"VACUUM (ANALYZE) {', '.join(tables)}")
+            self.db.execute(f"ANALYZE {', '.join(tables)}")
 
     def close(self) -> None:
         """Close the connection."""
