@@ -13,8 +13,10 @@ MAX_OFFERINGS = 12
 LABEL_W = 170
 BAR_W = 360
 ROW_H = 24
-VERDICT_COLOURS = (("compliant", "#1e7b34"), ("remediate", "#8a6d00"), ("migrate", "#b3261e"),
-                   ("none", "#9aa0a6"))
+VERDICT_COLOURS = {"compliant": "#1e7b34", "incomplete": "#5f6368", "remediate": "#8a6d00",
+                   "migrate": "#b3261e"}
+OTHER_COLOUR = "#9aa0a6"
+"""No verdict, or one this chart does not know: still drawn, in grey."""
 
 LABELS = {
     "history": {"id": "Riwayat putaran", "en": "History of rounds"},
@@ -30,8 +32,10 @@ LABELS = {
     "store": {"id": "Penyimpanan riwayat", "en": "History store"},
     "no_capacity": {"id": "Belum ada host dengan layanan tujuan di putaran ini.",
                     "en": "No host with a target offering in this round yet."},
-    "legend": {"id": "patuh · remediasi · migrasi · tanpa putusan",
-               "en": "compliant · remediate · migrate · no verdict"},
+    "legend": {"id": "hijau patuh · abu tua bukti kurang · kuning remediasi · merah migrasi · "
+                     "abu muda tanpa putusan",
+               "en": "green compliant · dark grey incomplete · amber remediate · red migrate · "
+                     "light grey no verdict"},
 }
 
 
@@ -66,11 +70,13 @@ def _trend(store: Store, lang: str) -> list[dict[str, Any]]:
     for i, entry in enumerate(shown):
         x = float(LABEL_W)
         parts = []
-        for verdict, colour in VERDICT_COLOURS:
+        order = [*VERDICT_COLOURS, *sorted(set(entry["counts"]) - set(VERDICT_COLOURS))]
+        for verdict in order:
             count = entry["counts"].get(verdict, 0)
             if count:
                 width = round(count / top * BAR_W, 1)
-                parts.append(Segment(round(x, 1), width, colour, f"{verdict}: {count}"))
+                parts.append(Segment(round(x, 1), width, VERDICT_COLOURS.get(verdict, OTHER_COLOUR),
+                                     f"{verdict}: {count}"))
                 x += width
         mean = entry["weighted"] / entry["scored"] if entry["scored"] else None
         bars.append({"y": i * ROW_H, "label": f"{LABELS['round'][lang]} {entry['round']} · "
