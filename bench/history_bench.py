@@ -109,7 +109,7 @@ QUESTIONS: dict[str, tuple[Any, dict[str, Any]]] = {
     "trends --province 32": (trends, {"province": "32"}),
     "trends --control HOST-BENCH-03": (trends, {"control": "HOST-BENCH-03"}),
     "capacity": (capacity, {}),
-    "stale --days 180": (stale, {"days": 180}),
+    "stale --days 45": (stale, {"days": 45}),
 }
 
 
