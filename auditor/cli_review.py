@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from auditor.bundle import bundle_lock
+from auditor.cli_history import history_group
 from auditor.errors import ExitCode, InputError
 from auditor.inventory import load_inventory
 
@@ -170,9 +171,12 @@ def bundle_verify(bundle: Path, allowed_signers: Path | None, pubkey: Path | Non
               help="Folder of an earlier review, to show what improved and what regressed.")
 @click.option("--lang", type=LANG_CHOICE, default="id", show_default=True,
               help="Language of the site: id (Bahasa Indonesia) or en.")
+@click.option("--history", "history", metavar="STORE",
+              help="Append this round to a history store: a DuckDB file (created if missing) "
+                   "or a postgresql:// URL; index.html then shows trend and capacity charts.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 def review_command(bundles: tuple[Path, ...], output: Path, trusted_keys: Path | None,
-                   previous: Path | None, lang: str, quiet: bool) -> None:
+                   previous: Path | None, lang: str, history: str | None, quiet: bool) -> None:
     """The national view over many pemda bundles.
 
     Each bundle is verified first: a tampered, unsigned, untrusted or malformed bundle is
@@ -190,16 +194,24 @@ def review_command(bundles: tuple[Path, ...], output: Path, trusted_keys: Path |
     if trusted_keys is None and not quiet:
         click.echo("warning: no --trusted-keys: signatures are checked, but not who signed; "
                    "give an allowed_signers file to know", err=True)
-    outcome = run_review(list(bundles), output, lang, trusted_keys, previous, on_bundle)
+    outcome = run_review(list(bundles), output, lang, trusted_keys, previous, on_bundle,
+                         history=history)
     if not quiet:
         click.echo(f"{outcome.accepted} of {len(outcome.bundles)} bundles accepted; "
                    f"{outcome.index}, {outcome.csv.name}, {outcome.database.name}", err=True)
+        kept = outcome.history
+        if kept is not None:
+            click.echo(f"history {kept.where}: " + (
+                f"round {kept.round} appended ({kept.new_bundles} new bundles of "
+                f"{kept.accepted} accepted)" if kept.round is not None else
+                f"nothing new: all {kept.accepted} accepted bundles are already kept; "
+                "no round added"), err=True)
     for rejected in outcome.rejected:
         click.echo(f"  rejected {rejected.path}: {rejected.trust}: "
                    f"{'; '.join(rejected.problems[:3])}", err=True)
     sys.exit(int(ExitCode.NONCOMPLIANT if outcome.rejected else ExitCode.OK))
 
 
-COMMANDS = (assess_command, bundle_group, review_command)
+COMMANDS = (assess_command, bundle_group, review_command, history_group)
 """What cli.py registers: ``for command in COMMANDS: cli.add_command(command)``."""
 

@@ -10,6 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from auditor.allowed_signers import AllowedSigner
 from auditor.bundle import atomic_write_bytes
@@ -35,6 +36,9 @@ from auditor.review.store import (
     writing,
 )
 
+if TYPE_CHECKING:
+    from auditor.history.append import RoundOutcome, RoundWriter
+
 MAX_REPORT_BYTES = 32 * 1024 * 1024
 LANGUAGES = ("id", "en")
 
@@ -48,6 +52,8 @@ class ReviewOutcome:
     database: Path
     bundles: tuple[BundleReport, ...]
     """Every bundle in the order given, without its finding rows."""
+    history: RoundOutcome | None = None
+    """What was appended to the history store, when one was given."""
 
     @property
     def accepted(self) -> int:
@@ -127,6 +133,27 @@ def _demote_duplicates(reports: list[BundleReport], store: FindingsStore) -> Non
         store.demote(older, str(Trust.DUPLICATE), problem)
 
 
+def _history_writer(history: str | None) -> RoundWriter | None:
+    """Open the history round first: a bad or newer store stops the review before any reading."""
+    if history is None:
+        return None
+    from auditor.history.append import RoundWriter
+
+    return RoundWriter(history)
+
+
+def _finish_history(writer: RoundWriter | None, history: str | None,
+                    reports: list[BundleReport], lang: str
+                    ) -> tuple[RoundOutcome | None, dict[str, Any] | None]:
+    """Commit the round (final trust after duplicates), then read the charts back."""
+    if writer is None or history is None:
+        return None, None
+    from auditor.history.charts import history_view
+
+    appended = writer.finish({i: str(r.trust) for i, r in enumerate(reports)})
+    return appended, history_view(history, appended.where, lang)
+
+
 def _read_safely(path: Path, trusted: tuple[AllowedSigner, ...] | None) -> BundleReport:
     """read_bundle, and a bundle that trips anything unforeseen is malformed, not a crash."""
     try:
@@ -149,7 +176,7 @@ def _read_all(bundles: Sequence[Path], trusted: tuple[AllowedSigner, ...] | None
 def review(bundles: Sequence[Path], output: Path, lang: str = "id",
            trusted_keys: Path | None = None, previous: Path | None = None,
            on_bundle: Callable[[int, int, BundleReport], None] | None = None,
-           workers: int | None = None) -> ReviewOutcome:
+           workers: int | None = None, history: str | None = None) -> ReviewOutcome:
     """Verify every bundle, merge the accepted ones, write DIR/index.html, CSV and SQLite.
 
     A bad bundle never raises: it is flagged in the result and the site. InputError only
@@ -172,12 +199,16 @@ def review(bundles: Sequence[Path], output: Path, lang: str = "id",
     with writing(output):
         output.mkdir(parents=True, exist_ok=True)
     store = FindingsStore(output)
+    writer: RoundWriter | None = None
     reports: list[BundleReport] = []
     try:
+        writer = _history_writer(history)
         workers = workers or min(os.cpu_count() or 1, 8)
         for index, report in enumerate(_read_all(bundles, trusted, workers)):
             store.add_bundle(index, report)
-            report = dataclasses.replace(report, findings=())
+            if writer is not None:
+                writer.add(index, report)
+            report = dataclasses.replace(report, findings=(), extras=None)
             reports.append(report)
             if on_bundle:
                 on_bundle(index + 1, len(bundles), report)
@@ -192,11 +223,14 @@ def review(bundles: Sequence[Path], output: Path, lang: str = "id",
         store.finish()  # the largest file first: a full disk mostly stops the review here
         with writing(output / CSV_NAME):
             write_csv(output / CSV_NAME, reports)
+        appended, charts = _finish_history(writer, history, reports, lang)
         now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         index_path = render_site(output, list(enumerate(reports)), lang, now, comparison,
-                                 trusted is not None)
+                                 trusted is not None, charts)
         database = store.publish()
     except BaseException:
         store.abort()
+        if writer is not None:
+            writer.abort()
         raise
-    return ReviewOutcome(index_path, output / CSV_NAME, database, tuple(reports))
+    return ReviewOutcome(index_path, output / CSV_NAME, database, tuple(reports), appended)

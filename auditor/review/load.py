@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import re
@@ -10,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.allowed_signers import AllowedSigner, check_signer, parse_allowed_signers
 from auditor.errors import InputError, Problem
@@ -25,6 +26,9 @@ from auditor.signing import (
 from auditor.yamlfile import LocatedDocument, parse_yaml, read_user_text
 
 MAX_TRUSTED_BYTES = 4 * 1024 * 1024
+
+if TYPE_CHECKING:
+    from auditor.history.extract import BundleExtras
 
 VERDICTS = ("compliant", "incomplete", "remediate", "migrate")
 URGENCIES = ("low", "medium", "high", "critical")
@@ -139,6 +143,8 @@ class BundleReport:
     """Digests that show two bundles are the same bundle (byte-identical)."""
     duplicate: str = ""
     """Why a duplicate is one: ``IDENTICAL`` (a copy) or ``NEWER`` (a newer bundle exists)."""
+    extras: BundleExtras | None = field(default=None, repr=False)
+    """Identity, hosts and plan rows for the history store (accepted bundles only)."""
 
 
 def _choice(value: Any, allowed: tuple[str, ...]) -> str | None:
@@ -338,6 +344,9 @@ def read_bundle(path: Path, trusted: tuple[AllowedSigner, ...] | None) -> Bundle
                                                     *problems[:20]))
     except (OSError, ValueError) as exc:
         return BundleReport(path, Trust.MALFORMED, (text(str(exc), 300), *problems[:20]))
+    from auditor.history.extract import extras
+
+    history = extras(results, verification.manifest, digest)
     del results
     if trust is Trust.SIGNED and trusted is not None and verification.public_key is not None:
         refused = check_signer(trusted, summary.code, verification.public_key,
@@ -356,4 +365,6 @@ def read_bundle(path: Path, trusted: tuple[AllowedSigner, ...] | None) -> Bundle
     return BundleReport(path, trust, tuple(text(p, 500) for p in problems[:50]), summary,
                         verification.fingerprint,
                         tuple(rows) if trust in ACCEPTED else (), bool(reports), reports,
-                        stale, digest, _manifest_digest(path))
+                        stale, digest, _manifest_digest(path),
+                        extras=history if trust in ACCEPTED else dataclasses.replace(
+                            history, hosts=(), plan=()))

@@ -166,8 +166,11 @@ def rejection(report: BundleReport, lang: str) -> dict[str, Any]:
 
 def render_site(output: Path, entries: Sequence[tuple[int, BundleReport]], lang: str,
                 generated_at: str, comparison: Comparison | None,
-                trusted_keys: bool) -> Path:
-    """Write DIR/index.html and DIR/org/SLUG.html; returns the index path."""
+                trusted_keys: bool, history: dict[str, Any] | None = None) -> Path:
+    """Write DIR/index.html and DIR/org/SLUG.html; returns the index path.
+
+    ``history``: the trend and capacity charts of a history store (auditor.history.charts).
+    """
     env = _environment(lang)
 
     def t(key: str) -> str:
@@ -218,5 +221,6 @@ def render_site(output: Path, entries: Sequence[tuple[int, BundleReport]], lang:
         atomic_write_text(index, env.get_template("index.html.j2").render(
             **common, rows=rows, totals=totals, charts=charts, rejected=rejected,
             comparison=comparison, improved=improved, regressed=regressed,
-            trusted_keys=trusted_keys, bundles_read=len(entries), script=SORT_SCRIPT))
+            trusted_keys=trusted_keys, bundles_read=len(entries), script=SORT_SCRIPT,
+            history=history))
     return index
