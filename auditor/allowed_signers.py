@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-import fnmatch
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,14 +32,20 @@ class AllowedSigner:
     """``FILE:LINE`` the entry comes from, for messages."""
 
 
+def _pattern(pattern: str) -> re.Pattern[str]:
+    """OpenSSH's wildcards: ``*`` any run, ``?`` one character; nothing else is special."""
+    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c)
+                              for c in pattern), re.S)
+
+
 def _patterns_match(patterns: tuple[str, ...], value: str) -> bool:
     """OpenSSH pattern-list semantics: some pattern matches and no negated one does."""
     matched = False
     for pattern in patterns:
         if pattern.startswith("!"):
-            if fnmatch.fnmatchcase(value, pattern[1:]):
+            if _pattern(pattern[1:]).fullmatch(value):
                 return False
-        elif fnmatch.fnmatchcase(value, pattern):
+        elif _pattern(pattern).fullmatch(value):
             matched = True
     return matched
 
@@ -162,8 +168,13 @@ def load_allowed_signers(path: Path) -> tuple[AllowedSigner, ...]:
 
 
 def check_signer(signers: tuple[AllowedSigner, ...], principal: str, key: bytes,
-                 when: datetime, namespace: str = NAMESPACE) -> str | None:
-    """None when some entry lets ``key`` sign for ``principal`` at ``when``; else why not."""
+                 when: datetime | None = None, namespace: str = NAMESPACE) -> str | None:
+    """None when some entry lets ``key`` sign for ``principal`` at ``when``; else why not.
+
+    ``when`` defaults to now, as ``ssh-keygen -Y verify`` checks: a date the signer wrote
+    (the manifest's) could be backdated by whoever holds a revoked key.
+    """
+    when = when or datetime.now(UTC)
     for_principal = [s for s in signers if _patterns_match(s.principals, principal)]
     if not for_principal:
         return f"no allowed signer listed for organisation {principal}"
@@ -175,11 +186,11 @@ def check_signer(signers: tuple[AllowedSigner, ...], principal: str, key: bytes,
         if signer.namespaces is not None and not _patterns_match(signer.namespaces, namespace):
             reasons.append(f"{signer.source}: the key may not sign '{namespace}'")
         elif signer.valid_after is not None and when < signer.valid_after:
-            reasons.append(f"{signer.source}: signed {when:%Y-%m-%d}, before the key's "
+            reasons.append(f"{signer.source}: checked on {when:%Y-%m-%d}, before the key's "
                            f"valid-after {signer.valid_after:%Y-%m-%d}")
-        elif signer.valid_before is not None and when >= signer.valid_before:
-            reasons.append(f"{signer.source}: signed {when:%Y-%m-%d}, after the key's "
-                           f"valid-before {signer.valid_before:%Y-%m-%d} (rotated or revoked)")
+        elif signer.valid_before is not None and when > signer.valid_before:
+            reasons.append(f"{signer.source}: checked on {when:%Y-%m-%d}, after the key's "
+                           f"valid-before {signer.valid_before:%Y-%m-%d} (expired or revoked)")
         else:
             return None
     return "; ".join(reasons)

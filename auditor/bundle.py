@@ -7,6 +7,7 @@ import fcntl
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -186,9 +187,18 @@ def bundle_lock(root: Path, command: str, *, create: bool = False) -> Iterator[N
     path = root / LOCK_NAME
     for _ in range(10):  # the file may be replaced between open and flock: try again
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            # never through a symlink a received bundle may hold: it would truncate its target
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW
+                         | os.O_NOCTTY | os.O_NONBLOCK, 0o644)
         except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.ENXIO, errno.EISDIR):
+                raise InputError(f"{path}: not a plain file (a symlink, folder or device): "
+                                 "remove it; auditor keeps its lock there") from None
             raise cannot("create the lock file", path, exc) from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise InputError(f"{path}: not a plain file (a pipe or device): remove it; auditor "
+                             "keeps its lock there")
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

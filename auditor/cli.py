@@ -81,13 +81,11 @@ class AuditorGroup(click.Group):
         except AuditorError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(int(exc.exit_code))
-        except OSError as exc:
-            if exc.errno not in FILE_SYSTEM_ERRNOS:
-                raise
-            fault = cannot("use", exc.filename or "a file", exc)
-            click.echo(f"error: {fault}", err=True)
-            ctx.exit(int(fault.exit_code))
         except Exception as exc:
+            if isinstance(exc, OSError) and exc.errno in FILE_SYSTEM_ERRNOS:
+                fault = cannot("use", exc.filename or "a file", exc)
+                click.echo(f"error: {fault}", err=True)
+                ctx.exit(int(fault.exit_code))
             path = _save_traceback()
             click.echo(f"internal error ({type(exc).__name__}); this is a bug in auditor. "
                        f"The details are saved in {path}", err=True)

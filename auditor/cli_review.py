@@ -138,8 +138,12 @@ def bundle_verify(bundle: Path, allowed_signers: Path | None, pubkey: Path | Non
         click.echo(f"warning: {stale} (rerun 'auditor report {bundle} -o FOLDER')", err=True)
     refused = None
     if result.ok and signers is not None and result.public_key is not None:
-        principal = result.organisation or ""
-        refused = check_signer(signers, principal, result.public_key, result.signed_at)
+        principal = _results_organisation(bundle)
+        if principal is None or principal != (result.organisation or "").strip():
+            refused = (f"the manifest names organisation {result.organisation!r} but "
+                       f"results.json names {principal!r}")
+        else:
+            refused = check_signer(signers, principal, result.public_key)
         if refused:
             click.echo(f"untrusted_key: manifest.sig: {refused}")
     if not result.ok or refused:
@@ -156,6 +160,18 @@ def bundle_verify(bundle: Path, allowed_signers: Path | None, pubkey: Path | Non
            " (any signer accepted)" if any_signer else "")
     click.echo(f"OK: {bundle}: {result.files} files unaltered, signed by {result.fingerprint}"
                f"{who}")
+
+
+def _results_organisation(bundle: Path) -> str | None:
+    """The organisation code results.json names (the principal an allowed signer needs)."""
+    from auditor.review.load import read_results
+
+    try:
+        organisation = read_results(bundle / "results.json").get("organisation")
+    except (OSError, ValueError):
+        return None
+    code = organisation.get("code") if isinstance(organisation, dict) else None
+    return code.strip() if isinstance(code, str) else None
 
 
 @click.command("review")

@@ -79,15 +79,6 @@ class Verification:
     """Remarks that are not problems (an old signature format)."""
 
     @property
-    def signed_at(self) -> datetime:
-        """When the manifest says it was signed (it is inside the signed bytes), else now."""
-        value = self.manifest.get("created_at")
-        try:
-            return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-        except ValueError:
-            return datetime.now(UTC)
-
-    @property
     def organisation(self) -> str | None:
         """The organisation code the signed manifest names."""
         org = self.manifest.get("organisation")
@@ -237,8 +228,9 @@ def list_files(root: Path) -> tuple[dict[str, Path], list[BundleProblem]]:
         for name in sorted(names):
             path = base / name
             rel = path.relative_to(root).as_posix()
-            if rel in (MANIFEST, SIGNATURE, LOCK_NAME):
-                continue
+            if rel in (MANIFEST, SIGNATURE) or (
+                    rel == LOCK_NAME and not path.is_symlink() and path.is_file()):
+                continue   # a lock is not content; one that is not a plain file is a problem
             if path.is_symlink() and not _inside(root, path):
                 problems.append(BundleProblem(ProblemKind.UNSAFE_PATH, rel,
                                               "symlink pointing outside the bundle"))

@@ -10,7 +10,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa, utils
 
@@ -131,8 +131,13 @@ def sign_with_ssh_keygen(key_file: Path, message: bytes, namespace: str = NAMESP
     if program is None:
         raise SignatureError("ssh-keygen is not installed (package openssh-client): it signs "
                              "with keys held by ssh-agent or a hardware token")
-    result = subprocess.run([program, "-q", "-Y", "sign", "-f", str(key_file), "-n", namespace],
-                            input=message, capture_output=True, timeout=120, check=False)
+    try:
+        result = subprocess.run([program, "-q", "-Y", "sign", "-f", str(key_file), "-n",
+                                 namespace], input=message, capture_output=True, timeout=120,
+                                check=False)
+    except subprocess.TimeoutExpired:
+        raise SignatureError("ssh-keygen did not finish signing within 120 s (a hardware "
+                             "token waiting for a touch?)") from None
     if result.returncode != 0 or BEGIN.encode() not in result.stdout:
         said = result.stderr.decode("utf-8", "replace").strip().splitlines()
         raise SignatureError("ssh-keygen could not sign: " + (said[-1] if said else
@@ -189,8 +194,8 @@ def verify(sig: SshSig, message: bytes, namespace: str = NAMESPACE) -> None:
         _verify_raw(key_type, algorithm, raw, sig.public_key, data)
     except InvalidSignature:
         raise SignatureError("the signature does not match the signed file") from None
-    except (ValueError, TypeError) as exc:
-        raise SignatureError(f"unusable {key_type} key or signature ({exc})") from None
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise SignatureError(f"unusable {key_type[:40]} key or signature ({exc})") from None
 
 
 def _verify_raw(key_type: str, algorithm: str, raw: bytes, public_blob: bytes,
@@ -224,8 +229,11 @@ def _verify_with_ssh_keygen(sig: SshSig, message: bytes, namespace: str) -> None
                                    + _string(namespace.encode()) + _string(b"")
                                    + _string(sig.hash_algorithm.encode())
                                    + _string(sig.signature)))
-        result = subprocess.run([program, "-Y", "check-novalidate", "-n", namespace, "-s",
-                                 str(sig_file)], input=message, capture_output=True,
-                                timeout=120, check=False)
+        try:
+            result = subprocess.run([program, "-Y", "check-novalidate", "-n", namespace, "-s",
+                                     str(sig_file)], input=message, capture_output=True,
+                                    timeout=120, check=False)
+        except subprocess.TimeoutExpired:
+            raise SignatureError("ssh-keygen did not answer within 120 s") from None
     if result.returncode != 0:
         raise SignatureError("the signature does not match the signed file")

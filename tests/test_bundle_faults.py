@@ -240,3 +240,41 @@ def test_a_full_disk_is_named_and_leaves_nothing_half_written(tmp_path: Path) ->
     assert "left:" not in result.stdout
     assert "results written" not in result.stdout
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_symlinked_lock_in_a_received_bundle_is_refused_and_its_target_kept(
+        example_bundle: Path, tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle"
+    shutil.copytree(example_bundle, bundle)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    (bundle / LOCK_NAME).symlink_to(victim)
+    result = run_cli("check", str(bundle), "-q")
+    assert result.returncode == 2
+    assert "not a plain file" in result.stderr
+    assert victim.read_text() == "precious\n"
+    key = tmp_path / "key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    (bundle / LOCK_NAME).unlink()
+    assert run_cli("bundle", "sign", str(bundle), "--key", str(key)).returncode == 0
+    (bundle / LOCK_NAME).symlink_to(victim)   # added after signing: named, not ignored
+    verified = run_cli("bundle", "verify", str(bundle), "--pubkey", f"{key}.pub")
+    assert verified.returncode == 1
+    assert f"{LOCK_NAME}" in verified.stdout
+
+
+def test_an_os_error_that_is_not_the_disks_is_a_bug_with_its_log(tmp_path: Path) -> None:
+    code = ("import errno, sys\n"
+            "import auditor.cli as c\n"
+            "@c.cli.command('boom')\n"
+            "def boom() -> None:\n"
+            "    raise OSError(errno.ECONNRESET, 'reset by peer')\n"
+            "sys.argv = ['auditor', 'boom']\n"
+            "c.main()\n")
+    env = dict(os.environ, PYTHONPATH=str(REPO), XDG_STATE_HOME=str(tmp_path / "state"))
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                            text=True, timeout=60, check=False)
+    assert result.returncode == 4
+    assert "internal error (ConnectionResetError)" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert list((tmp_path / "state" / "auditor").glob("crash-*.log"))

@@ -51,8 +51,8 @@ def _quick_start_command() -> str:
 
 @pytest.fixture()
 def stock_python() -> Path:
-    if not STOCK_PYTHON.is_file() or Path(sys.executable).resolve() == STOCK_PYTHON.resolve():
-        pytest.skip("needs Debian's /usr/bin/python3 beside the Python running the tests")
+    if not STOCK_PYTHON.is_file():
+        pytest.skip("needs Debian's /usr/bin/python3 (the Python a stock PATH finds)")
     probe = subprocess.run([str(STOCK_PYTHON), "-c", "import ensurepip, venv"],
                            capture_output=True, check=False)
     if probe.returncode != 0:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from auditor.schemas import validate_data
 from recommend_bundle import FleetHost, check, facts, write_bundle
 
 SITE = "ruang-server"
@@ -84,3 +85,24 @@ def test_a_hypervisor_host_leaves_the_waves_its_vms_move(tmp_path: Path) -> None
     assert "once its last VM has moved" in plans["esxi-01"]["reason"]["en"]
     waved = {host_id for wave in rec["waves"] for host_id in wave}
     assert "app-vm" in waved and "esxi-01" not in waved
+
+
+def test_a_hypervisor_host_stays_while_a_vm_it_runs_stays(tmp_path: Path) -> None:
+    host = facts(cpu=32, load=8.0, mem_total_mb=262144, mem_used_pct=60)
+    host["virtual"] = {"kind": "hypervisor", "platform": "vsphere"}
+    host["hypervisor"] = {"name": "esxi-01.pemda.local"}
+    moving = _vm(cpu_p95=50, cpu_avg=20, mem_p95=50, mem_avg=30)
+    staying = _vm(cpu_p95=50, cpu_avg=20, mem_p95=50, mem_avg=30)
+    for vm in (moving, staying):
+        vm["vm"]["hypervisor"] = "esxi-01.pemda.local"
+    outcome = check(bundle(tmp_path, [
+        FleetHost("esxi-01", SITE, "10.0.0.2", host),
+        FleetHost("app-vm", SITE, "10.0.0.5", moving),
+        FleetHost("backup-vm", SITE, "10.0.0.6", staying, extra={"role": "backup"})]))
+    plans = {p["id"]: p for p in outcome.results["recommendation"]["hosts"]}
+    assert plans["backup-vm"]["strategy"] == "retain"
+    esxi = plans["esxi-01"]
+    assert esxi["strategy"] == "retain" and esxi["rule"] == "hypervisor_with_staying_vms"
+    assert "backup-vm" in esxi["reason"]["en"] and "app-vm" not in esxi["reason"]["en"]
+    assert [b["code"] for b in esxi["blockers"]][-1] == "vms_stay"
+    assert validate_data(outcome.results, "results", "results.json") == []

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from auditor.allowed_signers import parse_allowed_signers
 from auditor.errors import InputError
+from auditor.sshsig import sign_ed25519
 from conftest import run_cli
 
 ORG = "32.99"   # the example inventory's organisation code
@@ -72,13 +73,13 @@ def test_ssh_keygen_verifies_a_bundle_signed_by_auditor(signed: tuple[Path, Path
     assert f"no allowed signer listed for organisation {ORG}" in refused.stdout
 
 
-def test_valid_after_and_valid_before_rotate_and_revoke(signed: tuple[Path, Path],
+def test_valid_after_and_valid_before_are_checked_now_as_ssh_keygen_does(signed: tuple[Path, Path],
                                                         tmp_path: Path) -> None:
     bundle, key = signed
     revoked = _allowed(tmp_path / "revoked", f'{ORG} valid-before="20200101" {_pub(key)}')
     result = run_cli("bundle", "verify", str(bundle), "--allowed-signers", str(revoked))
     assert result.returncode == 1
-    assert "after the key's valid-before 2020-01-01 (rotated or revoked)" in result.stdout
+    assert "after the key's valid-before 2020-01-01 (expired or revoked)" in result.stdout
     early = _allowed(tmp_path / "early", f'{ORG} valid-after="29991231Z" {_pub(key)}')
     result = run_cli("bundle", "verify", str(bundle), "--allowed-signers", str(early))
     assert result.returncode == 1 and "before the key's valid-after" in result.stdout
@@ -168,7 +169,7 @@ def test_review_takes_an_allowed_signers_file(signed: tuple[Path, Path],
     result = run_cli("review", str(bundle), "-o", str(tmp_path / "review2"), "--trusted-keys",
                      str(revoked), "-q")
     assert result.returncode == 1
-    assert "rotated or revoked" in result.stderr
+    assert "expired or revoked" in result.stderr
 
 
 @pytest.mark.parametrize(("line", "message"), [
@@ -185,3 +186,67 @@ def test_bad_allowed_signers_lines_are_named(line: str, message: str) -> None:
     with pytest.raises(InputError) as raised:
         parse_allowed_signers(f"# header\n{line}\n", "allowed")
     assert re.search(r"allowed:2: .*" + re.escape(message), str(raised.value)), str(raised.value)
+
+
+def test_a_backdated_manifest_does_not_revive_a_revoked_key(signed: tuple[Path, Path],
+                                                           tmp_path: Path) -> None:
+    bundle, key = signed
+    private = serialization.load_ssh_private_key(key.read_bytes(), None)
+    assert isinstance(private, Ed25519PrivateKey)
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    manifest["created_at"] = "2019-06-01T00:00:00Z"   # before the key's valid-before
+    body = (json.dumps(manifest, sort_keys=True, indent=2) + "\n").encode()
+    (bundle / "manifest.json").write_bytes(body)
+    (bundle / "manifest.sig").write_bytes(sign_ed25519(private, body))
+    revoked = _allowed(tmp_path / "revoked", f'{ORG} valid-before="20200101" {_pub(key)}')
+    result = run_cli("bundle", "verify", str(bundle), "--allowed-signers", str(revoked))
+    assert result.returncode == 1 and "expired or revoked" in result.stdout
+
+
+def test_the_organisation_is_the_one_results_json_names(signed: tuple[Path, Path],
+                                                        tmp_path: Path) -> None:
+    bundle, key = signed
+    private = serialization.load_ssh_private_key(key.read_bytes(), None)
+    assert isinstance(private, Ed25519PrivateKey)
+    results = json.loads((bundle / "results.json").read_text())
+    results["organisation"]["code"] = "35.78"   # another pemda's results under 32.99's key
+    (bundle / "results.json").write_text(json.dumps(results))
+    import hashlib
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    for entry in manifest["files"]:
+        if entry["path"] == "results.json":
+            data = (bundle / "results.json").read_bytes()
+            entry["sha256"], entry["bytes"] = hashlib.sha256(data).hexdigest(), len(data)
+    body = (json.dumps(manifest, sort_keys=True, indent=2) + "\n").encode()
+    (bundle / "manifest.json").write_bytes(body)
+    (bundle / "manifest.sig").write_bytes(sign_ed25519(private, body))
+    allowed = _allowed(tmp_path / "allowed", f"{ORG} {_pub(key)}")
+    result = run_cli("bundle", "verify", str(bundle), "--allowed-signers", str(allowed))
+    assert result.returncode == 1
+    assert "results.json names '35.78'" in result.stdout
+
+
+def test_a_signature_with_an_unknown_key_type_is_bad_not_a_crash(signed: tuple[Path, Path]
+                                                                 ) -> None:
+    bundle, _ = signed
+    from auditor.sshsig import armor
+
+    def field(value: bytes) -> bytes:
+        return len(value).to_bytes(4, "big") + value
+
+    odd_key = field(b"foo-bar") + field(b"x" * 32)
+    blob = (b"SSHSIG" + (1).to_bytes(4, "big") + field(odd_key) + field(b"auditor-bundle")
+            + field(b"") + field(b"sha512") + field(field(b"foo-bar") + field(b"y" * 64)))
+    (bundle / "manifest.sig").write_bytes(armor(blob))
+    result = run_cli("bundle", "verify", str(bundle), "--any-signer")
+    assert result.returncode == 1, result.stderr
+    assert "bad_signature" in result.stdout and "internal error" not in result.stderr
+
+
+def test_review_reads_allowed_signers_whose_comment_has_a_colon(signed: tuple[Path, Path],
+                                                                tmp_path: Path) -> None:
+    bundle, key = signed
+    allowed = _allowed(tmp_path / "allowed", f"{ORG} {_pub(key)} Diskominfo: kunci 2026")
+    result = run_cli("review", str(bundle), "-o", str(tmp_path / "review"), "--trusted-keys",
+                     str(allowed), "-q")
+    assert result.returncode == 0, result.stderr

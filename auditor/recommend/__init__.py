@@ -22,7 +22,7 @@ from auditor.recommend.common import MOVING, Strategy, blocker, text
 from auditor.recommend.costs import INPUT_KEYS, five_year, site_costs
 from auditor.recommend.energy import cooling_answer
 from auditor.recommend.graph import dependencies, plan_waves
-from auditor.recommend.hosts import plan_host
+from auditor.recommend.hosts import keep_hypervisors_of_staying_vms, plan_host
 from auditor.recommend.ownroom import harden
 from auditor.recommend.sizing import Usage, usage_of
 from auditor.recommend.urgency import KEEP_OWN_BACKUPS, site_urgency, worst
@@ -48,8 +48,8 @@ KEPT_FACTS: dict[str, tuple[str, ...] | None] = {
     "connections": ("established", "connections", "peers"),
     "servers": None,
     "virtual": ("kind",),
-    "vm": ("power_state", "powered_off_days", "utilisation"),
-    "hypervisor": ("utilisation",),
+    "vm": ("power_state", "powered_off_days", "utilisation", "hypervisor"),
+    "hypervisor": ("utilisation", "name"),
 }
 """The facts the recommendation reads (None: the whole section); the check stage keeps only
 these for it, so 10,000 hosts' facts need not stay in memory or cross between processes."""
@@ -182,7 +182,8 @@ def recommend(inventory: Inventory, results: Mapping[str, Any], bundle: Bundle, 
                                facts[h.id], catalogue, per_site[h.site], inbound[h.id],
                                usages[h.id]))
     site_results = {s["id"]: s for s in results["sites"]}
-    plans = [harden(p, site_results[p["site"]]) for p in plans]
+    plans = keep_hypervisors_of_staying_vms([harden(p, site_results[p["site"]])
+                                             for p in plans])
     wave_size = int(max_wave_size or min([per_site[s.id]("max_wave_size")
                                           for s in inventory.sites] or
                                          [defaults["max_wave_size"]["value"]]))

@@ -9,7 +9,7 @@ from auditor.inventory import Host
 from auditor.model import FindingStatus, HostStatus
 from auditor.numbers import number as number_in
 from auditor.recommend.catalogue import Catalogue, Offering, SiteAssumptions
-from auditor.recommend.common import Strategy, blocker, dig, number, strings, text
+from auditor.recommend.common import OFF_SITE, Strategy, blocker, dig, number, strings, text
 from auditor.recommend.general import general_application, repurchase_reason, repurchase_target
 from auditor.recommend.sizing import Required, Usage, fit, required_size, usage_of
 
@@ -125,6 +125,12 @@ def plan_host(host: Host, result: Mapping[str, Any], facts: Mapping[str, Any],
                             "classification_stated": host.data_classification is not None,
                             "utilisation": utilisation,
                             "sizing": need.to_data(usage) if need else None}
+
+    runs_on, name = dig(facts, "vm", "hypervisor"), dig(facts, "hypervisor", "name")
+    if isinstance(runs_on, str) and runs_on:
+        plan["runs_on"] = runs_on[:200]
+    if isinstance(name, str) and name:
+        plan["hypervisor_name"] = name[:200]
 
     def done(strategy: Strategy, rule: str, reason: dict[str, str],
              target: dict[str, Any] | None) -> dict[str, Any]:
@@ -272,3 +278,30 @@ def _place(done: Done, blockers: list[dict[str, Any]], decided: tuple[Strategy, 
     strategy, rule = decided
     return done(strategy, rule, _reason(strategy, eol, target, refused,
                                         catalogue.label(classification)), target)
+
+
+def keep_hypervisors_of_staying_vms(plans: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A hypervisor host retires only once every VM it runs moves or retires.
+
+    While one stays (retained, kept in a hardened room, or not planned because it was not
+    scanned), the host stays too: retain, with a blocker naming those VMs.
+    """
+    staying: dict[str, list[str]] = {}
+    for p in plans:
+        on = p.get("runs_on")
+        if on and p["strategy"] not in (*OFF_SITE, Strategy.RETIRE):
+            staying.setdefault(on, []).append(p["id"])
+    out = []
+    for p in plans:
+        vms = sorted(staying.get(p.get("hypervisor_name") or "", []))
+        if p.get("rule") == "hypervisor_host" and vms:
+            shown = ", ".join(vms[:10]) + (" …" if len(vms) > 10 else "")
+            p = p | {"strategy": Strategy.RETAIN, "rule": "hypervisor_with_staying_vms",
+                     "reason": text(
+                         f"Host hypervisor ini tetap selama mesin virtualnya tetap: {shown}.",
+                         f"This hypervisor host stays while its virtual machines stay: {shown}."),
+                     "blockers": [*p["blockers"], blocker(
+                         "vms_stay", f"Mesin virtual yang tetap di host ini: {shown}.",
+                         f"Virtual machines that stay on this host: {shown}.")]}
+        out.append(p)
+    return out

@@ -283,15 +283,16 @@ def load_trusted_keys(path: Path) -> tuple[AllowedSigner, ...]:
     still read, as entries with no dates.
     """
     text_ = read_user_text(path, str(path), "a trusted keys file", MAX_TRUSTED_BYTES)
-    legacy: Any = None
-    if text_.lstrip().startswith("{") or re.search(r"^[^#\s][^\n]*:\s*(\S|$)", text_, re.M):
+    try:
+        return parse_allowed_signers(text_, str(path))
+    except InputError as refused:
         try:
             legacy = parse_yaml(text_, str(path))
         except InputError:
-            legacy = None
-    if legacy is not None and isinstance(legacy.data, dict):
+            raise refused from None
+        if not isinstance(legacy.data, dict):
+            raise refused from None
         return _legacy_trusted_keys(legacy)
-    return parse_allowed_signers(text_, str(path))
 
 
 def _legacy_trusted_keys(doc: LocatedDocument) -> tuple[AllowedSigner, ...]:
@@ -349,8 +350,7 @@ def read_bundle(path: Path, trusted: tuple[AllowedSigner, ...] | None) -> Bundle
     history = extras(results, verification.manifest, digest)
     del results
     if trust is Trust.SIGNED and trusted is not None and verification.public_key is not None:
-        refused = check_signer(trusted, summary.code, verification.public_key,
-                               verification.signed_at)
+        refused = check_signer(trusted, summary.code, verification.public_key)
         if refused is None:
             trust = Trust.VERIFIED
         else:
