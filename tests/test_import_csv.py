@@ -67,8 +67,8 @@ def test_each_error_names_file_row_and_column(tmp_path: Path) -> None:
         f"{shown}:5: data_classification: 'secret' is not a data classification; use one of: "
         "open, terbuka, limited, terbatas, closed, tertutup",
         f"{shown}:6: transport: 'ftp' is not a transport; use one of: ssh, local, lokal",
-        f"{shown}:6: password_env: 'hunter2!' is not an environment variable name (write the "
-        "variable's NAME here, never the password)",
+        f"{shown}:6: password_env: the value given (8 characters) is not an environment "
+        "variable name (write the variable's NAME here, never the password)",
     ]
 
 

@@ -210,8 +210,10 @@ class CsvImporter:
             if ENV_NAME.fullmatch(env):
                 host["password_env"] = env
             else:
-                bad("password_env", f"{env!r} is not an environment variable name (write the "
-                                    "variable's NAME here, never the password)")
+                # never echoed: it may be a password typed in the wrong column
+                bad("password_env", f"the value given ({len(env)} characters) is not an "
+                                    "environment variable name (write the variable's NAME "
+                                    "here, never the password)")
         jump = values.get("jump", "")
         if jump:
             if jump not in ids:
