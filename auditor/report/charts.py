@@ -1,8 +1,8 @@
 """Chart geometry for inline SVG: the templates draw it, so every label stays escaped.
 
-Every chart is drawn in a 360-unit-wide viewBox and scaled to its box's width, so on a
-390 px phone one unit is about one pixel: labels of 13 units stay readable (at least 12 px)
-and nothing needs a minimum width. Each row puts its label above its bar, so long names
+Every chart is drawn in a 320-unit-wide viewBox and scaled to its box's width, so on a
+360-414 px phone one unit is a pixel or a little more: labels of 12-13 units stay at least
+12 px and nothing needs a minimum width. Each row puts its label above its bar, so long names
 never squeeze the bars.
 """
 
@@ -14,12 +14,12 @@ from typing import Any
 from auditor.report.view import SEVERITIES
 
 MAX_BARS = 30
-WIDTH = 360
+WIDTH = 320
 """The viewBox width of every chart."""
 LEFT = 4
-BAR_W = 280
+BAR_W = 250
 """The longest bar; the rest of the width holds the value written after it."""
-LABEL_CHARS = 44
+LABEL_CHARS = 40
 """A label longer than this is cut with an ellipsis (the full text is in the bar's title)."""
 FONT = 13
 """Label size in viewBox units (the stylesheet sets the same); ticks and legends use 12."""
@@ -90,7 +90,7 @@ def domain_chart(subjects: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         rows.append({"y": 4 + i * 40, "domain": domain, "parts": parts, "counts": counts,
                      "total": sum(counts.values()), "end": round(x, 1)})
     legend_y = 4 + len(rows) * 40 + 6
-    legend = [{"severity": sev, "x": LEFT + (i % 2) * 170, "y": legend_y + (i // 2) * 20}
+    legend = [{"severity": sev, "x": LEFT + (i % 2) * 160, "y": legend_y + (i // 2) * 20}
               for i, sev in enumerate(SEVERITIES)]
     return {"rows": rows, "left": LEFT, "width": WIDTH, "legend": legend,
             "height": legend_y + 42}

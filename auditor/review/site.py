@@ -55,7 +55,7 @@ COLOURS = {"compliant": "#1e7b34", "incomplete": "#3949ab", "remediate": "#8a6d0
            "none": "#9aa0a6"}
 
 
-CHART_W = 360
+CHART_W = 320
 """The viewBox width of a chart: it scales to its box, about one unit per pixel on a phone."""
 ROW_H = 36
 """One chart row: its label (13 units) above its bar."""
@@ -83,7 +83,7 @@ def script_hash(script: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
 
 
-def bars(counts: Sequence[tuple[str, int, str]], width: int = 280) -> list[Bar]:
+def bars(counts: Sequence[tuple[str, int, str]], width: int = 250) -> list[Bar]:
     """Horizontal bars scaled to the largest value, one row each, label above the bar."""
     top = max((value for _, value, _ in counts), default=0) or 1
     return [Bar(label, value, 4, round(width * value / top), colour, 4 + i * ROW_H)
@@ -186,5 +186,6 @@ def render_site(output: Path, entries: Sequence[tuple[int, BundleReport]], lang:
         atomic_write_text(index, env.get_template("index.html.j2").render(
             **common, rows=rows, totals=totals, charts=charts, rejected=rejected,
             comparison=comparison, improved=improved, regressed=regressed,
-            trusted_keys=trusted_keys, bundles_read=len(entries), script=SORT_SCRIPT))
+            trusted_keys=trusted_keys, bundles_read=len(entries), script=SORT_SCRIPT,
+            chart_w=CHART_W))
     return index
