@@ -142,6 +142,21 @@ def test_nothing_scrolls_sideways(browser: Browser, pages: dict[str, Path], page
             assert one_line and inside, f"{name}: card figure {figure!r} wraps or spills"
 
 
+@pytest.mark.browser
+def test_the_harness_notices_a_page_that_scrolls_sideways(browser: Browser,
+                                                          tmp_path: Path) -> None:
+    """A negative control: a fixed 520 px chart and a wide bare table are caught on a phone."""
+    page = tmp_path / "wide.html"
+    page.write_text('<!DOCTYPE html><meta name="viewport" content="width=device-width">'
+                    '<svg width="520" height="20"><text font-size="10" y="15">x</text></svg>'
+                    "<table><tr>" + "<td>Rp&nbsp;2.283&nbsp;jt</td>" * 8 + "</tr></table>"
+                    '<div class="cards"><div class="card"><b>Rp 2.283 jt</b></div></div>',
+                    encoding="utf-8")
+    load = browser.load(page, probe=CHART_FONTS, **PHONE)  # type: ignore[arg-type]
+    assert load.viewport_width == 390 and load.scroll_width > 500
+
+
+@pytest.mark.browser
 def test_phone_pages_have_charts_and_money_figures(browser: Browser,
                                                     pages: dict[str, Path]) -> None:
     """The probe really met charts and "Rp … jt" cards (a guard for the test above)."""
