@@ -26,7 +26,7 @@ from auditor.review import review
 from auditor.signing import sign_bundle
 from cdp import CHROMIUM, Browser
 from conftest import REPO
-from test_report import fixed
+from test_report import fixed, hostile
 
 ARTIFACTS = REPO / "test-artifacts" / "phone"
 PHONE = {"width": 390, "height": 844, "mobile": True}
@@ -74,7 +74,7 @@ def _big_results() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def pages(example_bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The reports (fixed, example, large) and a review site of three signed bundles."""
+    """The reports (fixed, example, large, hostile) and a review of three signed bundles."""
     root = tmp_path_factory.mktemp("phone")
     found = {}
     for lang in ("id", "en"):
@@ -83,6 +83,11 @@ def pages(example_bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> dic
     found["report-large"] = root / "large.html"
     found["report-large"].write_bytes(render_html(_big_results(), "id"))
     found["report-example"] = example_bundle / "report.html"
+    odd = hostile()
+    odd["sites"][1]["name"] = "X" * 300  # no place to break a line
+    odd["recommendation"]["hosts"][1]["id"] = "y" * 300
+    found["report-hostile"] = root / "hostile.html"
+    found["report-hostile"].write_bytes(render_html(odd, "en"))
     base = json.loads((example_bundle / "results.json").read_text())
     bundles = []
     for number, name in enumerate((LONG_NAME, "Pemerintah Kota Contoh", "Provinsi Contoh")):
@@ -111,7 +116,7 @@ def browser() -> Browser:
         yield b  # type: ignore[misc]
 
 
-PAGES = ["report-fixed-id", "report-fixed-en", "report-large", "report-example",
+PAGES = ["report-fixed-id", "report-fixed-en", "report-large", "report-example", "report-hostile",
          "review-index", "review-org"]
 
 
