@@ -39,6 +39,12 @@ class PageLoad:
     log: list[dict[str, Any]] = field(default_factory=list)
     dom_nodes: int = 0
     first_paint_seconds: float | None = None
+    viewport_width: int = 0
+    """The layout viewport's width in CSS pixels (``documentElement.clientWidth``)."""
+    scroll_width: int = 0
+    """``documentElement.scrollWidth``: wider than the viewport means the page scrolls sideways."""
+    probe: Any = None
+    """What the ``probe`` expression given to ``load`` returned (JSON values only)."""
 
     @property
     def console_errors(self) -> list[str]:
@@ -168,16 +174,24 @@ class Browser:
         self.send("Target.closeTarget", {"targetId": target})
         return base64.b64decode(data["data"])
 
-    def load(self, path: Path, screenshot: Path | None = None) -> PageLoad:
-        """Open ``path`` in a new tab, wait for its load event, and report what happened."""
+    def load(self, path: Path, screenshot: Path | None = None, *, width: int | None = None,
+             height: int | None = None, mobile: bool = False, full_page: bool = False,
+             probe: str | None = None) -> PageLoad:
+        """Open ``path`` in a new tab, wait for its load event, and report what happened.
+
+        ``width``/``height``/``mobile`` emulate a device (a phone: 390, 844, True);
+        ``full_page`` screenshots the whole page, not only the viewport (capped at 16,000 px);
+        ``probe`` is a JavaScript expression evaluated after the load, its value kept.
+        """
+        width, height = width or self.width, height or self.height
         target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self.send("Target.attachToTarget",
                             {"targetId": target, "flatten": True})["sessionId"]
         for method in ("Page.enable", "Runtime.enable", "Log.enable", "Network.enable"):
             self.send(method, session=session)
         self.send("Emulation.setDeviceMetricsOverride",
-                  {"width": self.width, "height": self.height, "deviceScaleFactor": 1,
-                   "mobile": False}, session=session)
+                  {"width": width, "height": height, "deviceScaleFactor": 1,
+                   "mobile": mobile}, session=session)
         url = path.resolve().as_uri()
         start_index = len(self.events)
         started = time.monotonic()
@@ -197,8 +211,22 @@ class Browser:
             first_paint = paint["result"].get("value")
             if first_paint is None:
                 time.sleep(0.1)
+        sizes = self.send("Runtime.evaluate", {
+            "expression": "[document.documentElement.clientWidth, "
+                          "document.documentElement.scrollWidth, "
+                          "document.documentElement.scrollHeight]",
+            "returnByValue": True}, session=session)["result"].get("value", [0, 0, 0])
+        probed = None
+        if probe is not None:
+            probed = self.send("Runtime.evaluate", {"expression": probe, "returnByValue": True},
+                               session=session)["result"].get("value")
         if screenshot is not None:
-            data = self.send("Page.captureScreenshot", {"format": "png"}, session=session)
+            shot: dict[str, Any] = {"format": "png"}
+            if full_page:
+                shot |= {"captureBeyondViewport": True, "clip": {
+                    "x": 0, "y": 0, "width": int(sizes[1]), "height": min(int(sizes[2]), 16000),
+                    "scale": 1}}
+            data = self.send("Page.captureScreenshot", shot, session=session)
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             screenshot.write_bytes(base64.b64decode(data["data"]))
         # let late console messages and requests arrive before judging
@@ -206,7 +234,8 @@ class Browser:
         while time.monotonic() < settle:
             self._pump(settle + 0.01)
         result = PageLoad(url=url, load_seconds=loaded, dom_nodes=int(nodes),
-                          first_paint_seconds=None if first_paint is None else first_paint / 1000)
+                          first_paint_seconds=None if first_paint is None else first_paint / 1000,
+                          viewport_width=int(sizes[0]), scroll_width=int(sizes[1]), probe=probed)
         for event in self.events[start_index:]:
             if event.get("sessionId") != session:
                 continue

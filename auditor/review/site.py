@@ -55,6 +55,12 @@ COLOURS = {"compliant": "#1e7b34", "incomplete": "#3949ab", "remediate": "#8a6d0
            "none": "#9aa0a6"}
 
 
+CHART_W = 320
+"""The viewBox width of a chart: it scales to its box, about one unit per pixel on a phone."""
+ROW_H = 36
+"""One chart row: its label (13 units) above its bar."""
+
+
 @dataclass(frozen=True)
 class Bar:
     """One bar of an inline SVG chart, with its geometry already computed."""
@@ -64,6 +70,7 @@ class Bar:
     x: int
     width: int
     colour: str
+    y: int = 0
 
 
 def slug(index: int, code: str) -> str:
@@ -76,11 +83,11 @@ def script_hash(script: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
 
 
-def bars(counts: Sequence[tuple[str, int, str]], width: int = 360) -> list[Bar]:
-    """Horizontal bars scaled to the largest value."""
+def bars(counts: Sequence[tuple[str, int, str]], width: int = 250) -> list[Bar]:
+    """Horizontal bars scaled to the largest value, one row each, label above the bar."""
     top = max((value for _, value, _ in counts), default=0) or 1
-    return [Bar(label, value, 0, round(width * value / top), colour)
-            for label, value, colour in counts]
+    return [Bar(label, value, 4, round(width * value / top), colour, 4 + i * ROW_H)
+            for i, (label, value, colour) in enumerate(counts)]
 
 
 def write_page(path: Path, text: str) -> None:
@@ -222,5 +229,5 @@ def render_site(output: Path, entries: Sequence[tuple[int, BundleReport]], lang:
             **common, rows=rows, totals=totals, charts=charts, rejected=rejected,
             comparison=comparison, improved=improved, regressed=regressed,
             trusted_keys=trusted_keys, bundles_read=len(entries), script=SORT_SCRIPT,
-            history=history))
+            history=history, chart_w=CHART_W))
     return index
