@@ -324,6 +324,10 @@ def parse_yaml(text: str, shown: str) -> LocatedDocument:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         what = exc.problem or "syntax error"
+        if "nesting depth" in what:  # libyaml's own limit (newer builds), above ours
+            raise InputError("invalid YAML", [Problem(
+                shown, line, "", f"values nested deeper than {MAX_YAML_DEPTH} levels; the file "
+                "looks damaged or hostile")]) from None
         raise InputError("invalid YAML", [Problem(shown, line, "", f"{what} (YAML syntax)")]) \
             from None
     except yaml.YAMLError as exc:
