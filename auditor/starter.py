@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from auditor.bundle import cannot, make_folder
+from auditor.bundle import atomic_write_bytes, cannot
 from auditor.errors import FileSystemError, InputError
 
 SSH_HOST_EXAMPLE = """
@@ -67,24 +66,27 @@ def _refuse_existing(dest: Path, pairs: list[tuple[Path, Path]], force: bool) ->
                          "choose an empty folder or add --force")
 
 
+def _copy_all(pairs: list[tuple[Path, Path]], appended: dict[str, str] | None = None
+              ) -> tuple[Path, ...]:
+    """Copy each (source, target), whole or not at all; ``appended`` adds text by file name."""
+    written = []
+    for source, target in pairs:
+        try:
+            data = source.read_bytes()
+        except OSError as exc:
+            raise cannot("read", source, exc) from None
+        extra = (appended or {}).get(target.name)
+        atomic_write_bytes(target, data + extra.encode("utf-8") if extra else data)
+        written.append(target)
+    return tuple(written)
+
+
 def write_starter(dest: Path, *, force: bool = False) -> Starter:
     """Write the starter files into ``dest``; existing files are refused unless ``force``."""
     pairs = _plan(examples_root(), dest)
     _refuse_existing(dest, pairs, force)
-    written = []
-    for source, target in pairs:
-        make_folder(target.parent)
-        try:
-            if target.name == "inventory.yaml":
-                target.write_text(source.read_text(encoding="utf-8") + SSH_HOST_EXAMPLE,
-                                  encoding="utf-8")
-            else:
-                shutil.copyfile(source, target)
-        except OSError as exc:
-            error: FileSystemError = cannot("write", target, exc)
-            raise error from None
-        written.append(target)
-    return Starter(dest / "inventory.yaml", tuple(written))
+    written = _copy_all(pairs, {"inventory.yaml": SSH_HOST_EXAMPLE})
+    return Starter(dest / "inventory.yaml", written)
 
 
 DEMO_PARTS = ("*.yaml", "facts/*.json", "services/*.json", "facility/*.yaml")
@@ -104,13 +106,4 @@ def write_demo(dest: Path, *, force: bool = False) -> Starter:
         raise FileSystemError(f"{source}: the demo bundle is missing from this installation; "
                               "reinstall auditor")
     _refuse_existing(dest, pairs, force)
-    written = []
-    for source_file, target in pairs:
-        make_folder(target.parent)
-        try:
-            shutil.copyfile(source_file, target)
-        except OSError as exc:
-            error: FileSystemError = cannot("write", target, exc)
-            raise error from None
-        written.append(target)
-    return Starter(dest / "inventory.yaml", tuple(written))
+    return Starter(dest / "inventory.yaml", _copy_all(pairs))

@@ -6,9 +6,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from auditor.inventory import Site
+from auditor.numbers import number
 from auditor.recommend.catalogue import SiteAssumptions
 from auditor.recommend.common import MOVING, OFF_SITE, Strategy
-from auditor.recommend.energy import Energy, kwh_formula, number_text, rp, site_energy
+from auditor.recommend.energy import Energy, kwh_formula, rp, site_energy
 from auditor.recommend.sizing import Usage
 
 INPUT_KEYS = ("power_kw", "hardware_value_idr", "maintenance_idr", "staff_fte", "licences_idr",
@@ -28,7 +29,7 @@ def _line(item: str, idr: float, basis: Basis, given: bool, estimate: bool) -> d
 
 
 def _n(value: float, lang: str) -> str:
-    return number_text(value, lang, 4)
+    return number(value, lang, 4)
 
 
 def current_lines(site: Site, a: SiteAssumptions, host_count: int, cores: int,
@@ -73,7 +74,7 @@ def current_lines(site: Site, a: SiteAssumptions, host_count: int, cores: int,
         fte = host_count / per if per else 0.0
         lines.append(_line("staff", fte * staff_cost, lambda lang: (
             f"{'perkiraan' if lang == 'id' else 'estimate'}: {host_count} host / {_n(per, lang)} "
-            f"{'host per FTE' if lang == 'id' else 'hosts per FTE'} = {number_text(fte, lang)} "
+            f"{'host per FTE' if lang == 'id' else 'hosts per FTE'} = {number(fte, lang, 2)} "
             f"FTE × {rp(staff_cost, lang)}"), False, True))
     for key in ("maintenance_idr", "licences_idr", "space_idr", "other_idr"):
         given = key in c
@@ -163,10 +164,10 @@ def after_lines(current: Sequence[Mapping[str, Any]], a: SiteAssumptions, e: Ene
     tb = max(a("own_backup_min_tb"), moved_tb) if any_moved else 0.0
     price, least = a("own_backup_idr_per_tb_year"), a("own_backup_min_tb")
     out.append(_line("own_offsite_backup", tb * price, lambda lang: (
-        (f"{number_text(tb, lang, 3)} TB (data host yang pindah {number_text(moved_tb, lang, 3)} "
+        (f"{number(tb, lang, 3)} TB (data host yang pindah {number(moved_tb, lang, 3)} "
          f"TB, paling sedikit {_n(least, lang)} TB) × {rp(price, lang)}/TB/tahun: pemda menyimpan "
          "salinan cadangan sendiri di luar lokasi" if lang == "id" else
-         f"{number_text(tb, lang, 3)} TB (data of moved hosts {number_text(moved_tb, lang, 3)} "
+         f"{number(tb, lang, 3)} TB (data of moved hosts {number(moved_tb, lang, 3)} "
          f"TB, at least {_n(least, lang)} TB) × {rp(price, lang)}/TB/year: the pemda keeps its "
          "own off-site copy") if any_moved else
         ("tidak ada host yang pindah" if lang == "id" else "no host moves")), False, True))

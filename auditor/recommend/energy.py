@@ -9,6 +9,7 @@ from typing import Any
 
 from auditor.errors import AuditorError
 from auditor.inventory import Site
+from auditor.numbers import number
 from auditor.recommend.catalogue import SiteAssumptions
 from auditor.recommend.common import text
 from auditor.yamlfile import load_yaml
@@ -22,17 +23,9 @@ TARIFFS = {"P-1": "tariff_p1_idr_per_kwh", "P-2": "tariff_p2_idr_per_kwh"}
 DEFAULT_TARIFF = "P-1"
 
 
-def number_text(value: float, lang: str, decimals: int = 2) -> str:
-    """A number in the language's format (1.699,53 or 1,699.53), trailing zeros dropped."""
-    out = f"{value:,.{decimals}f}"
-    if "." in out:
-        out = out.rstrip("0").rstrip(".")
-    return out.replace(",", "_").replace(".", ",").replace("_", ".") if lang == "id" else out
-
-
 def rp(value: float, lang: str) -> str:
     """Rupiah in the language's number format: whole rupiah, cents only below Rp 100.000."""
-    return f"Rp {number_text(value, lang, 2 if value < 100_000 else 0)}"
+    return f"Rp {number(value, lang, 2 if value < 100_000 else 0)}"
 
 
 def cooling_answer(facility_file: Path) -> str | None:
@@ -104,6 +97,6 @@ def site_energy(site: Site, a: SiteAssumptions, cooling: str | None) -> Energy:
 
 def kwh_formula(kw: float, hours: float, e: Energy, lang: str) -> str:
     """``kW × h × PUE × tariff`` written out with the reasons of PUE and tariff."""
-    return (f"{number_text(kw, lang, 3)} kW × {number_text(hours, lang)} "
-            f"{'jam' if lang == 'id' else 'h'} × PUE {number_text(e.pue, lang)} "
+    return (f"{number(kw, lang, 3)} kW × {number(hours, lang, 2)} "
+            f"{'jam' if lang == 'id' else 'h'} × PUE {number(e.pue, lang, 2)} "
             f"({e.pue_why[lang]}) × {rp(e.tariff, lang)}/kWh ({e.tariff_why[lang]})")
