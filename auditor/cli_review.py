@@ -223,8 +223,8 @@ def review_command(bundles: tuple[Path, ...], output: Path, trusted_keys: Path |
                 f"nothing new: all {kept.accepted} accepted bundles are already kept; "
                 "no round added"), err=True)
     for rejected in outcome.rejected:
-        click.echo(f"  rejected {rejected.path}: {rejected.trust}: "
-                   f"{'; '.join(rejected.problems[:3])}", err=True)
+        said = [p.removeprefix(f"{rejected.trust}: ") for p in rejected.problems[:3]]
+        click.echo(f"  rejected {rejected.path}: {rejected.trust}: {'; '.join(said)}", err=True)
     sys.exit(int(ExitCode.NONCOMPLIANT if outcome.rejected else ExitCode.OK))
 
 
