@@ -65,7 +65,26 @@ class Store(Protocol):
         """Close the connection."""
 
 
-class DuckDBStore:
+class _Connected:
+    """What both stores share: a connection, its name in messages, and its error class."""
+
+    db: Any
+    where: str
+    _error: type[Exception]
+
+    def close(self) -> None:
+        """Close the file or the connection."""
+        self.db.close()
+
+    def _run(self, action: Callable[[], Any]) -> Any:
+        try:
+            return action()
+        except self._error as exc:
+            raise StoreFault(f"{self.where}: the history store failed: "
+                             f"{_first_line(exc)}") from None
+
+
+class DuckDBStore(_Connected):
     """A DuckDB file: the embedded default, one writer process at a time."""
 
     engine = "duckdb"
@@ -127,19 +146,9 @@ class DuckDBStore:
     def tidy(self, tables: Sequence[str]) -> None:
         """DuckDB keeps its statistics up to date by itself."""
 
-    def close(self) -> None:
-        """Close the file."""
-        self.db.close()
-
-    def _run(self, action: Callable[[], Any]) -> Any:
-        try:
-            return action()
-        except self._error as exc:
-            raise StoreFault(f"{self.where}: the history store failed: "
-                             f"{_first_line(exc)}") from None
 
 
-class PostgresStore:
+class PostgresStore(_Connected):
     """A PostgreSQL database for a shared office (psycopg 3)."""
 
     engine = "postgresql"
@@ -208,16 +217,6 @@ class PostgresStore:
         with contextlib.suppress(self._error):
             self.db.execute(f"ANALYZE {', '.join(tables)}")
 
-    def close(self) -> None:
-        """Close the connection."""
-        self.db.close()
-
-    def _run(self, action: Callable[[], Any]) -> Any:
-        try:
-            return action()
-        except self._error as exc:
-            raise StoreFault(f"{self.where}: the history store failed: "
-                             f"{_first_line(exc)}") from None
 
 
 def _pg(sql: str) -> str:
