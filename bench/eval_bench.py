@@ -22,9 +22,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from auditor.collectors import COLLECTORS  # noqa: E402
-from auditor.probe import build_probe, parse_output  # noqa: E402
-from auditor.spec import load_spec  # noqa: E402
+from auditor.collect.collectors import COLLECTORS  # noqa: E402
+from auditor.collect.probe import build_probe, parse_output  # noqa: E402
+from auditor.spec.load import load_spec  # noqa: E402
 
 SITES = 50
 

@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 from cryptography.hazmat.primitives import serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
-from auditor.signing import sign_bundle  # noqa: E402
+from auditor.bundle.signing import sign_bundle  # noqa: E402
 
 SITES = 3
 

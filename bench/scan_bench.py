@@ -36,8 +36,8 @@ def worker(mode: str, hosts_file: Path, concurrency: int) -> None:
     """(a) floor: connect + auth + exec `true`; (b) the tool's probe, output discarded."""
     import paramiko
 
-    from auditor.collectors import COLLECTORS
-    from auditor.probe import build_probe
+    from auditor.collect.collectors import COLLECTORS
+    from auditor.collect.probe import build_probe
 
     spec = json.loads(hosts_file.read_text())
     key = paramiko.PKey.from_path(spec["key"])
@@ -126,8 +126,8 @@ def main() -> None:
     if args.worker == "startup":  # what (a) and (b) import before their first connection
         import paramiko  # noqa: F401
 
-        from auditor.collectors import COLLECTORS
-        from auditor.probe import build_probe
+        from auditor.collect.collectors import COLLECTORS
+        from auditor.collect.probe import build_probe
         build_probe(COLLECTORS)
         return
     if args.worker:
@@ -212,8 +212,9 @@ def run_all(fleet: object, work: Path, sizes: list[int], repeats: int,
     me = [sys.executable, str(Path(__file__).resolve())]
     startups = {"b": [*me, "--worker", "startup"],
                 # what `auditor scan` imports before its first connection
-                "c": [sys.executable, "-c", "import auditor.cli, auditor.progress, auditor.scan, "
-                                            "auditor.transports"]}
+                "c": [sys.executable, "-c", "import auditor.cli.main, auditor.collect.progress, "
+                                            "auditor.collect.scan, "
+                                            "auditor.collect.transports"]}
     results: dict[tuple[str, int, int], list[Run]] = {}
     for repeat in range(repeats):
         for kind, argv in startups.items():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auditor.importers import ImportOptions, OrganisationOptions
-from auditor.inventory import Inventory, load_inventory
+from auditor.inventory.importers import ImportOptions, OrganisationOptions
+from auditor.inventory.load import Inventory, load_inventory
 
 ORG = OrganisationOptions(code="32.99", name="Pemerintah Kota Contoh", level="kota")
 DATA = Path(__file__).parent / "data"

@@ -10,8 +10,8 @@ from typing import Any
 
 import yaml
 
-from auditor.check import CheckOutcome, run_check
-from auditor.spec import load_spec
+from auditor.judge.check import CheckOutcome, run_check
+from auditor.spec.load import load_spec
 
 TODAY = date(2026, 3, 1)
 

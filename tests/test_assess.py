@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from auditor.assess import Session, questions_for
-from auditor.facility import load_answers
-from auditor.spec import load_spec
+from auditor.spec.assess import Session, questions_for
+from auditor.spec.facility import load_answers
+from auditor.spec.load import load_spec
 from conftest import REPO
 from pty_terminal import Terminal
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import yaml
 from click.testing import CliRunner
 
-from auditor.cli import cli
-from auditor.schemas import validate_data
+from auditor.bundle.schemas import validate_data
+from auditor.cli.main import cli
 from conftest import EXAMPLE, REPO, run_cli
 
 
@@ -131,8 +131,8 @@ def test_unavailable_transport_is_exit_3_and_never_compliant(tmp_path: Path) -> 
 
 def test_results_json_is_exactly_the_results_document(example_bundle: Path,
                                                       tmp_path: Path) -> None:
-    from auditor.check import evaluate_bundle
-    from auditor.spec import load_spec
+    from auditor.judge.check import evaluate_bundle
+    from auditor.spec.load import load_spec
 
     bundle = tmp_path / "copy"
     shutil.copytree(example_bundle, bundle)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from auditor.cli import cli
+from auditor.cli.main import cli
 from web_servers import LocalCa, Page, rsa_key, serve, server_context
 
 

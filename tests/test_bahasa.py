@@ -20,7 +20,7 @@ import pytest
 import yaml
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from auditor.assess_messages import TEXT as ASSESS_MESSAGES
+from auditor.bundle.signing import sign_bundle
 from auditor.numbers import number, rupiah
 from auditor.report.evidence import evidence_text
 from auditor.report.messages import MESSAGES as REPORT_MESSAGES
@@ -28,7 +28,7 @@ from auditor.report.render import render_html, render_markdown
 from auditor.report.write import collect_extras
 from auditor.review import review
 from auditor.review.messages import MESSAGES as REVIEW_MESSAGES
-from auditor.signing import sign_bundle
+from auditor.spec.assess_messages import TEXT as ASSESS_MESSAGES
 from conftest import REPO
 from recommend_bundle import FleetHost, check, facts, write_bundle
 from test_recommend import SITE, fleet

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from auditor.bundle import LOCK_NAME, bundle_lock
+from auditor.bundle.folder import LOCK_NAME, bundle_lock
 from conftest import EXAMPLE, REPO, run_cli
 from fleet import Fleet, Tarpit, sshd_available
 
@@ -265,7 +265,7 @@ def test_a_symlinked_lock_in_a_received_bundle_is_refused_and_its_target_kept(
 
 def test_an_os_error_that_is_not_the_disks_is_a_bug_with_its_log(tmp_path: Path) -> None:
     code = ("import errno, sys\n"
-            "import auditor.cli as c\n"
+            "import auditor.cli.main as c\n"
             "@c.cli.command('boom')\n"
             "def boom() -> None:\n"
             "    raise OSError(errno.ECONNRESET, 'reset by peer')\n"

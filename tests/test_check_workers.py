@@ -10,16 +10,16 @@ from typing import Any
 
 import pytest
 
-from auditor.bundle import Bundle
-from auditor.check import CheckOutcome, run_check
-from auditor.evaluate import load_scanned
-from auditor.hostjudge import PARALLEL_FROM, derive_facts
-from auditor.inventory import load_inventory
-from auditor.lifecycle import load_table
+from auditor.bundle.folder import Bundle
+from auditor.inventory.load import load_inventory
+from auditor.judge.check import CheckOutcome, run_check
+from auditor.judge.evaluate import load_scanned
+from auditor.judge.hosts import PARALLEL_FROM, derive_facts
 from auditor.model import HostStatus
 from auditor.recommend import recommend, slim_facts
-from auditor.spec import load_spec
-from auditor.tailoring import load_tailored_spec
+from auditor.spec.lifecycle import load_table
+from auditor.spec.load import load_spec
+from auditor.spec.tailoring import load_tailored_spec
 from recommend_bundle import TODAY, FleetHost, facts, outbound, write_bundle
 
 HOSTS = PARALLEL_FROM + 50

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from auditor.checks import OPERATORS, Subject, evaluate_check
 from auditor.model import FindingStatus as S
+from auditor.spec.checks import OPERATORS, Subject, evaluate_check
 from auditor.versions import compare_versions
 
 TODAY = date(2026, 11, 27)

@@ -10,8 +10,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-import auditor.cli_inventory as cli_inventory
-from auditor.cli import cli
+import auditor.cli.inventory as cli_inventory
+from auditor.cli.main import cli
 from conftest import REPO, run_cli
 
 
@@ -52,9 +52,10 @@ def test_version_and_module_entry_point() -> None:
 
 def test_a_scan_loads_neither_the_check_nor_the_report_nor_the_web_libraries() -> None:
     """What `auditor scan` imports before its first host: its start-up is its pace on few hosts."""
-    code = ("import sys, auditor.cli, auditor.progress, auditor.scan, auditor.transports; "
-            "print(' '.join(m for m in ('jinja2', 'requests', 'auditor.check', "
-            "'auditor.speclint', 'auditor.recommend') if m in sys.modules))")
+    code = ("import sys, auditor.cli.main, auditor.collect.progress, auditor.collect.scan, "
+            "auditor.collect.transports; "
+            "print(' '.join(m for m in ('jinja2', 'requests', 'auditor.judge.check', "
+            "'auditor.spec.lint', 'auditor.recommend') if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, cwd=REPO).stdout.split()
     assert loaded == []

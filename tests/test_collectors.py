@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from auditor.collectors import COLLECTORS, Collector
-from auditor.collectors.common import Unreadable
-from auditor.probe import BEGIN, END, build_probe, parse_output
-from auditor.schemas import load_schema
+from auditor.bundle.schemas import load_schema
+from auditor.collect.collectors import COLLECTORS, Collector
+from auditor.collect.collectors.common import Unreadable
+from auditor.collect.probe import BEGIN, END, build_probe, parse_output
 
 DATA = Path(__file__).parent / "data" / "probe"
 DISTROS = ("debian12", "ubuntu2204", "centos7", "rocky9", "alpine318")

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 import yaml
 
-from auditor.evaluate import Scanned, controls_for, judge_scanned, judge_site
-from auditor.facility import Answer, FacilityAnswers
+from auditor.bundle.schemas import validate_data
+from auditor.judge.evaluate import Scanned, controls_for, judge_scanned, judge_site
 from auditor.model import FindingStatus, HostStatus
-from auditor.schemas import validate_data
-from auditor.spec import Control, Spec, load_spec
+from auditor.spec.facility import Answer, FacilityAnswers
+from auditor.spec.load import Control, Spec, load_spec
 from conftest import REPO
 
 TODAY = date(2026, 11, 27)

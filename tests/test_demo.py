@@ -17,9 +17,9 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from auditor.check import run_check
-from auditor.schemas import load_schema
-from auditor.spec import load_spec
+from auditor.bundle.schemas import load_schema
+from auditor.judge.check import run_check
+from auditor.spec.load import load_spec
 from conftest import REPO, run_cli
 
 DEMO = REPO / "inventory" / "demo"
@@ -224,7 +224,7 @@ def test_the_committed_demo_is_what_make_demo_writes(tmp_path: Path) -> None:
 
 
 def test_every_demo_file_ships_in_the_wheel_and_is_copied_by_init() -> None:
-    from auditor.starter import DEMO_PARTS
+    from auditor.inventory.starter import DEMO_PARTS
 
     config = configparser.ConfigParser()
     config.read(REPO / "setup.cfg")

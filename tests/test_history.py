@@ -18,12 +18,12 @@ import pytest
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from auditor.cli import cli
+from auditor.bundle.signing import sign_bundle
+from auditor.cli.main import cli
 from auditor.history.append import append_round
 from auditor.history.provinces import PROVINCES, province_of, resolve_province
 from auditor.history.store import connect
 from auditor.review.load import read_bundle
-from auditor.signing import sign_bundle
 from conftest import REPO, run_cli
 from pg_cluster import createdb, pg_bin, pg_cluster
 

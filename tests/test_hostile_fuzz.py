@@ -21,10 +21,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from auditor.bundle.jsonfile import MAX_JSON_DEPTH, parse_json
+from auditor.bundle.yamlfile import MAX_YAML_DEPTH, load_yaml, parse_yaml
 from auditor.errors import InputError
-from auditor.importers.ansible_files import load_vars_yaml
-from auditor.jsonfile import MAX_JSON_DEPTH, parse_json
-from auditor.yamlfile import MAX_YAML_DEPTH, load_yaml, parse_yaml
+from auditor.inventory.importers.ansible_files import load_vars_yaml
 from conftest import EXAMPLE
 from hostile_helpers import (
     MEMORY_LIMIT,

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from auditor.bundle.jsonfile import parse_json, read_json_file
+from auditor.bundle.yamlfile import load_yaml, parse_yaml
 from auditor.errors import InputError
-from auditor.importers import run_import
-from auditor.importers.ansible_files import load_vars_yaml
-from auditor.jsonfile import parse_json, read_json_file
-from auditor.lifecycle import load_table
+from auditor.inventory.importers import run_import
+from auditor.inventory.importers.ansible_files import load_vars_yaml
 from auditor.recommend.catalogue import load_assumptions, load_catalogue
-from auditor.yamlfile import load_yaml, parse_yaml
+from auditor.spec.lifecycle import load_table
 from conftest import EXAMPLE, REPO
 from hostile_helpers import (
     ORGANISATION,

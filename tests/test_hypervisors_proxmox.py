@@ -105,7 +105,7 @@ def test_a_stopped_vm_without_an_event_log(audited: Path) -> None:
 
 
 def test_every_facts_file_follows_the_facts_schema(audited: Path) -> None:
-    from auditor.schemas import validate_data
+    from auditor.bundle.schemas import validate_data
 
     for path in sorted((audited / "bundle" / "facts").glob("*.json")):
         assert validate_data(json.loads(path.read_text()), "facts", path.name) == []

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from auditor.collect.hypervisors.guestos import guest_os, hypervisor_os
+from auditor.collect.hypervisors.stats import p95, summarise
 from auditor.errors import InputError
-from auditor.hypervisors.guestos import guest_os, hypervisor_os
-from auditor.hypervisors.stats import p95, summarise
-from auditor.inventory import load_inventory
+from auditor.inventory.load import load_inventory
 
 
 @pytest.mark.parametrize(("names", "guest_id", "expected"), [

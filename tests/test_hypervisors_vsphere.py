@@ -141,7 +141,7 @@ def test_esxi_host_facts_and_end_of_life(audited: Path) -> None:
 
 
 def test_every_facts_file_follows_the_facts_schema(audited: Path) -> None:
-    from auditor.schemas import validate_data
+    from auditor.bundle.schemas import validate_data
 
     for path in sorted((audited / "bundle" / "facts").glob("*.json")):
         assert validate_data(json.loads(path.read_text()), "facts", path.name) == []
@@ -269,7 +269,8 @@ def test_a_vm_already_listed_for_ssh_stays_one_host(sim: Vcsim, ca: LocalCa,
 
 
 def test_a_scan_start_up_does_not_load_pyvmomi() -> None:
-    code = ("import sys, auditor.cli, auditor.scan, auditor.transports, auditor.inventory; "
+    code = ("import sys, auditor.cli.main, auditor.collect.scan, auditor.collect.transports, "
+            "auditor.inventory.load; "
             "print('pyVmomi' in sys.modules)")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, cwd=REPO).stdout.strip()

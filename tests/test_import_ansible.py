@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from auditor.errors import InputError
-from auditor.importers import run_import
-from auditor.importers.ansible import jump_targets
-from auditor.importers.ansible_files import expand_pattern
-from auditor.importers.interface import make_id
+from auditor.inventory.importers import run_import
+from auditor.inventory.importers.ansible import jump_targets
+from auditor.inventory.importers.ansible_files import expand_pattern
+from auditor.inventory.importers.interface import make_id
 from import_helpers import DATA, loaded, options, skipped_text
 
 ANSIBLE = DATA / "ansible"

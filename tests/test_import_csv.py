@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from auditor.errors import InputError
-from auditor.importers import run_import
+from auditor.inventory.importers import run_import
 from import_helpers import loaded, options, skipped_text
 
 TEMPLATES = Path(__file__).parent.parent / "inventory"

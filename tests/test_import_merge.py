@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from auditor.errors import InputError
-from auditor.importers import ImportOptions, OrganisationOptions, run_import
+from auditor.inventory.importers import ImportOptions, OrganisationOptions, run_import
 from import_helpers import loaded, options
 
 EXISTING = """\

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from auditor.errors import InputError
-from auditor.importers import NetBoxOptions, run_import
+from auditor.inventory.importers import NetBoxOptions, run_import
 from import_helpers import loaded, options, skipped_text
 from netbox_server import TOKEN, netbox
 

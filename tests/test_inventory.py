@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from auditor.cli import cli
+from auditor.cli.main import cli
 from auditor.errors import InputError
-from auditor.inventory import load_inventory
+from auditor.inventory.load import load_inventory
 from conftest import REPO, run_cli
 
 CORPUS = REPO / "tests" / "data" / "inventories"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from auditor.errors import InputError
-from auditor.lifecycle import load_table, lookup
+from auditor.spec.lifecycle import load_table, lookup
 
 TODAY = date(2026, 11, 28)
 

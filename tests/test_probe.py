@@ -7,9 +7,9 @@ import subprocess
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.collectors import COLLECTORS
-from auditor.probe import BEGIN, END, build_probe, parse_output, split_sections
-from auditor.schemas import validate_data
+from auditor.bundle.schemas import validate_data
+from auditor.collect.collectors import COLLECTORS
+from auditor.collect.probe import BEGIN, END, build_probe, parse_output, split_sections
 
 
 def _section(name: str, body: str, code: int | None = 0) -> str:

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from auditor.bundle.quickschema import compile_schema
+from auditor.bundle.schemas import Validator, inline_local_refs, load_schema, validator
+from auditor.bundle.yamlfile import load_yaml
 from auditor.errors import InputError
-from auditor.quickschema import compile_schema
-from auditor.schemas import Validator, inline_local_refs, load_schema, validator
-from auditor.yamlfile import load_yaml
 from conftest import REPO
 
 CORPUS = REPO / "tests" / "data" / "inventories"

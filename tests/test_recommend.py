@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from auditor.check import CheckOutcome
-from auditor.schemas import validate_data
+from auditor.bundle.schemas import validate_data
+from auditor.judge.check import CheckOutcome
 from conftest import run_cli
 from recommend_bundle import FleetHost, check, facts, outbound, plans_by_id, write_bundle
 

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from auditor.bundle import Bundle
-from auditor.check import evaluate_bundle
+from auditor.bundle.folder import Bundle
 from auditor.errors import InputError
-from auditor.inventory import load_inventory
+from auditor.inventory.load import load_inventory
+from auditor.judge.check import evaluate_bundle
 from auditor.paths import schema_path, specs_root
 from auditor.recommend import load_assumptions, load_catalogue, recommend
-from auditor.spec import load_spec
+from auditor.spec.load import load_spec
 from recommend_bundle import TODAY, FleetHost, facts, write_bundle
 
 

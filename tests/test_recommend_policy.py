@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
+from auditor.bundle.schemas import validate_data
 from auditor.paths import specs_root
 from auditor.report.render import render_markdown
-from auditor.schemas import validate_data
 from recommend_bundle import FleetHost, check_cli, facts, write_answers, write_bundle
 
 FAILING_ROOM = {"FAC-ROOM-DEDICATED": False, "FAC-HAZARD-ZONE": False, "FAC-UPS-RUNTIME": 3,

@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.inventory import Host, Inventory, Organisation, Site
+from auditor.inventory.load import Host, Inventory, Organisation, Site
 from auditor.recommend.catalogue import SiteAssumptions, load_assumptions, load_catalogue
 from auditor.recommend.graph import dependencies, plan_waves
 from auditor.recommend.hosts import plan_host

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from auditor.schemas import validate_data
+from auditor.bundle.schemas import validate_data
 from recommend_bundle import FleetHost, check, facts, write_bundle
 
 SITE = "ruang-server"

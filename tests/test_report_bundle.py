@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from auditor.signing import sign_bundle
+from auditor.bundle.signing import sign_bundle
 from cdp import CHROMIUM, Browser
 from conftest import REPO, run_cli
 from test_report import fixed

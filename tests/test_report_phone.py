@@ -20,10 +20,10 @@ import pytest
 import yaml
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from auditor.bundle.signing import sign_bundle
 from auditor.report.charts import MIGRATE_BELOW
 from auditor.report.render import render_html
 from auditor.review import review
-from auditor.signing import sign_bundle
 from cdp import CHROMIUM, Browser
 from conftest import REPO
 from test_report import fixed, hostile

@@ -18,9 +18,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from auditor.bundle.signing import sign_bundle
 from auditor.review import review
 from auditor.review.load import Trust
-from auditor.signing import sign_bundle
 from conftest import REPO
 from test_report_machine import formula_cells
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from auditor.bundle.signing import sign_bundle
 from auditor.review.messages import MESSAGES
-from auditor.signing import sign_bundle
 from cdp import CHROMIUM, Browser
 from conftest import run_cli
 from test_report_bundle import copy_bundle, follow_link, new_spec  # noqa: F401 - a fixture

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from auditor.bundle.signing import sign_bundle
 from auditor.errors import ExitCode
-from auditor.signing import sign_bundle
 from conftest import REPO
 
 # Positional arguments: mount point, folder for the results, python, then the tmpfs sizes.

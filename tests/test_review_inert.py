@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from auditor.bundle.signing import sign_bundle
 from auditor.review.inert import BOM, NO_SCRIPTS, inert_copy, neutralise
-from auditor.signing import sign_bundle
 from cdp import CHROMIUM, Browser
 from conftest import run_cli
 

@@ -13,8 +13,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from auditor.signing import fingerprint, load_public_key, safe_relative, verify_bundle
-from auditor.sshsig import sign_ed25519
+from auditor.bundle.signing import fingerprint, load_public_key, safe_relative, verify_bundle
+from auditor.bundle.sshsig import sign_ed25519
 from conftest import REPO
 
 ENTRY = [sys.executable, "-m", "auditor"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from auditor.evaluate import judge_site
-from auditor.facility import Answer, FacilityAnswers
+from auditor.judge.evaluate import judge_site
 from auditor.model import FindingStatus
-from auditor.spec import load_spec
+from auditor.spec.facility import Answer, FacilityAnswers
+from auditor.spec.load import load_spec
 
 TODAY = date(2026, 11, 27)
 EVIDENCE = ({"path": "e.pdf", "sha256": "0" * 64, "bytes": 1},)

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from auditor.inventory import load_inventory
+from auditor.collect.scan import scan
+from auditor.collect.transports import ScanOptions
+from auditor.collect.transports.ssh_config import SSHConfigError, load_config, resolve_host
+from auditor.inventory.load import load_inventory
 from auditor.model import HostStatus
-from auditor.scan import scan
-from auditor.transports import ScanOptions
-from auditor.transports.ssh_config import SSHConfigError, load_config, resolve_host
 from fleet import INNER_NAME, Fleet
 from test_ssh_scan import (
     PASSPHRASE_ENV,

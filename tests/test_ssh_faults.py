@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 import yaml
 
-from auditor.collectors import COLLECTORS
-from auditor.collectors.interface import Collector
-from auditor.inventory import load_inventory
+from auditor.collect.collectors import COLLECTORS
+from auditor.collect.collectors.interface import Collector
+from auditor.collect.scan import scan
+from auditor.collect.transports import ScanOptions
+from auditor.inventory.load import load_inventory
 from auditor.model import HostStatus
-from auditor.scan import scan
-from auditor.transports import ScanOptions
 from fleet import Fleet, banner_server, sshd_available
 from test_ssh_scan import cli, cli_env
 from web_servers import serve

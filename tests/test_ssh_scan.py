@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 import yaml
 
-from auditor.inventory import load_inventory
+from auditor.collect.scan import scan
+from auditor.collect.transports import ScanOptions
+from auditor.inventory.load import load_inventory
 from auditor.model import HostStatus
-from auditor.scan import scan
-from auditor.transports import ScanOptions
 from fleet import INNER_NAME, Fleet, Tarpit, free_port
 
 pytestmark = pytest.mark.sshd

@@ -17,9 +17,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from auditor.allowed_signers import parse_allowed_signers
+from auditor.bundle.allowed_signers import parse_allowed_signers
+from auditor.bundle.sshsig import sign_ed25519
 from auditor.errors import InputError
-from auditor.sshsig import sign_ed25519
 from conftest import run_cli
 
 ORG = "32.99"   # the example inventory's organisation code
@@ -229,7 +229,7 @@ def test_the_organisation_is_the_one_results_json_names(signed: tuple[Path, Path
 def test_a_signature_with_an_unknown_key_type_is_bad_not_a_crash(signed: tuple[Path, Path]
                                                                  ) -> None:
     bundle, _ = signed
-    from auditor.sshsig import armor
+    from auditor.bundle.sshsig import armor
 
     def field(value: bytes) -> bytes:
         return len(value).to_bytes(4, "big") + value

@@ -20,14 +20,14 @@ import yaml
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from auditor.check import CheckOutcome, run_check
-from auditor.cli import cli
+from auditor.bundle.signing import sign_bundle
+from auditor.cli.main import cli
 from auditor.errors import InputError
+from auditor.judge.check import CheckOutcome, run_check
 from auditor.review import review
-from auditor.signing import sign_bundle
-from auditor.spec import load_spec
-from auditor.speclint import lint_spec
-from auditor.tailoring import apply_overlay
+from auditor.spec.lint import lint_spec
+from auditor.spec.load import load_spec
+from auditor.spec.tailoring import apply_overlay
 from conftest import REPO
 from recommend_bundle import FleetHost, facts, write_bundle
 

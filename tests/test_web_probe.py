@@ -10,12 +10,12 @@ import jsonschema
 import pytest
 import yaml
 
-from auditor.bundle import Bundle
+from auditor.bundle.folder import Bundle
+from auditor.bundle.schemas import load_schema
+from auditor.collect.web import WebOptions
+from auditor.collect.web.probe import probe_service, probe_services
 from auditor.errors import InputError
-from auditor.inventory import Inventory, Organisation, Service, Site
-from auditor.schemas import load_schema
-from auditor.web import WebOptions
-from auditor.web.probe import probe_service, probe_services
+from auditor.inventory.load import Inventory, Organisation, Service, Site
 from web_servers import (
     LocalCa,
     Page,

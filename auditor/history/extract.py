@@ -6,8 +6,8 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from auditor.bundle.signing import canonical
 from auditor.review.load import number, text
-from auditor.signing import canonical
 
 MAX_ROWS = 20_000
 """Hosts and plan rows kept per bundle: an untrusted bundle cannot flood the store."""

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditor.bundle import Bundle
-from auditor.evaluate import load_scanned
-from auditor.inventory import Host, Inventory
+from auditor.bundle.folder import Bundle
+from auditor.inventory.load import Host, Inventory
+from auditor.judge.evaluate import load_scanned
 from auditor.model import HostStatus
 from auditor.recommend.catalogue import (
     Catalogue,

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from auditor.bundle.schemas import validate_document
+from auditor.bundle.yamlfile import LocatedDocument, load_yaml
 from auditor.errors import InputError, Problem
 from auditor.paths import specs_root
-from auditor.schemas import validate_document
-from auditor.yamlfile import LocatedDocument, load_yaml
 
 Text = dict[str, str]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from auditor.inventory import Site
+from auditor.inventory.load import Site
 from auditor.numbers import number
 from auditor.recommend.catalogue import SiteAssumptions
 from auditor.recommend.common import MOVING, OFF_SITE, Strategy

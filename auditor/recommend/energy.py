@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from auditor.bundle.yamlfile import load_yaml
 from auditor.errors import AuditorError
-from auditor.inventory import Site
+from auditor.inventory.load import Site
 from auditor.numbers import number
 from auditor.recommend.catalogue import SiteAssumptions
 from auditor.recommend.common import text
-from auditor.yamlfile import load_yaml
 
 COOLING_CONTROL = "FAC-COOLING-REDUNDANT"
 """The facility question whose answer says how the room is cooled."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from auditor.inventory import Host
+from auditor.inventory.load import Host
 from auditor.recommend.catalogue import Catalogue, Offering
 from auditor.recommend.common import text
 

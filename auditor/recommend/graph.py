@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from auditor.inventory import Inventory
+from auditor.inventory.load import Inventory
 from auditor.recommend.common import CRITICALITY_RANK, MOVING, Strategy, dig, text
 
 MAX_CONNECTIONS_READ = 5000

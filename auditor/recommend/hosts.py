@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Set
 from typing import Any
 
-from auditor.inventory import Host
+from auditor.inventory.load import Host
 from auditor.model import FindingStatus, HostStatus
 from auditor.numbers import number as number_in
 from auditor.recommend.catalogue import Catalogue, Offering, SiteAssumptions

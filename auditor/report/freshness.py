@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from auditor.bundle import atomic_write_bytes, sha256_file
+from auditor.bundle.folder import atomic_write_bytes, sha256_file
 from auditor.report import CSV_SEPARATORS, FORMATS
 from auditor.report.messages import LANGUAGES
 

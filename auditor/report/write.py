@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditor.bundle import Bundle, atomic_write_bytes, make_folder, read_json, sha256_file
+from auditor.bundle.folder import Bundle, atomic_write_bytes, make_folder, read_json, sha256_file
+from auditor.bundle.yamlfile import load_yaml
 from auditor.errors import AuditorError, InputError
 from auditor.report import CONTRACT_FORMATS, CSV_SEPARATORS, FORMATS, Alternate, RenderOptions
 from auditor.report.freshness import (
@@ -25,7 +26,6 @@ from auditor.report.freshness import (
 from auditor.report.messages import LANGUAGES
 from auditor.report.values import as_dict, as_list
 from auditor.report.view import BundleExtras, Evidence
-from auditor.yamlfile import load_yaml
 
 DEFAULT_FORMATS = CONTRACT_FORMATS
 MANIFEST, SIGNATURE = "manifest.json", "manifest.sig"

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auditor.allowed_signers import AllowedSigner
-from auditor.bundle import atomic_write_bytes
+from auditor.bundle.allowed_signers import AllowedSigner
+from auditor.bundle.folder import atomic_write_bytes
 from auditor.errors import InputError
 from auditor.review.inert import inert_copy
 from auditor.review.load import (

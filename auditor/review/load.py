@@ -13,17 +13,17 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auditor.allowed_signers import AllowedSigner, check_signer, parse_allowed_signers
-from auditor.errors import InputError, Problem
-from auditor.jsonfile import JsonInputError, parse_json
-from auditor.report.freshness import Stale, compare, present, read_index, source_of
-from auditor.signing import (
+from auditor.bundle.allowed_signers import AllowedSigner, check_signer, parse_allowed_signers
+from auditor.bundle.jsonfile import JsonInputError, parse_json
+from auditor.bundle.signing import (
     MAX_MANIFEST_BYTES,
     MAX_RESULTS_BYTES,
     parse_public_key,
     verify_bundle,
 )
-from auditor.yamlfile import LocatedDocument, parse_yaml, read_user_text
+from auditor.bundle.yamlfile import LocatedDocument, parse_yaml, read_user_text
+from auditor.errors import InputError, Problem
+from auditor.report.freshness import Stale, compare, present, read_index, source_of
 
 MAX_TRUSTED_BYTES = 4 * 1024 * 1024
 

@@ -123,7 +123,7 @@ PROBLEM_KINDS_ID = {"altered": "diubah", "missing": "hilang", "extra": "berkas t
                     "unsafe_path": "path tidak aman", "bad_manifest": "manifest rusak",
                     "unsigned": "tanpa tanda tangan", "bad_signature": "tanda tangan tidak sah",
                     "untrusted_key": "kunci tidak dipercaya"}
-"""The kinds of bundle problems (auditor.signing.ProblemKind) in Indonesian."""
+"""The kinds of bundle problems (auditor.bundle.signing.ProblemKind) in Indonesian."""
 PROBLEM_PHRASES_ID = (
     ("no manifest.json and no manifest.sig: the bundle was never signed; sign it with ",
      "tidak ada manifest.json dan manifest.sig: bundel belum pernah ditandatangani; tandatangani "
@@ -150,7 +150,7 @@ PROBLEM_PHRASES_ID = (
     ("signed by key ", "ditandatangani dengan kunci "),
     ("no trusted key listed for organisation ", "tidak ada kunci tepercaya untuk organisasi "),
 )
-"""Phrases of bundle problems (auditor.signing, auditor.review.load) in Indonesian."""
+"""Phrases of bundle problems (auditor.bundle.signing, auditor.review.load) in Indonesian."""
 
 
 def problem_text(problem: str, lang: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 import jinja2
 
-from auditor.bundle import atomic_write_text
+from auditor.bundle.folder import atomic_write_text
 from auditor.numbers import fixed, rupiah
 from auditor.review.load import ACCEPTED, IDENTICAL, URGENCIES, VERDICTS, BundleReport
 from auditor.review.messages import MESSAGES, problem_text, translate

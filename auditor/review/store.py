@@ -10,7 +10,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from auditor.bundle import atomic_write_text
+from auditor.bundle.folder import atomic_write_text
 from auditor.errors import FileSystemError, InputError
 from auditor.report.machine import csv_row
 from auditor.review.load import ACCEPTED, SEVERITIES, VERDICTS, BundleReport

@@ -1,0 +1,1 @@
+"""The command line: the only place that speaks click; it maps core errors to exit codes."""

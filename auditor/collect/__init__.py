@@ -1,0 +1,1 @@
+"""Stage 2, collect: scan hosts over SSH and hypervisor APIs, probe web services."""

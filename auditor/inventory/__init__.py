@@ -1,0 +1,1 @@
+"""Stage 1, inventory: the inventory file, its importers and the starter files."""

@@ -1,0 +1,1 @@
+"""The national specification as data: controls, checks, lint, tailoring, questionnaire."""
