@@ -14,6 +14,7 @@ from typing import Any
 
 from auditor import __version__
 from auditor.bundle.folder import Bundle, atomic_write_parts, utc_now
+from auditor.bundle.results import RESULTS_FORMAT
 from auditor.inventory.load import Inventory, load_bundle_inventory
 from auditor.judge.evaluate import (
     Tally,
@@ -34,7 +35,6 @@ from auditor.recommend import HostPlan, make_planner, recommend
 from auditor.spec.facility import FacilityAnswers, load_answers
 from auditor.spec.load import Spec, stratum_controls
 
-RESULTS_FORMAT = "auditor.results/1"
 VERDICT_ORDER = {Verdict.COMPLIANT: 0, Verdict.INCOMPLETE: 1, Verdict.REMEDIATE: 2,
                  Verdict.MIGRATE: 3}
 """The summary's verdict is the most drastic action any site needs: ``incomplete`` settles no
