@@ -33,7 +33,9 @@ if TYPE_CHECKING:
 VERDICTS = ("compliant", "incomplete", "remediate", "migrate")
 URGENCIES = ("low", "medium", "high", "critical")
 SEVERITIES = ("critical", "high", "medium", "low")
-EOL_CONTROL = "HOST-OS-SUPPORTED"
+EOL_CONTROLS = frozenset({"HOST-OS-SUPPORTED", "VIRT-GUEST-OS-SUPPORTED",
+                          "VIRT-HYPERVISOR-SUPPORTED"})
+"""A failure of any of these is an end-of-life host (a VM or hypervisor is judged by its own)."""
 EOL_BLOCKER = "os_end_of_life"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -185,7 +187,7 @@ def summarise(results: dict[str, Any]) -> tuple[OrgSummary, list[FindingRow]]:
                 rows.append((code, kind, subject_id, site, control,
                              text(finding.get("severity"), 40), status,
                              text(finding.get("evidence"), 2000)))
-                if kind == "host" and control == EOL_CONTROL and status == "fail":
+                if kind == "host" and control in EOL_CONTROLS and status == "fail":
                     eol.add(subject_id)
     for host in _dicts(rec.get("hosts")):
         if any(b.get("code") == EOL_BLOCKER for b in _dicts(host.get("blockers"))):
