@@ -16,7 +16,7 @@ import pytest
 from auditor.bundle.jsonfile import parse_json, read_json_file
 from auditor.bundle.yamlfile import load_yaml, parse_yaml
 from auditor.errors import InputError
-from auditor.inventory.importers import run_import
+from auditor.inventory.importers import IMPORTERS, run_import
 from auditor.inventory.importers.ansible_files import load_vars_yaml
 from auditor.recommend.catalogue import load_assumptions, load_catalogue
 from auditor.spec.lifecycle import load_table
@@ -293,7 +293,7 @@ def test_netbox_answer_nested_too_deeply_is_a_clear_error(tmp_path: Path, body: 
     thread.start()
     try:
         with pytest.raises(InputError, match=message):
-            run_import("netbox", f"http://127.0.0.1:{server.server_address[1]}/",
+            run_import(IMPORTERS["netbox"], f"http://127.0.0.1:{server.server_address[1]}/",
                        tmp_path / "inv.yaml", options(environ={"NETBOX_TOKEN": TOKEN}))
     finally:
         server.shutdown()

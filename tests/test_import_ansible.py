@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from auditor.errors import InputError
-from auditor.inventory.importers import run_import
+from auditor.inventory.importers import IMPORTERS, run_import
 from auditor.inventory.importers.ansible import jump_targets
 from auditor.inventory.importers.ansible_files import expand_pattern
 from auditor.inventory.importers.interface import make_id
@@ -29,7 +29,7 @@ SHAPES = {
 def _import(tmp_path: Path, shape: str) -> tuple[Path, object]:
     source, extra = SHAPES[shape]
     out = tmp_path / "inventory.yaml"
-    report = run_import("ansible", str(source), out, options(**extra))
+    report = run_import(IMPORTERS["ansible"], str(source), out, options(**extra))
     return out, report
 
 
@@ -100,7 +100,7 @@ def test_group_vars_and_host_vars_folders(tmp_path: Path) -> None:
 def test_key_file_beside_the_output_is_written_relative(tmp_path: Path) -> None:
     work = tmp_path / "pemda"
     shutil.copytree(ANSIBLE / "folders", work)
-    run_import("ansible", str(work / "hosts"), work / "inventory.yaml",
+    run_import(IMPORTERS["ansible"], str(work / "hosts"), work / "inventory.yaml",
                options(site_from_group=r"site_(.+)"))
     assert "key_file: keys/auditor" in (work / "inventory.yaml").read_text()
     assert loaded(work / "inventory.yaml").host("db01").key_file == work / "keys" / "auditor"
@@ -110,7 +110,7 @@ def test_missing_key_file_is_reported_not_written(tmp_path: Path) -> None:
     source = tmp_path / "hosts.ini"
     source.write_text("[web]\nweb01 ansible_host=10.0.0.1 "
                       "ansible_ssh_private_key_file=~/.ssh/no-such-key-for-tests\n")
-    report = run_import("ansible", str(source), tmp_path / "inv.yaml", options())
+    report = run_import(IMPORTERS["ansible"], str(source), tmp_path / "inv.yaml", options())
     assert loaded(tmp_path / "inv.yaml").host("web01").key_file is None
     assert "host web01: key_file: '" in skipped_text(report)
     assert "no-such-key-for-tests' is not on this machine" in skipped_text(report)
@@ -119,7 +119,7 @@ def test_missing_key_file_is_reported_not_written(tmp_path: Path) -> None:
 def test_id_collisions_are_reported(tmp_path: Path) -> None:
     source = tmp_path / "hosts.ini"
     source.write_text("[web]\nWEB01 ansible_host=10.0.0.1\nweb01 ansible_host=10.0.0.2\n")
-    report = run_import("ansible", str(source), tmp_path / "inv.yaml", options())
+    report = run_import(IMPORTERS["ansible"], str(source), tmp_path / "inv.yaml", options())
     assert [h.address for h in loaded(tmp_path / "inv.yaml").hosts] == ["10.0.0.1"]
     assert "host 'web01': its id 'web01' is already used by 'WEB01'; rename one of them" \
         in skipped_text(report)
@@ -128,7 +128,7 @@ def test_id_collisions_are_reported(tmp_path: Path) -> None:
 def test_host_in_two_site_groups_is_warned(tmp_path: Path) -> None:
     source = tmp_path / "hosts.ini"
     source.write_text("[dc_a]\nshared ansible_host=10.0.0.1\n[dc_b]\nshared\n")
-    report = run_import("ansible", str(source), tmp_path / "inv.yaml",
+    report = run_import(IMPORTERS["ansible"], str(source), tmp_path / "inv.yaml",
                         options(site_from_group=r"dc_(.+)"))
     assert loaded(tmp_path / "inv.yaml").host("shared").site == "a"
     assert "host 'shared' is in groups for several sites (a, b); placed in 'a'" in report.warnings
@@ -138,7 +138,7 @@ def test_bad_ini_line_names_file_and_line(tmp_path: Path) -> None:
     source = tmp_path / "hosts.ini"
     source.write_text("[web]\nweb01 ansible_host=10.0.0.1\nweb02 oops\n[web:stuff]\n")
     with pytest.raises(InputError) as caught:
-        run_import("ansible", str(source), tmp_path / "inv.yaml", options())
+        run_import(IMPORTERS["ansible"], str(source), tmp_path / "inv.yaml", options())
     text = str(caught.value)
     assert f"{source}:3: web02: expected key=value, got 'oops'" in text
     assert f"{source}:4: web: unknown section kind ':stuff'" in text

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from auditor.errors import InputError
-from auditor.inventory.importers import run_import
+from auditor.inventory.importers import IMPORTERS, run_import
 from import_helpers import loaded, options, skipped_text
 
 TEMPLATES = Path(__file__).parent.parent / "inventory"
@@ -24,7 +24,7 @@ def _csv(tmp_path: Path, body: str, header: str = HEADER) -> Path:
 def _errors(tmp_path: Path, body: str, header: str = HEADER) -> list[str]:
     source = _csv(tmp_path, body, header)
     with pytest.raises(InputError) as caught:
-        run_import("csv", str(source), tmp_path / "inv.yaml", options())
+        run_import(IMPORTERS["csv"], str(source), tmp_path / "inv.yaml", options())
     assert not (tmp_path / "inv.yaml").exists()
     return [str(p) for p in caught.value.problems]
 
@@ -32,7 +32,7 @@ def _errors(tmp_path: Path, body: str, header: str = HEADER) -> list[str]:
 @pytest.mark.parametrize("template", ["hosts-template.csv", "hosts-template-id.csv"])
 def test_templates_import_to_the_same_valid_inventory(tmp_path: Path, template: str) -> None:
     out = tmp_path / "inv.yaml"
-    run_import("csv", str(TEMPLATES / template), out, options())
+    run_import(IMPORTERS["csv"], str(TEMPLATES / template), out, options())
     inv = loaded(out)
     assert [h.id for h in inv.hosts] == ["bastion", "web-01", "db-01"]
     web = inv.host("web-01")
@@ -90,7 +90,7 @@ def test_missing_id_column(tmp_path: Path) -> None:
 def test_password_column_is_never_written(tmp_path: Path) -> None:
     source = _csv(tmp_path, "web-01,10.0.0.1,rahasia-sekali\n", "id,address,kata_sandi\n")
     out = tmp_path / "inv.yaml"
-    report = run_import("csv", str(source), out, options())
+    report = run_import(IMPORTERS["csv"], str(source), out, options())
     assert "rahasia-sekali" not in out.read_text()
     assert f"{source}:2: kata_sandi: passwords are never written" in skipped_text(report)
     assert loaded(out).host("web-01").address == "10.0.0.1"
@@ -101,7 +101,7 @@ def test_spreadsheet_quirks_bom_semicolons_comments_unknown_columns(tmp_path: Pa
     source.write_bytes("\ufeffID;Alamat;Keterangan Lain\n# contoh;1.2.3.4;\n"
                        "srv-1;10.1.1.1;rak 3\n\n".encode())
     out = tmp_path / "inv.yaml"
-    report = run_import("csv", str(source), out, options(default_site="ruang-server"))
+    report = run_import(IMPORTERS["csv"], str(source), out, options(default_site="ruang-server"))
     inv = loaded(out)
     assert [(h.id, h.site, h.address) for h in inv.hosts] == [("srv-1", "ruang-server",
                                                                "10.1.1.1")]
@@ -111,5 +111,5 @@ def test_spreadsheet_quirks_bom_semicolons_comments_unknown_columns(tmp_path: Pa
 def test_local_host_row(tmp_path: Path) -> None:
     source = _csv(tmp_path, "self,,,,,,,lokal,,,,,,,,\n")
     out = tmp_path / "inv.yaml"
-    run_import("csv", str(source), out, options())
+    run_import(IMPORTERS["csv"], str(source), out, options())
     assert loaded(out).host("self").transport == "local"

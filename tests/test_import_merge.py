@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from auditor.errors import InputError
-from auditor.inventory.importers import ImportOptions, OrganisationOptions, run_import
+from auditor.inventory.importers import (
+    IMPORTERS,
+    ImportOptions,
+    OrganisationOptions,
+    importer_named,
+    run_import,
+)
 from import_helpers import loaded, options
 
 EXISTING = """\
@@ -55,7 +61,7 @@ def _setup(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_merge_keeps_hand_made_fields_and_hosts(tmp_path: Path) -> None:
     out, source = _setup(tmp_path)
-    report = run_import("csv", str(source), out, ImportOptions())
+    report = run_import(IMPORTERS["csv"], str(source), out, ImportOptions())
     inv = loaded(out)
     assert inv.organisation.name == "Pemerintah Kota Bandung"
     site = inv.site("ruang-server-balaikota")
@@ -86,9 +92,9 @@ def test_merge_keeps_hand_made_fields_and_hosts(tmp_path: Path) -> None:
 
 def test_reimport_changes_nothing(tmp_path: Path) -> None:
     out, source = _setup(tmp_path)
-    run_import("csv", str(source), out, ImportOptions())
+    run_import(IMPORTERS["csv"], str(source), out, ImportOptions())
     first = out.read_text().split("\n", 1)[1]
-    report = run_import("csv", str(source), out, ImportOptions())
+    report = run_import(IMPORTERS["csv"], str(source), out, ImportOptions())
     assert out.read_text().split("\n", 1)[1] == first
     assert report.hosts_added == () and report.hosts_updated == ()
     assert set(report.hosts_unchanged) == {"web-01", "db-01"}
@@ -98,7 +104,7 @@ def test_invalid_merge_writes_nothing(tmp_path: Path) -> None:
     out, source = _setup(tmp_path)
     (tmp_path / "facility" / "balaikota.yaml").unlink()    # the existing file is now broken
     with pytest.raises(InputError) as caught:
-        run_import("csv", str(source), out, ImportOptions())
+        run_import(IMPORTERS["csv"], str(source), out, ImportOptions())
     assert "the existing inventory is not valid, so nothing was imported; fix it first" \
         in str(caught.value)
     assert f"{out}:8: sites[0].facility: file 'facility/balaikota.yaml' not found" \
@@ -110,7 +116,7 @@ def test_invalid_merge_writes_nothing(tmp_path: Path) -> None:
 
 def test_dry_run_writes_nothing(tmp_path: Path) -> None:
     out, source = _setup(tmp_path)
-    report = run_import("csv", str(source), out, ImportOptions(), dry_run=True)
+    report = run_import(IMPORTERS["csv"], str(source), out, ImportOptions(), dry_run=True)
     assert out.read_text() == EXISTING
     assert report.hosts_added == ("db-01",) and not report.written
     assert report.lines()[0].startswith("would write (dry run)")
@@ -120,10 +126,11 @@ def test_new_file_needs_the_organisation(tmp_path: Path) -> None:
     source = tmp_path / "hosts.csv"
     source.write_text(SOURCE)
     with pytest.raises(InputError, match="give the organisation with --org-code"):
-        run_import("csv", str(source), tmp_path / "new.yaml", ImportOptions())
+        run_import(IMPORTERS["csv"], str(source), tmp_path / "new.yaml", ImportOptions())
     bad = OrganisationOptions(code="Bandung", name="X", level="kota")
     with pytest.raises(InputError) as caught:
-        run_import("csv", str(source), tmp_path / "new.yaml", ImportOptions(organisation=bad))
+        run_import(IMPORTERS["csv"], str(source), tmp_path / "new.yaml",
+                   ImportOptions(organisation=bad))
     assert "organisation.code" in str(caught.value)
     assert not (tmp_path / "new.yaml").exists()
 
@@ -132,7 +139,7 @@ def test_default_site_option(tmp_path: Path) -> None:
     source = tmp_path / "hosts.csv"
     source.write_text("id,address\nweb-01,10.0.0.1\n")
     out = tmp_path / "inv.yaml"
-    run_import("csv", str(source), out, options(default_site="dc-pemda",
+    run_import(IMPORTERS["csv"], str(source), out, options(default_site="dc-pemda",
                                                 default_site_name="Pusat Data Pemda",
                                                 site_kinds=(("dc-pemda", "data_center"),)))
     site = loaded(out).site("dc-pemda")
@@ -141,4 +148,4 @@ def test_default_site_option(tmp_path: Path) -> None:
 
 def test_unknown_kind(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="unknown source kind 'excel'"):
-        run_import("excel", "x", tmp_path / "inv.yaml", options())
+        importer_named("excel")

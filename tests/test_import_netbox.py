@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from auditor.errors import InputError
-from auditor.inventory.importers import NetBoxOptions, run_import
+from auditor.inventory.importers import IMPORTERS, NetBoxOptions, run_import
 from import_helpers import loaded, options, skipped_text
 from netbox_server import TOKEN, netbox
 
@@ -24,7 +24,7 @@ ENV = {"NETBOX_TOKEN": TOKEN}
 
 def _run(url: str, out: Path, **netbox_options: object) -> object:
     nb = NetBoxOptions(page_size=2, timeout=10, **netbox_options)  # type: ignore[arg-type]
-    return run_import("netbox", url, out, options(netbox=nb, environ=ENV))
+    return run_import(IMPORTERS["netbox"], url, out, options(netbox=nb, environ=ENV))
 
 
 def test_imports_active_devices_and_vms_across_pages(tmp_path: Path) -> None:
@@ -89,7 +89,7 @@ def test_other_statuses_and_vm_only(tmp_path: Path) -> None:
 
 def test_refused_token_is_reported_without_the_token(tmp_path: Path) -> None:
     with netbox() as (url, _), pytest.raises(InputError) as caught:
-        run_import("netbox", url, tmp_path / "inv.yaml",
+        run_import(IMPORTERS["netbox"], url, tmp_path / "inv.yaml",
                    options(environ={"NB": "wrong-token-value"},
                            netbox=NetBoxOptions(token_env="NB")))
     assert "NetBox refused the token (HTTP 403)" in str(caught.value)
@@ -99,7 +99,8 @@ def test_refused_token_is_reported_without_the_token(tmp_path: Path) -> None:
 
 def test_missing_token(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="put it in the environment variable NETBOX_TOKEN"):
-        run_import("netbox", "http://127.0.0.1:9/", tmp_path / "inv.yaml", options(environ={}))
+        run_import(IMPORTERS["netbox"], "http://127.0.0.1:9/", tmp_path / "inv.yaml",
+                   options(environ={}))
 
 
 def test_next_link_to_another_server_is_refused(tmp_path: Path) -> None:
@@ -116,7 +117,7 @@ def test_a_server_that_never_answers_times_out(tmp_path: Path) -> None:
     try:
         port = listener.getsockname()[1]
         with pytest.raises(InputError, match=r"no answer within 0.5 s"):
-            run_import("netbox", f"http://127.0.0.1:{port}/", tmp_path / "inv.yaml",
+            run_import(IMPORTERS["netbox"], f"http://127.0.0.1:{port}/", tmp_path / "inv.yaml",
                        options(environ=ENV, netbox=NetBoxOptions(timeout=0.5)))
     finally:
         listener.close()

@@ -1,19 +1,28 @@
-"""JSON Schemas of every file format, loaded from the packaged specs, and located validation."""
+"""JSON Schemas of every file format, loaded from the packaged specs, and located validation.
+
+Two validators judge a document. ``jsonschema-rs`` (compiled, Rust) answers "valid?" for
+every document: a 10,000-host inventory in milliseconds (bench/schema_bench.py). Only a
+document it refuses goes to ``jsonschema`` (pure Python), whose errors carry what the
+messages users read need: the failing subschema (its ``description``), the alternatives of
+a ``oneOf``, the instance, so a message can name file, line and field, suggest a key, and
+never echo a secret.
+"""
 
 from __future__ import annotations
 
 import difflib
 import functools
 import json
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import jsonschema
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from auditor.bundle.quickschema import Check, compile_schema, ecma_regex
 from auditor.bundle.yamlfile import LocatedDocument, PathKey, format_path, load_yaml
 from auditor.errors import InputError, Problem
 from auditor.paths import schema_path
@@ -28,13 +37,16 @@ def load_schema(name: str) -> dict[str, Any]:
     return schema
 
 
+def _packaged_schemas() -> list[dict[str, Any]]:
+    """Every packaged schema, in file name order."""
+    return [json.loads(path.read_text(encoding="utf-8"))
+            for path in sorted(schema_path("spec").parent.glob("*.schema.json"))]
+
+
 def _registry() -> Registry:
     """Every packaged schema by its $id, so schemas can refer to each other."""
-    resources = []
-    for path in sorted(schema_path("spec").parent.glob("*.schema.json")):
-        contents = json.loads(path.read_text(encoding="utf-8"))
-        resources.append((contents["$id"], Resource.from_contents(contents)))
-    return Registry().with_resources(resources)
+    return Registry().with_resources(
+        (contents["$id"], Resource.from_contents(contents)) for contents in _packaged_schemas())
 
 
 def inline_local_refs(schema: Any, root: dict[str, Any] | None = None,
@@ -61,6 +73,20 @@ def inline_local_refs(schema: Any, root: dict[str, Any] | None = None,
             else value for key, value in schema.items()}
 
 
+def ecma_regex(pattern: str) -> re.Pattern[str]:
+    """``pattern`` compiled with the ECMA-262 meaning of a final ``$`` (JSON Schema's).
+
+    In Python a final ``$`` also matches before a trailing newline, so ``^[a-z]+$`` would
+    let ``"h1\\n"`` through as an id (and into a file name); ECMA's ``$`` is the end of the
+    text, Python's ``\\Z``. (jsonschema-rs follows ECMA already.)
+    """
+    body = pattern[:-1]
+    escaped = (len(body) - len(body.rstrip("\\"))) % 2 == 1  # an odd run of backslashes
+    if pattern.endswith("$") and not escaped:
+        pattern = body + r"\Z"
+    return re.compile(pattern)
+
+
 def _ecma_pattern(validator: Any, pattern: str, instance: Any,
                   schema: Mapping[str, Any]) -> Iterator[jsonschema.ValidationError]:
     """The ``pattern`` keyword with ECMA-262's final ``$``: "h1\\n" is not a valid id."""
@@ -85,9 +111,38 @@ def validator(name: str) -> Any:
 
 
 @functools.cache
-def _quick_check(name: str) -> Check | None:
-    """The quick yes/no check of the named schema, or None when only jsonschema can judge."""
-    return compile_schema(inline_local_refs(load_schema(name)))
+def fast_validator(name: str) -> jsonschema_rs.Validator:
+    """The compiled (jsonschema-rs) validator of the named schema: quick to say "valid?"."""
+    registry = jsonschema_rs.Registry([(contents["$id"], contents)
+                                       for contents in _packaged_schemas()])
+    return jsonschema_rs.validator_for(load_schema(name), registry=registry,
+                                       validate_formats=True)
+
+
+def is_valid(data: Any, schema_name: str) -> bool:
+    """True when ``data`` is valid against the named schema, as fast as it can be judged.
+
+    jsonschema-rs judges first; a document it refuses, or cannot read (YAML can hold values
+    JSON has no type for: a date, a key that is a number), is judged by jsonschema, which
+    has the last word: both follow Draft 2020-12, and where they could differ (a ``format``
+    jsonschema does not check without an extra package, ``\\d`` matching non-ASCII digits
+    in Python) the document is accepted exactly as before.
+    """
+    return _fast_valid(data, schema_name) or not any(validator(schema_name).iter_errors(data))
+
+
+def _fast_valid(data: Any, schema_name: str) -> bool:
+    """jsonschema-rs's "valid"; False also when it cannot read ``data`` (not JSON's types).
+
+    NaN and the infinities (YAML's ``.nan``, ``-.inf``) it reads as neither a number nor
+    null, so any ``type`` refuses them and jsonschema judges; a numeric bound without a
+    ``type`` beside it would let them through, and no packaged schema has one
+    (tests/test_schema_validators.py holds that).
+    """
+    try:
+        return fast_validator(schema_name).is_valid(data)
+    except (ValueError, OverflowError, RecursionError):
+        return False
 
 
 def _deepest(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
@@ -188,11 +243,10 @@ def _hide_secrets(error: jsonschema.ValidationError, path: PathKey, message: str
 def validate_document(doc: LocatedDocument, schema_name: str) -> list[Problem]:
     """Validate a located YAML document; each problem names file, line and field.
 
-    A valid document is recognised by the quick check when the schema allows it; jsonschema
-    runs for the rest, and for every invalid document, to say what is wrong and where.
+    jsonschema-rs recognises a valid document; jsonschema runs for every other one, to say
+    what is wrong and where (see ``is_valid``).
     """
-    quick = _quick_check(schema_name)
-    if quick is not None and quick(doc.data):
+    if _fast_valid(doc.data, schema_name):
         return []
     problems: list[Problem] = []
     errors = sorted(validator(schema_name).iter_errors(doc.data),

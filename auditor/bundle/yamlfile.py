@@ -148,54 +148,82 @@ def screen_yaml(text: str, shown: str, loader: type[yaml.SafeLoader] | None = No
     the loader class that will compose the text (its parser reads the events).
     """
     parser = (loader or _Loader)(text)
+    screen = _Screen(shown)
     try:
-        stack: list[_Open] = []
-        open_anchors: dict[str, int] = {}
-        sizes: dict[str, _Size] = {}
-        added_values = added_chars = 0
         while True:
             event = parser.get_event()
             if event is None or isinstance(event, yaml.StreamEndEvent):
                 return
-            size: _Size | None = None
-            if isinstance(event, yaml.CollectionStartEvent):
-                if len(stack) >= MAX_YAML_DEPTH:
-                    raise _refuse(shown, event.start_mark, f"values nested deeper than "
-                                  f"{MAX_YAML_DEPTH} levels; the file looks damaged or hostile")
-                stack.append(_Open(event.anchor))
-                if event.anchor is not None:
-                    open_anchors[event.anchor] = open_anchors.get(event.anchor, 0) + 1
-                continue
-            if isinstance(event, yaml.CollectionEndEvent):
-                done = stack.pop()
-                size = _Size(done.values, done.chars, done.height)
-                if done.anchor is not None:
-                    open_anchors[done.anchor] -= 1
-                    sizes[done.anchor] = size
-            elif isinstance(event, yaml.ScalarEvent):
-                size = _Size(1, len(event.value), 0)
-                if event.anchor is not None:
-                    sizes[event.anchor] = size
-            elif isinstance(event, yaml.AliasEvent):
-                name = str(event.anchor)
-                if open_anchors.get(name):
-                    raise _refuse(shown, event.start_mark, f"alias *{name} refers to a value "
-                                  "that contains it (a recursive structure)")
-                size = sizes.get(name)  # an undefined alias: the composer says so
-                if size is not None:
-                    added_values += size.values
-                    added_chars += size.chars
-                    _check_budget(shown, event, added_values, added_chars,
-                                  len(stack) + size.height)
-            elif isinstance(event, yaml.DocumentStartEvent):
-                sizes.clear()
-            if size is not None and stack:
-                parent = stack[-1]
-                parent.values += size.values
-                parent.chars += size.chars
-                parent.height = max(parent.height, size.height + 1)
+            screen.take(event)
     finally:
         parser.dispose()
+
+
+@dataclass
+class _Screen:
+    """One pass of ``screen_yaml``: the open collections, the anchors, what aliases added."""
+
+    shown: str
+    stack: list[_Open] = field(default_factory=list)
+    open_anchors: dict[str, int] = field(default_factory=dict)
+    """Anchors of the collections still open (an alias to one is a recursive structure)."""
+    sizes: dict[str, _Size] = field(default_factory=dict)
+    """What each anchored value of this document expands to."""
+    added_values: int = 0
+    added_chars: int = 0
+
+    def take(self, event: yaml.Event) -> None:
+        """Account for one parser event; InputError at the first excess."""
+        if isinstance(event, yaml.CollectionStartEvent):
+            self._start(event)
+            return
+        size = self._size_of(event)
+        if size is not None and self.stack:
+            parent = self.stack[-1]
+            parent.values += size.values
+            parent.chars += size.chars
+            parent.height = max(parent.height, size.height + 1)
+
+    def _start(self, event: yaml.CollectionStartEvent) -> None:
+        if len(self.stack) >= MAX_YAML_DEPTH:
+            raise _refuse(self.shown, event.start_mark, f"values nested deeper than "
+                          f"{MAX_YAML_DEPTH} levels; the file looks damaged or hostile")
+        self.stack.append(_Open(event.anchor))
+        if event.anchor is not None:
+            self.open_anchors[event.anchor] = self.open_anchors.get(event.anchor, 0) + 1
+
+    def _size_of(self, event: yaml.Event) -> _Size | None:
+        """What a finished value adds to its parent (None: the event finishes no value)."""
+        if isinstance(event, yaml.CollectionEndEvent):
+            done = self.stack.pop()
+            size = _Size(done.values, done.chars, done.height)
+            if done.anchor is not None:
+                self.open_anchors[done.anchor] -= 1
+                self.sizes[done.anchor] = size
+            return size
+        if isinstance(event, yaml.ScalarEvent):
+            size = _Size(1, len(event.value), 0)
+            if event.anchor is not None:
+                self.sizes[event.anchor] = size
+            return size
+        if isinstance(event, yaml.AliasEvent):
+            return self._alias(event)
+        if isinstance(event, yaml.DocumentStartEvent):
+            self.sizes.clear()
+        return None
+
+    def _alias(self, event: yaml.AliasEvent) -> _Size | None:
+        name = str(event.anchor)
+        if self.open_anchors.get(name):
+            raise _refuse(self.shown, event.start_mark, f"alias *{name} refers to a value "
+                          "that contains it (a recursive structure)")
+        size = self.sizes.get(name)  # an undefined alias: the composer says so
+        if size is not None:
+            self.added_values += size.values
+            self.added_chars += size.chars
+            _check_budget(self.shown, event, self.added_values, self.added_chars,
+                          len(self.stack) + size.height)
+        return size
 
 
 def _check_budget(shown: str, event: yaml.Event, values: int, chars: int, depth: int) -> None:

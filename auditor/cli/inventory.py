@@ -148,7 +148,7 @@ def inventory_import(kind: str, source: str, output: Path, org_code: str | None,
         hypervisor=HypervisorOptions(user=hv_user, password_env=password_env,
                                      token_env=token_env, ca_file=ca_file,
                                      insecure_tls=insecure_tls, timeout=timeout))
-    report = run_import(kind, source, output, options, dry_run=dry_run)
+    report = run_import(IMPORTERS[kind], source, output, options, dry_run=dry_run)
     if not quiet:
         for line in report.lines():
             click.echo(line, err=True)

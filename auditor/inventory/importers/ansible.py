@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -181,80 +182,119 @@ class AnsibleImporter:
     @staticmethod
     def _host(build: InventoryBuilder, name: str, variables: dict[str, Any],
               ids: dict[str, str], by_address: dict[str, str], base: Path) -> dict[str, Any] | None:
-        label = f"host {ids[name]}"
-        for secret in sorted(SECRET_VARS & set(variables)):
-            build.skip(f"{label}: {secret}", _secret_advice(secret))
+        return _HostReader(build, name, variables, ids, by_address).entry(base)
 
-        def text(*keys: str) -> str | None:
-            for key in keys:
-                value = variables.get(key)
-                if value is None:
-                    continue
-                if isinstance(value, Vaulted):
-                    build.skip(f"{label}: {key}", "encrypted with ansible-vault; not read")
-                    return None
-                value = str(value)
-                if "{{" in value or "{%" in value:
-                    build.skip(f"{label}: {key}", f"templated value {value!r} is not evaluated; "
-                                                  "set it by hand")
-                    return None
-                return value
-            return None
 
-        connection = text("ansible_connection") or "ssh"
-        if connection in LOCAL_CONNECTIONS:
-            build.skip(f"host {name!r}", "connection 'local' is the Ansible control machine, "
-                                         "not a pemda server; add it by hand with transport: "
-                                         "local if it should be audited")
+@dataclass(frozen=True)
+class _HostReader:
+    """Reads one Ansible host's variables into an auditor host entry, noting what it skips."""
+
+    build: InventoryBuilder
+    name: str
+    variables: dict[str, Any]
+    ids: dict[str, str]
+    """Auditor id of every Ansible host that gets one."""
+    by_address: dict[str, str]
+    """Ansible host name by its address (a ProxyJump may name either)."""
+
+    @property
+    def label(self) -> str:
+        """How skipped fields of this host are named."""
+        return f"host {self.ids[self.name]}"
+
+    def entry(self, base: Path) -> dict[str, Any] | None:
+        """The host entry, or None (and the reason skipped) when it cannot be audited."""
+        for secret in sorted(SECRET_VARS & set(self.variables)):
+            self.build.skip(f"{self.label}: {secret}", _secret_advice(secret))
+        if not self._audited_over_ssh():
             return None
-        if connection not in SSH_CONNECTIONS:
-            build.skip(f"host {name!r}", f"connection '{connection}' cannot be audited over SSH")
-            return None
-        entry: dict[str, Any] = {}
-        address = text("ansible_host", "ansible_ssh_host") or name
+        address = self.text("ansible_host", "ansible_ssh_host") or self.name
         if not ADDRESS_PATTERN.fullmatch(address):
-            build.skip(f"host {name!r}", f"address {address!r} is not an IP address or DNS name")
+            self.build.skip(f"host {self.name!r}",
+                            f"address {address!r} is not an IP address or DNS name")
             return None
-        entry["address"] = address
-        port = text("ansible_port", "ansible_ssh_port")
+        entry: dict[str, Any] = {"address": address}
+        self._login(entry, base)
+        self._jump(entry)
+        return entry
+
+    def text(self, *keys: str) -> str | None:
+        """The first of ``keys`` set, as text; None (and a note) when vaulted or templated."""
+        for key in keys:
+            value = self.variables.get(key)
+            if value is None:
+                continue
+            if isinstance(value, Vaulted):
+                self.build.skip(f"{self.label}: {key}", "encrypted with ansible-vault; not read")
+                return None
+            value = str(value)
+            if "{{" in value or "{%" in value:
+                self.build.skip(f"{self.label}: {key}", f"templated value {value!r} is not "
+                                                        "evaluated; set it by hand")
+                return None
+            return value
+        return None
+
+    def _audited_over_ssh(self) -> bool:
+        connection = self.text("ansible_connection") or "ssh"
+        if connection in LOCAL_CONNECTIONS:
+            self.build.skip(f"host {self.name!r}", "connection 'local' is the Ansible control "
+                                                   "machine, not a pemda server; add it by hand "
+                                                   "with transport: local if it should be "
+                                                   "audited")
+            return False
+        if connection not in SSH_CONNECTIONS:
+            self.build.skip(f"host {self.name!r}",
+                            f"connection '{connection}' cannot be audited over SSH")
+            return False
+        return True
+
+    def _login(self, entry: dict[str, Any], base: Path) -> None:
+        """Port, user and key file, each written only when valid."""
+        port = self.text("ansible_port", "ansible_ssh_port")
         if port is not None:
             if port.isdigit() and 1 <= int(port) <= 65535:
                 entry["port"] = int(port)
             else:
-                build.skip(f"{label}: ansible_port", f"{port!r} is not a port number (1-65535)")
-        user = text("ansible_user", "ansible_ssh_user")
+                self.build.skip(f"{self.label}: ansible_port",
+                                f"{port!r} is not a port number (1-65535)")
+        user = self.text("ansible_user", "ansible_ssh_user")
         if user is not None:
             if USER_PATTERN.fullmatch(user):
                 entry["user"] = user
             else:
-                build.skip(f"{label}: ansible_user", f"{user!r} is not a valid user name")
-        key = text("ansible_ssh_private_key_file", "ansible_private_key_file")
+                self.build.skip(f"{self.label}: ansible_user", f"{user!r} is not a valid user name")
+        key = self.text("ansible_ssh_private_key_file", "ansible_private_key_file")
         if key is not None:
             key_path = Path(key).expanduser()
             entry["key_file"] = str(key_path if key_path.is_absolute() else base / key_path)
-        args = " ".join(a for a in (text("ansible_ssh_common_args"),
-                                    text("ansible_ssh_extra_args")) if a)
-        if args:
-            hops, problem = jump_targets(args)
-            if problem:
-                build.skip(f"{label}: ansible_ssh_common_args", problem)
-            if len(hops) > 1:
-                build.warn(f"{label}: ProxyJump through {len(hops)} hops; only the last "
-                           f"({hops[-1]}) is written as its jump host; give that host its own "
-                           "jump for the rest")
-            if hops:
-                target = _hop_host(hops[-1])
-                jump_name = target if target in ids else by_address.get(target)
-                if jump_name is None or jump_name not in ids:
-                    build.skip(f"{label}: ProxyJump {hops[-1]}",
-                               "the jump host is not in the inventory; add it as a host and "
-                               "set jump: ITS_ID")
-                elif jump_name == name:
-                    build.skip(f"{label}: ProxyJump {hops[-1]}", "a host cannot jump through "
-                                                                  "itself")
-                else:
-                    entry["jump"] = ids[jump_name]
-        return entry
+
+    def _jump(self, entry: dict[str, Any]) -> None:
+        """The jump host from a ProxyJump in the SSH arguments, when it is in the inventory."""
+        args = " ".join(a for a in (self.text("ansible_ssh_common_args"),
+                                    self.text("ansible_ssh_extra_args")) if a)
+        if not args:
+            return
+        hops, problem = jump_targets(args)
+        if problem:
+            self.build.skip(f"{self.label}: ansible_ssh_common_args", problem)
+        if len(hops) > 1:
+            self.build.warn(f"{self.label}: ProxyJump through {len(hops)} hops; only the last "
+                            f"({hops[-1]}) is written as its jump host; give that host its own "
+                            "jump for the rest")
+        if not hops:
+            return
+        target = _hop_host(hops[-1])
+        jump_name = target if target in self.ids else self.by_address.get(target)
+        if jump_name is None or jump_name not in self.ids:
+            self.build.skip(f"{self.label}: ProxyJump {hops[-1]}",
+                            "the jump host is not in the inventory; add it as a host and "
+                            "set jump: ITS_ID")
+        elif jump_name == self.name:
+            self.build.skip(f"{self.label}: ProxyJump {hops[-1]}", "a host cannot jump through "
+                                                                    "itself")
+        else:
+            entry["jump"] = self.ids[jump_name]
 
 
 def _secret_advice(variable: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 import shlex
 import string
@@ -150,12 +151,7 @@ def parse_ini(text: str, shown: str, inv: AnsibleInventory) -> None:
         if not line or line[0] in "#;":
             continue
         if line.startswith("[") and line.endswith("]"):
-            name, _, kind = line[1:-1].partition(":")
-            section, kind = name.strip(), kind.strip() or "hosts"
-            if kind not in ("hosts", "vars", "children"):
-                problems.append(Problem(shown, number, section, f"unknown section kind "
-                                        f"':{kind}' (expected :vars or :children)"))
-                kind = "hosts"
+            section, kind = _ini_section(line, Problem(shown, number, "", ""), problems)
             inv.group(section)
             continue
         try:
@@ -163,32 +159,52 @@ def parse_ini(text: str, shown: str, inv: AnsibleInventory) -> None:
         except ValueError as exc:
             problems.append(Problem(shown, number, section, f"cannot split the line ({exc})"))
             continue
-        if not tokens:
-            continue
-        if kind == "children":
-            child = tokens[0]
-            inv.group(child)
-            if child not in inv.group(section).children:
-                inv.group(section).children.append(child)
-        elif kind == "vars":
-            key, sep, value = line.partition("=")
-            if not sep:
-                problems.append(Problem(shown, number, section,
-                                        "expected key=value in a :vars section"))
-                continue
-            inv.group(section).vars[key.strip()] = _literal(value.strip())
-        else:
-            variables: dict[str, Any] = {}
-            for token in tokens[1:]:
-                key, sep, value = token.partition("=")
-                if not sep:
-                    problems.append(Problem(shown, number, tokens[0],
-                                            f"expected key=value, got {token!r}"))
-                    break
-                variables[key] = _literal(value)
-            _add_pattern(inv, section, tokens[0], variables, shown, number, problems)
+        if tokens:
+            _ini_line(inv, section, kind, line, tokens, Problem(shown, number, section, ""),
+                      problems)
     if problems:
         raise InputError(f"{shown}: not a readable Ansible INI inventory", problems)
+
+
+def _ini_section(line: str, at: Problem, problems: list[Problem]) -> tuple[str, str]:
+    """The group and kind (hosts, vars, children) a ``[group:kind]`` line opens."""
+    name, _, kind = line[1:-1].partition(":")
+    section, kind = name.strip(), kind.strip() or "hosts"
+    if kind not in ("hosts", "vars", "children"):
+        problems.append(dataclasses.replace(at, field=section, message=(
+            f"unknown section kind ':{kind}' (expected :vars or :children)")))
+        kind = "hosts"
+    return section, kind
+
+
+def _ini_line(inv: AnsibleInventory, section: str, kind: str, line: str, tokens: list[str],
+              at: Problem, problems: list[Problem]) -> None:
+    """One line of a section: a child group, a group variable, or a host with its variables.
+
+    ``at`` is where the line is (file, line number, section), for its problems.
+    """
+    if kind == "children":
+        child = tokens[0]
+        inv.group(child)
+        if child not in inv.group(section).children:
+            inv.group(section).children.append(child)
+    elif kind == "vars":
+        key, sep, value = line.partition("=")
+        if not sep:
+            problems.append(dataclasses.replace(at, message="expected key=value in a :vars "
+                                                            "section"))
+            return
+        inv.group(section).vars[key.strip()] = _literal(value.strip())
+    else:
+        variables: dict[str, Any] = {}
+        for token in tokens[1:]:
+            key, sep, value = token.partition("=")
+            if not sep:
+                problems.append(dataclasses.replace(at, field=tokens[0], message=(
+                    f"expected key=value, got {token!r}")))
+                break
+            variables[key] = _literal(value)
+        _add_pattern(inv, section, tokens[0], variables, at.file, at.line, problems)
 
 
 def _add_pattern(inv: AnsibleInventory, group: str, pattern: str, variables: dict[str, Any],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -157,3 +157,28 @@ def make_id(name: str) -> str:
 def default_site_id(options: ImportOptions) -> str:
     """The id of the site unmapped hosts go to."""
     return options.default_site or "site"
+
+
+def _no_secret(options: ImportOptions) -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class ImportFrom:
+    """One ``--from`` choice: its importer, and the secret its source is reached with."""
+
+    importer: Importer
+    """Reads the source."""
+    secret_env: Callable[[ImportOptions], str | None] = _no_secret
+    """The environment variable holding the source's secret (token, password), if any:
+    its value must never reach the written inventory."""
+
+    @property
+    def name(self) -> str:
+        """The ``--from`` value."""
+        return self.importer.name
+
+    @property
+    def description(self) -> str:
+        """One line for ``--help``."""
+        return self.importer.description

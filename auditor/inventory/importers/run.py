@@ -17,7 +17,7 @@ from auditor.bundle.folder import atomic_write_text
 from auditor.bundle.yamlfile import load_yaml
 from auditor.errors import AuditorError, InputError
 from auditor.inventory.importers.interface import (
-    Importer,
+    ImportFrom,
     ImportOptions,
     ImportResult,
     OrganisationOptions,
@@ -156,14 +156,10 @@ def _validate_and_write(text: str, output: Path, dry_run: bool) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def run_import(kind: str, source: str, output: Path, options: ImportOptions,
+def run_import(importer: ImportFrom, source: str, output: Path, options: ImportOptions,
                dry_run: bool = False) -> ImportReport:
-    """Import ``source`` with the ``kind`` importer into ``output`` (merged when it exists)."""
-    from auditor.inventory.importers import IMPORTERS
-
-    importer: Importer | None = IMPORTERS.get(kind)
-    if importer is None:
-        raise InputError(f"unknown source kind '{kind}' (known: {', '.join(IMPORTERS)})")
+    """Import ``source`` with ``importer`` into ``output`` (merged when it exists)."""
+    kind = importer.name
     existing, warnings = _existing(output)
     org = existing.get("organisation") if existing else None
     if not isinstance(org, dict):
@@ -180,7 +176,7 @@ def run_import(kind: str, source: str, output: Path, options: ImportOptions,
         options = dataclasses.replace(options, default_site=make_id(org_name) or "site",
                                       default_site_name=options.default_site_name or org_name
                                       or None)
-    result = _finish_key_files(importer.read(source, options), output)
+    result = _finish_key_files(importer.importer.read(source, options), output)
     if not result.data["hosts"] and existing is None:
         raise InputError(f"{source}: no host could be imported, nothing was written",
                          []) if not result.skipped else InputError(
@@ -189,8 +185,7 @@ def run_import(kind: str, source: str, output: Path, options: ImportOptions,
     base = existing if existing is not None else {"version": 1, "organisation": org}
     outcome = merge(base, result.data)
     text = render(outcome.data, kind, source)
-    secret_env = {"netbox": options.netbox.token_env, "vsphere": options.hypervisor.password_env,
-                  "proxmox": options.hypervisor.token_env}.get(kind)
+    secret_env = importer.secret_env(options)
     secret = options.env().get(secret_env, "") if secret_env else ""
     if len(secret) >= 4 and secret in text:
         raise AuditorError(f"refusing to write: the {kind} secret would reach the file")
