@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,89 @@ _CONNECTION_KEYS = ("transport", "user", "port", "key_file", "password_env", "pa
                     "agent", "timeout")
 
 
+_Add = Callable[[tuple[str | int, ...], str], None]
+"""Report one problem: ``add(json_path, message)``."""
+
+
+def _unique_ids(data: dict[str, Any], kind: str, add: _Add) -> set[str]:
+    """The ids under ``kind`` (sites, hosts, services); each repeated one is a problem."""
+    seen: dict[str, int] = {}
+    for index, item in enumerate(data.get(kind) or []):
+        item_id = item["id"]
+        if item_id in seen:
+            add((kind, index, "id"), f"duplicate id '{item_id}' (first used by "
+                                     f"{kind}[{seen[item_id]}])")
+        else:
+            seen[item_id] = index
+    return set(seen)
+
+
+def _facility_files(data: dict[str, Any], base: Path, add: _Add) -> None:
+    """Each site's questionnaire answers file must exist."""
+    for index, site in enumerate(data.get("sites") or []):
+        if "facility" in site and not (base / site["facility"]).is_file():
+            add(("sites", index, "facility"),
+                f"file '{site['facility']}' not found (paths are relative to the inventory's "
+                "folder)")
+
+
+def _host_place(index: int, host: dict[str, Any], transport: str, site_ids: set[str],
+                add: _Add) -> None:
+    """A host's site must be defined; an ssh host needs an address, a local one has none."""
+    if host["site"] not in site_ids:
+        add(("hosts", index, "site"), f"site '{host['site']}' is not defined under sites "
+                                      f"(known: {', '.join(sorted(site_ids)) or 'none'})")
+    if transport == "ssh" and "address" not in host:
+        add(("hosts", index), "an ssh host needs 'address' (or set transport: local)")
+    if transport == "local" and ("address" in host or "jump" in host):
+        add(("hosts", index, "transport"),
+            "a local host is the machine the tool runs on: remove 'address' and 'jump'")
+
+
+def _jump(index: int, host: dict[str, Any], by_id: dict[str, dict[str, Any]],
+          defaults: dict[str, Any], add: _Add) -> None:
+    """A host's jump host must be defined, not itself, not in a loop, and reachable by ssh."""
+    jump = host.get("jump")
+    if jump is None:
+        return
+    if jump not in by_id:
+        add(("hosts", index, "jump"), f"jump host '{jump}' is not defined under hosts")
+        return
+    if jump == host["id"]:
+        add(("hosts", index, "jump"), "a host cannot jump through itself")
+        return
+    chain = [host["id"]]
+    current: str | None = jump
+    while current is not None and current in by_id and current not in chain:
+        chain.append(current)
+        current = by_id[current].get("jump")
+    if current in chain:
+        add(("hosts", index, "jump"),
+            "jump hosts form a loop: " + " -> ".join([*chain, str(current)]))
+    elif by_id[jump].get("transport", defaults.get("transport")) == "local":
+        add(("hosts", index, "jump"), f"jump host '{jump}' is a local host")
+
+
+def _key_file(index: int, host: dict[str, Any], merged: dict[str, Any], base: Path,
+              add: _Add) -> None:
+    """The key file an ssh host logs in with (its own or the defaults') must exist."""
+    origin = ("hosts", index, "key_file") if "key_file" in host else ("defaults", "key_file")
+    key_file = merged.get("key_file")
+    if key_file is not None and not (base / key_file).expanduser().is_file():
+        add(origin, f"key file '{key_file}' not found (paths are relative to the "
+                    "inventory's folder)")
+
+
+def _service_references(data: dict[str, Any], host_ids: set[str], site_ids: set[str],
+                        add: _Add) -> None:
+    """A service's host and site must be defined."""
+    for index, service in enumerate(data.get("services") or []):
+        if "host" in service and service["host"] not in host_ids:
+            add(("services", index, "host"), f"host '{service['host']}' is not defined")
+        if "site" in service and service["site"] not in site_ids:
+            add(("services", index, "site"), f"site '{service['site']}' is not defined")
+
+
 def _semantic_problems(doc: LocatedDocument, base: Path, files: bool) -> list[Problem]:
     """Cross-reference checks the schema cannot express.
 
@@ -111,75 +195,27 @@ def _semantic_problems(doc: LocatedDocument, base: Path, files: bool) -> list[Pr
     def add(path: tuple[str | int, ...], message: str) -> None:
         problems.append(Problem(doc.file, doc.line_of(path), format_path(path), message))
 
-    def unique_ids(kind: str) -> set[str]:
-        seen: dict[str, int] = {}
-        for index, item in enumerate(data.get(kind) or []):
-            item_id = item["id"]
-            if item_id in seen:
-                add((kind, index, "id"), f"duplicate id '{item_id}' (first used by "
-                                         f"{kind}[{seen[item_id]}])")
-            else:
-                seen[item_id] = index
-        return set(seen)
-
-    site_ids = unique_ids("sites")
-    host_ids = unique_ids("hosts")
-    unique_ids("services")
+    site_ids = _unique_ids(data, "sites", add)
+    host_ids = _unique_ids(data, "hosts", add)
+    _unique_ids(data, "services", add)
     hosts = data.get("hosts") or []
     by_id = {h["id"]: h for h in hosts}
     defaults = data.get("defaults") or {}
-
-    for index, site in enumerate(data.get("sites") or []):
-        if files and "facility" in site and not (base / site["facility"]).is_file():
-            add(("sites", index, "facility"),
-                f"file '{site['facility']}' not found (paths are relative to the inventory's "
-                "folder)")
-
+    if files:
+        _facility_files(data, base, add)
     for index, host in enumerate(hosts):
         merged = {k: defaults[k] for k in _CONNECTION_KEYS if k in defaults} | host
         transport = merged.get("transport", "ssh")
-        if host["site"] not in site_ids:
-            add(("hosts", index, "site"), f"site '{host['site']}' is not defined under sites "
-                                          f"(known: {', '.join(sorted(site_ids)) or 'none'})")
-        if transport == "ssh" and "address" not in host:
-            add(("hosts", index), "an ssh host needs 'address' (or set transport: local)")
-        if transport == "local" and ("address" in host or "jump" in host):
-            add(("hosts", index, "transport"),
-                "a local host is the machine the tool runs on: remove 'address' and 'jump'")
-        jump = host.get("jump")
-        if jump is not None:
-            if jump not in host_ids:
-                add(("hosts", index, "jump"), f"jump host '{jump}' is not defined under hosts")
-            elif jump == host["id"]:
-                add(("hosts", index, "jump"), "a host cannot jump through itself")
-            else:
-                chain = [host["id"]]
-                current: str | None = jump
-                while current is not None and current in by_id and current not in chain:
-                    chain.append(current)
-                    current = by_id[current].get("jump")
-                if current in chain:
-                    add(("hosts", index, "jump"),
-                        "jump hosts form a loop: " + " -> ".join([*chain, str(current)]))
-                elif by_id[jump].get("transport", defaults.get("transport")) == "local":
-                    add(("hosts", index, "jump"), f"jump host '{jump}' is a local host")
+        _host_place(index, host, transport, site_ids, add)
+        _jump(index, host, by_id, defaults, add)
         if files and transport == "ssh":
-            origin = ("hosts", index, "key_file") if "key_file" in host else ("defaults",
-                                                                              "key_file")
-            key_file = merged.get("key_file")
-            if key_file is not None and not (base / key_file).expanduser().is_file():
-                add(origin, f"key file '{key_file}' not found (paths are relative to the "
-                            "inventory's folder)")
+            _key_file(index, host, merged, base, add)
     if data.get("hypervisors") or any(h.get("transport", defaults.get("transport")) in
                                       ("vsphere", "proxmox") for h in hosts):
         from auditor.collect.hypervisors.inventory_checks import check_inventory
 
         check_inventory(data, base, files, add)
-    for index, service in enumerate(data.get("services") or []):
-        if "host" in service and service["host"] not in host_ids:
-            add(("services", index, "host"), f"host '{service['host']}' is not defined")
-        if "site" in service and service["site"] not in site_ids:
-            add(("services", index, "site"), f"site '{service['site']}' is not defined")
+    _service_references(data, host_ids, site_ids, add)
     return problems
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from auditor.bundle.schemas import load_schema
@@ -90,61 +90,82 @@ def _where(control: Control) -> tuple[str, int | None]:
     return file, int(line) if line.isdigit() else None
 
 
+_Add = Callable[[str, str], None]
+"""Report one problem of the control being linted: ``add(field, message)``."""
+
+
+def _lint_expression(control: Control, name: str, expression: dict[str, Any],
+                     known_paths: dict[str, set[str]], add: _Add) -> None:
+    """A check or when expression: known operators, values given, facts someone produces."""
+    for op in referenced_operators(expression):
+        if op not in KNOWN_OPERATORS:
+            known = ", ".join(sorted(KNOWN_OPERATORS))
+            add(name, f"unknown operator '{op}'; known: {known}")
+    _lint_values(expression, name, add)
+    for path in referenced_facts(expression):
+        if control.applies_to == "host" and not _known(path, known_paths["host"]):
+            add(name, f"fact '{path}' is produced by no collector")
+        elif control.applies_to == "service" and not _known(path, known_paths["service"]):
+            add(name, f"fact '{path}' is produced by no web probe section")
+        elif control.applies_to in ("site", "organisation") and path != "answer":
+            add(name, "questionnaire controls judge the answer: leave out 'fact'")
+
+
+def _lint_kind(control: Control, add: _Add) -> None:
+    """A site control is asked, a host or service control is checked."""
+    if control.applies_to in ("site", "organisation") and control.question is None:
+        add("question", "a site control needs a question (it is answered, not scanned)")
+    if control.applies_to in ("host", "service") and control.check is None:
+        add("check", "a host or service control needs an automated check")
+
+
+def _lint_choices(control: Control, add: _Add) -> None:
+    """A check of a choice question compares with one of its choices."""
+    question = control.question or {}
+    if question.get("type") == "choice" and control.check is not None:
+        allowed = {c["value"] for c in question.get("choices", [])}
+        values = control.check.get("value")
+        for value in values if isinstance(values, list) else [values]:
+            if isinstance(value, str) and value not in allowed:
+                add("check", f"value '{value}' is not one of the question's choices")
+
+
+def _lint_control(control: Control, known_paths: dict[str, set[str]]) -> list[Problem]:
+    """Problems of one control, each at the control's file and line."""
+    problems: list[Problem] = []
+    file, line = _where(control)
+
+    def add(field: str, message: str) -> None:
+        problems.append(Problem(file, line, f"{control.id}.{field}", message))
+
+    for name, expression in (("check", control.check), ("when", control.when)):
+        if expression is not None:
+            _lint_expression(control, name, expression, known_paths, add)
+    _lint_kind(control, add)
+    _lint_choices(control, add)
+    for name, message in framework_problems(control.frameworks):
+        add(name, message)
+    for name in _params_used(control.check or {}) | _params_used(control.when or {}):
+        if name not in control.params:
+            add("params", f"parameter '{name}' is used but has no default under params")
+    if control.closure_risk and control.applies_to != "site":
+        add("closure_risk", "only site (questionnaire) controls can carry a closure risk")
+    return problems
+
+
 def lint_spec(spec: Spec) -> list[Problem]:
     """Problems that make controls unjudgeable or misleading; empty when the spec is sound."""
+    known_paths = {"host": host_fact_paths(), "service": service_fact_paths()}
     problems: list[Problem] = []
-    host_paths = host_fact_paths()
-    service_paths = service_fact_paths()
-
     for control in spec.controls:
-        file, line = _where(control)
-
-        def add(field: str, message: str, file: str = file, line: int | None = line,
-                cid: str = control.id) -> None:
-            problems.append(Problem(file, line, f"{cid}.{field}", message))
-
-        expressions = [("check", control.check), ("when", control.when)]
-        for name, expression in expressions:
-            if expression is None:
-                continue
-            for op in referenced_operators(expression):
-                if op not in KNOWN_OPERATORS:
-                    known = ", ".join(sorted(KNOWN_OPERATORS))
-                    add(name, f"unknown operator '{op}'; known: {known}")
-            _lint_values(expression, name, add)
-            for path in referenced_facts(expression):
-                if control.applies_to == "host" and not _known(path, host_paths):
-                    add(name, f"fact '{path}' is produced by no collector")
-                elif control.applies_to == "service" and not _known(path, service_paths):
-                    add(name, f"fact '{path}' is produced by no web probe section")
-                elif control.applies_to in ("site", "organisation") and path != "answer":
-                    add(name, "questionnaire controls judge the answer: leave out 'fact'")
-        if control.applies_to in ("site", "organisation") and control.question is None:
-            add("question", "a site control needs a question (it is answered, not scanned)")
-        if control.applies_to in ("host", "service") and control.check is None:
-            add("check", "a host or service control needs an automated check")
-        question = control.question or {}
-        if question.get("type") == "choice" and control.check is not None:
-            allowed = {c["value"] for c in question.get("choices", [])}
-            values = control.check.get("value")
-            for value in values if isinstance(values, list) else [values]:
-                if isinstance(value, str) and value not in allowed:
-                    add("check", f"value '{value}' is not one of the question's choices")
-        for name, message in framework_problems(control.frameworks):
-            add(name, message)
-        for name in _params_used(control.check or {}) | _params_used(control.when or {}):
-            if name not in control.params:
-                add("params", f"parameter '{name}' is used but has no default under params")
-        if control.closure_risk and control.applies_to != "site":
-            add("closure_risk", "only site (questionnaire) controls can carry a closure risk")
+        problems += _lint_control(control, known_paths)
     problems += lint_policy(spec)
     return problems
 
 
-def lint_policy(spec: Spec) -> list[Problem]:
-    """Problems of the verdict rules and strata that the schema cannot see."""
+def _lint_verdict_rules(spec: Spec, where: str) -> list[Problem]:
+    """Verdict rules name site controls, have what they need, and the last one matches all."""
     problems: list[Problem] = []
-    where = str(spec.path)
     site_ids = {c.id for c in spec.controls if c.applies_to == "site"}
     all_ids = {c.id for c in spec.controls}
     rules = spec.policy.verdict_rules
@@ -164,6 +185,12 @@ def lint_policy(spec: Spec) -> list[Problem]:
     if rules and rules[-1].when:
         problems.append(Problem(where, None, "policy.verdict_rules",
                                 "the last verdict rule should match every site (no 'when')"))
+    return problems
+
+
+def _lint_strata(spec: Spec, where: str) -> list[Problem]:
+    """Strata set the same parameters, each used by a control and within its choices."""
+    problems: list[Problem] = []
     strata = spec.policy.strata
     names = {name for s in strata.values() for name in s.params}
     for level, stratum in sorted(strata.items()):
@@ -183,6 +210,12 @@ def lint_policy(spec: Spec) -> list[Problem]:
                             where, None, f"policy.strata[level={level}].params.{name}",
                             f"'{item}' is not one of {control.id}'s choices"))
     return problems
+
+
+def lint_policy(spec: Spec) -> list[Problem]:
+    """Problems of the verdict rules and strata that the schema cannot see."""
+    where = str(spec.path)
+    return _lint_verdict_rules(spec, where) + _lint_strata(spec, where)
 
 
 def _lint_values(expression: dict[str, object], name: str, add: object) -> None:

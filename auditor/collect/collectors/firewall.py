@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from auditor.collect.collectors.common import TIMEOUT, blocks, first, integer, name
+from auditor.collect.collectors.common import TIMEOUT, Block, blocks, first, integer, name
 from auditor.collect.collectors.interface import Collector, ParseError
 
 UNITS = ("firewalld", "ufw", "nftables", "iptables", "netfilter-persistent")
@@ -60,15 +60,8 @@ def _iptables(body: tuple[str, ...]) -> tuple[int, str | None] | str:
     return rules, policy if policy in ("accept", "drop") else None
 
 
-def parse(text: str) -> dict[str, Any]:
-    """Whether a firewall is active and how we know; rule counts only when readable."""
-    found = blocks(text, _TAGS)
-    uid_block = first(found, "uid")
-    uid = integer(uid_block.arg, 0, 2**32) if uid_block else None
-    if uid is None:
-        raise ParseError("no uid line")
-    facts: dict[str, Any] = {"as_root": uid == 0}
-    unknown: dict[str, str] = {}
+def _services(found: list[Block]) -> dict[str, str]:
+    """Each firewall unit's state from systemd, plus what OpenRC or SysV init started."""
     units = first(found, "units")
     services: dict[str, str] = {}
     if units is not None:
@@ -79,12 +72,23 @@ def parse(text: str) -> dict[str, Any]:
     for service in started.body if started else ():
         if service in ("firewalld", "ufw", "nftables", "iptables", "ip6tables"):
             services[service] = "active"  # OpenRC or SysV init marks what it started
-    facts["services"] = services
+    return services
+
+
+def _front_ends(found: list[Block]) -> dict[str, Any]:
+    """Whether ufw is enabled and firewalld's default zone, where their config was readable."""
+    facts: dict[str, Any] = {}
     ufw, firewalld = first(found, "ufw"), first(found, "firewalld")
     if ufw is not None and ufw.arg.startswith("ENABLED="):
         facts["ufw_enabled"] = ufw.arg[8:].strip("\"' ").lower() == "yes"
     if firewalld is not None and firewalld.arg.startswith("DefaultZone="):
         facts["firewalld_zone"] = name(firewalld.arg[12:]) or None
+    return facts
+
+
+def _rules(found: list[Block]) -> tuple[dict[str, Any], list[str]]:
+    """The fuller of the nft and iptables rule sets, and why each unreadable one was not read."""
+    facts: dict[str, Any] = {}
     reasons: list[str] = []
     for tag, reader in (("nft", _nft), ("iptables", _iptables)):
         block = first(found, tag)
@@ -96,9 +100,13 @@ def parse(text: str) -> dict[str, Any]:
             continue
         if result[0] >= facts.get("rules", 0):  # iptables-nft shows nft's rules again: not a sum
             facts.update(rules_tool=tag, rules=result[0], input_policy=result[1])
-    if "rules" not in facts:
-        unknown["rules"] = "; ".join(reasons) or "neither nft nor iptables is installed"
-    service_active = "active" in services.values() or facts.get("ufw_enabled") is True
+    return facts, reasons
+
+
+def _judge_active(facts: dict[str, Any], unknown: dict[str, str]) -> None:
+    """Set ``active`` from the rules, else from an active service; else say why it is unknown."""
+    service_active = ("active" in facts["services"].values()
+                      or facts.get("ufw_enabled") is True)
     if "rules" in facts:
         facts["active"] = facts["rules"] > 0 or facts.get("input_policy") == "drop"
     elif service_active:
@@ -106,6 +114,23 @@ def parse(text: str) -> dict[str, Any]:
     else:
         unknown["active"] = (unknown["rules"] + "; and no firewall service (firewalld, ufw, "
                              "nftables, iptables) is known to be active")
+
+
+def parse(text: str) -> dict[str, Any]:
+    """Whether a firewall is active and how we know; rule counts only when readable."""
+    found = blocks(text, _TAGS)
+    uid_block = first(found, "uid")
+    uid = integer(uid_block.arg, 0, 2**32) if uid_block else None
+    if uid is None:
+        raise ParseError("no uid line")
+    facts: dict[str, Any] = {"as_root": uid == 0, "services": _services(found)}
+    facts.update(_front_ends(found))
+    rules, reasons = _rules(found)
+    facts.update(rules)
+    unknown: dict[str, str] = {}
+    if "rules" not in facts:
+        unknown["rules"] = "; ".join(reasons) or "neither nft nor iptables is installed"
+    _judge_active(facts, unknown)
     if unknown:
         facts["unknown"] = unknown
     return facts

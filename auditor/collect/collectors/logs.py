@@ -48,44 +48,68 @@ _JOURNAL_UPLOAD = re.compile(r"^URL\s*=\s*(\S{1,300})", re.I)
 _BUSYBOX_REMOTE = re.compile(r"-R\s*" + _HOST + r"(?::(\d{1,5}))?(?=[\s\"']|$)")
 
 
+def _action_target(action: dict[str, str] | None) -> list[dict[str, Any]]:
+    """The destination of a finished rsyslog ``action(...)``, if it named a target."""
+    if action is None or "target" not in action:
+        return []
+    default = "relp" if action["type"] == "omrelp" else "udp"
+    port = action.get("port", "514")
+    return [{"host": action["target"], "port": int(port) if port.isdigit() else 514,
+             "protocol": action.get("protocol", default).lower()[:10]}]
+
+
+def _rsyslog_action(row: str, pending: dict[str, str] | None
+                    ) -> tuple[dict[str, str] | None, list[dict[str, Any]]]:
+    """Feed one line to the open rsyslog ``action(...)``: the action still open, and any closed."""
+    closed: list[dict[str, Any]] = []
+    if action := _ACTION.search(row):
+        closed += _action_target(pending)
+        pending = {"type": action.group(1).lower()}
+    if pending is not None:
+        pending.update({k.lower(): v for k, v in _ATTR.findall(row)})
+        if ")" in row:
+            closed += _action_target(pending)
+            pending = None
+    return pending, closed
+
+
+def _rsyslog_legacy(row: str) -> list[dict[str, Any]]:
+    """A one-line rsyslog forward: ``*.* @host``, ``*.* @@host:port`` or ``:omrelp:host:port``."""
+    if m := _LEGACY.match(row):
+        proto = "tcp" if m.group(1) == "@@" else "udp"
+        return [{"host": m.group(2), "port": int(m.group(3) or 514), "protocol": proto}]
+    if m := _RELP.match(row):
+        return [{"host": m.group(1), "port": int(m.group(2)), "protocol": "relp"}]
+    return []
+
+
+def _other_daemons(path: str, row: str) -> list[dict[str, Any]]:
+    """Destinations in syslog-ng, busybox syslogd and systemd-journal-upload configuration."""
+    out: list[dict[str, Any]] = []
+    if "syslog-ng" in path:
+        for kind, host, port in _SYSLOG_NG.findall(row):
+            if not host.startswith("/"):
+                out.append({"host": host, "port": int(port or 514),
+                            "protocol": "udp" if kind.lower().startswith("udp") else "tcp"})
+    if path.endswith("conf.d/syslog") and row.startswith("SYSLOGD_OPTS"):
+        for host, port in _BUSYBOX_REMOTE.findall(row):
+            out.append({"host": host, "port": int(port or 514), "protocol": "udp"})
+    if "journal-upload" in path and (m := _JOURNAL_UPLOAD.match(row)):
+        out.append({"host": m.group(1), "port": None, "protocol": "https"})
+    return out
+
+
 def _targets(path: str, rows: tuple[str, ...]) -> list[dict[str, Any]]:
     """Remote log destinations named in one configuration file."""
     out: list[dict[str, Any]] = []
     pending: dict[str, str] | None = None
-
-    def close() -> None:
-        if pending is not None and "target" in pending:
-            default = "relp" if pending["type"] == "omrelp" else "udp"
-            port = pending.get("port", "514")
-            out.append({"host": pending["target"], "port": int(port) if port.isdigit() else 514,
-                        "protocol": pending.get("protocol", default).lower()[:10]})
-
     for row in rows:
         row = row.strip()
-        if m := _LEGACY.match(row):
-            proto = "tcp" if m.group(1) == "@@" else "udp"
-            out.append({"host": m.group(2), "port": int(m.group(3) or 514), "protocol": proto})
-        elif m := _RELP.match(row):
-            out.append({"host": m.group(1), "port": int(m.group(2)), "protocol": "relp"})
-        if action := _ACTION.search(row):
-            close()
-            pending = {"type": action.group(1).lower()}
-        if pending is not None:
-            pending.update({k.lower(): v for k, v in _ATTR.findall(row)})
-            if ")" in row:
-                close()
-                pending = None
-        if "syslog-ng" in path:
-            for kind, host, port in _SYSLOG_NG.findall(row):
-                if not host.startswith("/"):
-                    out.append({"host": host, "port": int(port or 514),
-                                "protocol": "udp" if kind.lower().startswith("udp") else "tcp"})
-        if path.endswith("conf.d/syslog") and row.startswith("SYSLOGD_OPTS"):
-            for host, port in _BUSYBOX_REMOTE.findall(row):
-                out.append({"host": host, "port": int(port or 514), "protocol": "udp"})
-        if "journal-upload" in path and (m := _JOURNAL_UPLOAD.match(row)):
-            out.append({"host": m.group(1), "port": None, "protocol": "https"})
-    close()
+        out += _rsyslog_legacy(row)
+        pending, closed = _rsyslog_action(row, pending)
+        out += closed
+        out += _other_daemons(path, row)
+    out += _action_target(pending)
     return [dict(t, host=clean(t["host"], 253), file=path[:200]) for t in out
             if name(t["host"].split("//")[-1].split("/")[0] or "-") and (
                 t["port"] is None or 0 < t["port"] < 65536)]

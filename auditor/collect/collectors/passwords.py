@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from auditor.collect.collectors.common import MAX_ITEMS, blocks, first, integer, key_values_of
+from auditor.collect.collectors.common import (
+    MAX_ITEMS,
+    Block,
+    blocks,
+    first,
+    integer,
+    key_values_of,
+)
 from auditor.collect.collectors.interface import Collector, ParseError
 
 SCRIPT = """\
@@ -39,14 +46,8 @@ def _args(text: str) -> dict[str, int]:
     return out
 
 
-def parse(text: str) -> dict[str, Any]:
-    """Ageing and length from login.defs; pwquality settings; which PAM modules are in use."""
-    found = blocks(text, _TAGS)
-    logindefs = first(found, "logindefs")
-    if logindefs is None:
-        raise ParseError("no login.defs block")
-    facts: dict[str, Any] = {}
-    unknown: dict[str, str] = {}
+def _login_defs(logindefs: Block, facts: dict[str, Any], unknown: dict[str, str]) -> None:
+    """Ageing, length, retries and the hash method set in /etc/login.defs."""
     defs = key_values_of([" ".join(r.split()[:2]).replace(" ", "=", 1) for r in logindefs.body],
                          "=")
     for key in ("PASS_MAX_DAYS", "PASS_MIN_DAYS", "PASS_MIN_LEN", "PASS_WARN_AGE",
@@ -58,20 +59,30 @@ def parse(text: str) -> dict[str, Any]:
     if not logindefs.body:
         reason = "/etc/login.defs is missing or sets no password ageing"
         unknown["pass_max_days"] = reason
+
+
+def _conf_files(conf: Block | None) -> tuple[dict[str, int], dict[str, int]]:
+    """Settings of pwquality.conf (and its .d) and of faillock.conf, in that order."""
     pwquality: dict[str, int] = {}
     faillock: dict[str, int] = {}
-    conf = first(found, "conf")
     for row in conf.body if conf else ():
         path, _, setting = row.partition(":")
         option, _, text = setting.partition("=")
         target = faillock if path.endswith("faillock.conf") else pwquality
         target.update(_args(f"{option.strip()}={text.strip()}"))
+    return pwquality, faillock
+
+
+def _pam_lines(pam: Block, facts: dict[str, Any], faillock: dict[str, int]
+               ) -> tuple[dict[str, set[str]], list[int]]:
+    """The PAM modules in use (module -> files) and every minlen a quality module is given.
+
+    A faillock/tally ``deny`` fills ``faillock`` where its conf file did not set one; the
+    largest pwhistory/unix ``remember`` goes to ``facts``.
+    """
     modules: dict[str, set[str]] = {}
     pam_minlen: list[int] = []
-    if first(found, "nopam") is not None:
-        unknown["pam_modules"] = "no /etc/pam.d (PAM not in use or not readable)"
-    pam = first(found, "pam")
-    for row in pam.body if pam else ():
+    for row in pam.body:
         if not (m := _PAM.match(row)):
             continue
         path, _, module, rest = m.groups()
@@ -83,12 +94,36 @@ def parse(text: str) -> dict[str, Any]:
             faillock.setdefault("deny", settings["deny"])
         if module in ("pwhistory", "unix") and "remember" in settings:
             facts["remember"] = max(facts.get("remember", 0), settings["remember"])
+    return modules, pam_minlen
+
+
+def _pam_facts(modules: dict[str, set[str]]) -> dict[str, Any]:
+    """The modules in use, and whether a quality and a lockout module are among them."""
+    return {
+        "pam_modules": {k: sorted(v)[:MAX_ITEMS] for k, v in sorted(modules.items())},
+        "quality_module": bool(modules.keys() & {"pwquality", "cracklib", "passwdqc"}),
+        "lockout_module": bool(modules.keys() & {"faillock", "tally", "tally2"}),
+    }
+
+
+def parse(text: str) -> dict[str, Any]:
+    """Ageing and length from login.defs; pwquality settings; which PAM modules are in use."""
+    found = blocks(text, _TAGS)
+    logindefs = first(found, "logindefs")
+    if logindefs is None:
+        raise ParseError("no login.defs block")
+    facts: dict[str, Any] = {}
+    unknown: dict[str, str] = {}
+    _login_defs(logindefs, facts, unknown)
+    pwquality, faillock = _conf_files(first(found, "conf"))
+    if first(found, "nopam") is not None:
+        unknown["pam_modules"] = "no /etc/pam.d (PAM not in use or not readable)"
+    pam = first(found, "pam")
     if pam is not None:
-        facts["pam_modules"] = {k: sorted(v)[:MAX_ITEMS] for k, v in sorted(modules.items())}
-        facts["quality_module"] = bool(modules.keys() & {"pwquality", "cracklib", "passwdqc"})
-        facts["lockout_module"] = bool(modules.keys() & {"faillock", "tally", "tally2"})
-    if pam_minlen:  # a module argument overrides pwquality.conf; the weakest line counts
-        pwquality["minlen"] = min(pam_minlen)
+        modules, pam_minlen = _pam_lines(pam, facts, faillock)
+        facts.update(_pam_facts(modules))
+        if pam_minlen:  # a module argument overrides pwquality.conf; the weakest line counts
+            pwquality["minlen"] = min(pam_minlen)
     facts["pwquality"] = pwquality
     if "minlen" in pwquality:
         facts["min_length"] = pwquality["minlen"]

@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from auditor.collect.collectors.common import TIMEOUT, blocks, every, first, processes_named
+from auditor.collect.collectors.common import (
+    TIMEOUT,
+    Block,
+    blocks,
+    every,
+    first,
+    processes_named,
+)
 from auditor.collect.collectors.interface import Collector, ParseError
 
 RUNNING = ("nginx", "apache2", "httpd", "lighttpd", "haproxy", "caddy", "mysqld", "mariadbd",
@@ -62,38 +69,56 @@ WEB = {"nginx", "apache", "lighttpd", "haproxy", "caddy", "tomcat", "php"}
 DATABASE = {"mysql", "mariadb", "postgresql", "redis", "mongodb"}
 
 
+def _running(body: tuple[str, ...]) -> set[str]:
+    """The products whose server process runs, from the process names listed."""
+    running: set[str] = set()
+    for proc in body:
+        proc = proc.strip()
+        if proc in PROCESSES:
+            running.add(PROCESSES[proc])
+        elif proc.startswith("php-fpm"):
+            running.add("php")
+    return running
+
+
+def _found_version(block: Block) -> tuple[str, str | None] | None:
+    """The product one version block is about and the version it printed, if any.
+
+    None when the block is about no known product, or is an ``httpd`` that did not say
+    it is Apache (busybox has an httpd too).
+    """
+    product = "tomcat" if block.tag == "tomcat" else block.arg
+    httpd = product == "httpd"
+    product = "apache" if httpd else product
+    if product not in _VERSION:
+        return None
+    version: str | None = None
+    for row in block.body:
+        if m := _VERSION[product].search(row):
+            version = m.group(1).rstrip(".")
+            if product == "mysql" and m.group(2) == "-MariaDB":
+                product = "mariadb"
+            break
+    if product == "tomcat" and version is None and (m := re.search(r"tomcat-?(\d+)",
+                                                                    block.arg)):
+        version = m.group(1)
+    if httpd and version is None:
+        return None
+    return product, version
+
+
 def parse(text: str) -> dict[str, Any]:
     """Each server found: version (None when not printed) and whether a process of it runs."""
     found = blocks(text, _TAGS)
     running_block = first(found, "running")
     if running_block is None:
         raise ParseError("no process list")
-    running: set[str] = set()
-    for proc in running_block.body:
-        proc = proc.strip()
-        if proc in PROCESSES:
-            running.add(PROCESSES[proc])
-        elif proc.startswith("php-fpm"):
-            running.add("php")
+    running = _running(running_block.body)
     servers: dict[str, dict[str, Any]] = {}
     for block in every(found, "version") + every(found, "tomcat"):
-        product = "tomcat" if block.tag == "tomcat" else block.arg
-        httpd = product == "httpd"  # busybox has an httpd too: Apache only if it says so
-        product = "apache" if httpd else product
-        if product not in _VERSION:
+        if (product_version := _found_version(block)) is None:
             continue
-        version: str | None = None
-        for row in block.body:
-            if m := _VERSION[product].search(row):
-                version = m.group(1).rstrip(".")
-                if product == "mysql" and m.group(2) == "-MariaDB":
-                    product = "mariadb"
-                break
-        if product == "tomcat" and version is None and (m := re.search(r"tomcat-?(\d+)",
-                                                                        block.arg)):
-            version = m.group(1)
-        if httpd and version is None:
-            continue
+        product, version = product_version
         entry = servers.setdefault(product, {"versions": []})
         if version and version not in entry["versions"]:
             entry["versions"].append(version)

@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from auditor.collect.collectors.common import MAX_ITEMS, blocks, epoch, first, integer, name
+from auditor.collect.collectors.common import (
+    MAX_ITEMS,
+    Block,
+    blocks,
+    epoch,
+    first,
+    integer,
+    name,
+)
 from auditor.collect.collectors.interface import Collector, ParseError
 
 MAX_ROWS = 2000
@@ -65,40 +73,50 @@ def _rc(found: list[Any]) -> int | None:
     return integer(block.arg, 0, 255) if block else None
 
 
+def _apt_notifier(notifier: Block, facts: dict[str, Any]) -> None:
+    """Counts from update-notifier's file (Ubuntu), which apt's hooks keep current."""
+    facts["source"] = "update-notifier"
+    if when := epoch(notifier.arg):
+        facts["source_time"] = when
+    for row in notifier.body:
+        row = row.strip()
+        if m := _NOTIFIER_TOTAL.match(row):
+            facts["total"] = int(m.group(1))
+        elif m := _NOTIFIER_SEC.match(row):
+            facts["security"] = int(m.group(1))
+        elif m := _NOTIFIER_ESM.match(row):
+            facts["esm_security"] = int(m.group(1))
+    if "total" not in facts:
+        raise ParseError("update-notifier's file says nothing about updates")
+    facts.setdefault("security", 0)
+
+
+def _apt_simulate(simulate: Block, rc: int | None, facts: dict[str, Any],
+                  unknown: dict[str, str]) -> None:
+    """Counts from the packages ``apt-get -s dist-upgrade`` would install, if it finished."""
+    facts["source"] = "apt-get -s dist-upgrade"
+    if rc != 0:
+        why = _RC_MEANING.get(rc or 0, f"failed (exit {rc})") if rc is not None else "was cut"
+        unknown["security"] = unknown["total"] = f"apt-get's simulation {why}"
+        return
+    security: list[str] = []
+    total = 0
+    for row in simulate.body:
+        if m := _INST.match(row):
+            total += 1
+            if "security" in m.group(2).lower() and (pkg := name(m.group(1))):
+                security.append(pkg)
+    facts.update(total=total, security=len(security),
+                 security_packages=sorted(set(security))[:MAX_ITEMS])
+
+
 def _apt(found: list[Any], facts: dict[str, Any], unknown: dict[str, str]) -> None:
     notifier, simulate = first(found, "notifier"), first(found, "simulate")
     skip = first(found, "skip")
     if notifier is not None:
-        facts["source"] = "update-notifier"
-        if when := epoch(notifier.arg):
-            facts["source_time"] = when
-        for row in notifier.body:
-            row = row.strip()
-            if m := _NOTIFIER_TOTAL.match(row):
-                facts["total"] = int(m.group(1))
-            elif m := _NOTIFIER_SEC.match(row):
-                facts["security"] = int(m.group(1))
-            elif m := _NOTIFIER_ESM.match(row):
-                facts["esm_security"] = int(m.group(1))
-        if "total" not in facts:
-            raise ParseError("update-notifier's file says nothing about updates")
-        facts.setdefault("security", 0)
+        _apt_notifier(notifier, facts)
     elif simulate is not None:
-        facts["source"] = "apt-get -s dist-upgrade"
-        rc = _rc(found)
-        if rc != 0:
-            why = _RC_MEANING.get(rc or 0, f"failed (exit {rc})") if rc is not None else "was cut"
-            unknown["security"] = unknown["total"] = f"apt-get's simulation {why}"
-            return
-        security: list[str] = []
-        total = 0
-        for row in simulate.body:
-            if m := _INST.match(row):
-                total += 1
-                if "security" in m.group(2).lower() and (pkg := name(m.group(1))):
-                    security.append(pkg)
-        facts.update(total=total, security=len(security),
-                     security_packages=sorted(set(security))[:MAX_ITEMS])
+        _apt_simulate(simulate, _rc(found), facts, unknown)
     else:
         reason = skip.arg[:200] if skip else "apt printed nothing"
         unknown["security"] = unknown["total"] = reason

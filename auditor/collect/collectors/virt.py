@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.collect.collectors.common import blocks, every, first, name, text
+from auditor.collect.collectors.common import Block, blocks, every, first, name, text
 from auditor.collect.collectors.interface import Collector
 
 SCRIPT = """\
@@ -53,6 +53,37 @@ def _dmi_vm(vendor: str | None, product: str | None) -> str | None:
     return next((vm for sign, vm in VM_SIGNS if sign in both), None)
 
 
+def _detected(detect: Block) -> tuple[str | None, str | None]:
+    """The hypervisor and the container systemd-detect-virt named (each None if not)."""
+    value = name(detect.arg.split(" ")[0]) if detect.arg else None
+    if value in CONTAINERS:
+        return None, value
+    if value not in (None, "none"):
+        return value, None
+    return None, None
+
+
+def _marked_containers(found: list[Block]) -> list[tuple[str, str]]:
+    """Each container engine a marker file or PID 1's cgroup names, with the block's tag."""
+    marked: list[tuple[str, str]] = []
+    for block in every(found, "marker") + every(found, "cgroup"):
+        if marker := CONTAINER_MARKERS.get(block.arg.strip().lower()):
+            marked.append((marker, block.tag))
+    return marked
+
+
+def _kind(facts: dict[str, Any], detect: Block | None, dmi: dict[str, str | None]) -> None:
+    """Set ``kind`` (container, vm, physical), or say under ``unknown`` why it is not known."""
+    if facts["container"]:
+        facts["kind"] = "container"
+    elif facts["vm"]:
+        facts["kind"] = "vm"
+    elif (detect is not None and detect.arg == "none") or (dmi and not facts["hypervisor_flag"]):
+        facts["kind"] = "physical"
+    else:
+        facts["unknown"] = {"kind": "no systemd-detect-virt, DMI table or CPU flag was readable"}
+
+
 def parse(text_: str) -> dict[str, Any]:
     """Kind (vm, container, physical), the hypervisor or container engine, and the evidence."""
     found = blocks(text_, _TAGS)
@@ -65,11 +96,7 @@ def parse(text_: str) -> dict[str, Any]:
     container: str | None = None
     if detect is not None:
         sources.append("systemd-detect-virt")
-        value = name(detect.arg.split(" ")[0]) if detect.arg else None
-        if value in CONTAINERS:
-            container = value
-        elif value not in (None, "none"):
-            vm = value
+        vm, container = _detected(detect)
     if vm is None and (vendor or product):
         vm = _dmi_vm(vendor, product)
     if dmi:
@@ -78,24 +105,15 @@ def parse(text_: str) -> dict[str, Any]:
     if hypervisor_flag:
         sources.append("cpuinfo")
         vm = vm or "unknown"
-    for block in every(found, "marker") + every(found, "cgroup"):
-        marker = CONTAINER_MARKERS.get(block.arg.strip().lower())
-        if marker and container is None:
-            container = marker
-        if marker:
-            sources.append(block.tag)
+    marked = _marked_containers(found)
+    if marked and container is None:
+        container = marked[0][0]
+    sources += [tag for _, tag in marked]
     facts: dict[str, Any] = {
         "vm": vm, "container": container, "vendor": vendor, "product": product,
         "hypervisor_flag": hypervisor_flag, "sources": sorted(set(sources)),
     }
-    if container:
-        facts["kind"] = "container"
-    elif vm:
-        facts["kind"] = "vm"
-    elif (detect is not None and detect.arg == "none") or (dmi and "cpuinfo" not in sources):
-        facts["kind"] = "physical"
-    else:
-        facts["unknown"] = {"kind": "no systemd-detect-virt, DMI table or CPU flag was readable"}
+    _kind(facts, detect, dmi)
     return facts
 
 

@@ -8,6 +8,7 @@ import os
 import socket
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -17,6 +18,7 @@ from auditor.collect.transports.interface import ProbeRun, ScanOptions
 from auditor.collect.transports.ssh_exec import run_script
 from auditor.collect.transports.ssh_keys import ClientKeys, KeyCheck, KnownHosts, fingerprint
 from auditor.collect.transports.ssh_log import LOG, known_hosts_entry
+from auditor.collect.transports.ssh_login import authenticate
 from auditor.collect.transports.ssh_proxy import ProxySocket
 from auditor.collect.transports.ssh_route import Hop, RouteError, SSHConfigs, resolve_route
 from auditor.collect.transports.ssh_socket import (
@@ -43,6 +45,73 @@ def _sanitize(text: str, secrets: tuple[str, ...]) -> str:
         if secret:
             line = line.replace(secret, "***")
     return line
+
+
+
+def _prefer_key_types(transport: paramiko.Transport, preferred: list[str]) -> None:
+    """Ask first for the host key types known_hosts holds, so a known key is the one offered."""
+    if not preferred:
+        return
+    security = transport.get_security_options()
+    offered = list(security.key_types)
+    wanted = [t for t in offered if t in preferred or
+              (t.startswith("rsa-sha2-") and "ssh-rsa" in preferred)]
+    security.key_types = wanted + [t for t in offered if t not in wanted]
+
+
+@dataclass(frozen=True)
+class _Handshake:
+    """One hop's SSH handshake: where to, over which socket, within which attempt."""
+
+    where: str
+    sock: TunedSocket | TunnelSocket
+    transport: paramiko.Transport
+    attempt: Attempt
+
+    def not_ssh(self) -> HostFailure | None:
+        """The failure to report when the host answered, but not in SSH."""
+        sock, transport = self.sock, self.transport
+        ended = sock.failure() if isinstance(sock, ProxySocket) else None
+        if ended and not transport.remote_version:
+            return HostFailure(HostStatus.UNREACHABLE, f"{self.where}: {ended}")
+        said = None if transport.remote_version else sock.heard.not_ssh()
+        return HostFailure(HostStatus.ERROR, f"{self.where} is not an SSH server: {said}") \
+            if said else None
+
+    def refused(self, exc: paramiko.SSHException) -> HostFailure:
+        """Why paramiko gave up on the handshake, in the words a user can act on."""
+        failure = self.not_ssh()
+        if failure is not None:
+            return failure
+        heard = self.sock.heard
+        if heard.closed and not heard.first and not self.attempt.expired:
+            return HostFailure(HostStatus.ERROR, f"{self.where} accepted the connection and "
+                               "closed it without a word (not an SSH server, or sshd "
+                               "turned the client away: MaxStartups, TCP wrappers?)")
+        if self.attempt.expired or "banner" in str(exc).lower():
+            return HostFailure(HostStatus.TIMEOUT, "the host accepted the connection but "
+                               f"did not speak SSH within {self.transport.banner_timeout:.3g} s")
+        return HostFailure(HostStatus.ERROR,
+                           f"SSH handshake failed: {_sanitize(str(exc), ())}")
+
+
+def _handshake(shake: _Handshake, left: float) -> paramiko.PKey:
+    """Run the SSH handshake within ``left`` seconds; the host key the server offered."""
+    try:
+        shake.transport.start_client(timeout=left)
+    except paramiko.SSHException as exc:
+        raise shake.refused(exc) from None
+    except (EOFError, OSError):
+        if shake.attempt.expired:
+            raise
+        raise shake.not_ssh() or HostFailure(
+            HostStatus.ERROR, "the host closed the connection during the SSH handshake") from None
+    try:  # start_client returns quietly when its own timeout ends first
+        return shake.transport.get_remote_server_key()
+    except paramiko.SSHException:
+        raise shake.not_ssh() or HostFailure(
+            HostStatus.TIMEOUT, "the host accepted the connection but did not complete the "
+            f"SSH handshake within {left:.3g} s") from None
 
 
 class SSHTransport:
@@ -153,6 +222,7 @@ class SSHTransport:
 
     def _open_hop(self, hop: Hop, via: paramiko.Transport | None, attempt: Attempt,
                   options: ScanOptions) -> paramiko.Transport:
+        """Connect to one hop, complete the handshake, check its host key, then log in."""
         sock = self._socket(hop, via, attempt, options)
         transport = paramiko.Transport(cast(Any, sock))
         transport.set_log_channel(f"paramiko.transport.{hop.label}")
@@ -162,58 +232,11 @@ class SSHTransport:
         transport.handshake_timeout = min(options.banner_timeout, left)
         transport.auth_timeout = min(options.auth_timeout, left)
         known = self.known_hosts(options)
-        preferred = known.known_types(hop.key_name)
-        if preferred:
-            security = transport.get_security_options()
-            offered = list(security.key_types)
-            wanted = [t for t in offered if t in preferred or
-                      (t.startswith("rsa-sha2-") and "ssh-rsa" in preferred)]
-            security.key_types = wanted + [t for t in offered if t not in wanted]
-        where = f"{hop.hostname} port {hop.port}"
-
-        def not_ssh() -> HostFailure | None:
-            """The failure to report when the host answered, but not in SSH."""
-            ended = sock.failure() if isinstance(sock, ProxySocket) else None
-            if ended and not transport.remote_version:
-                return HostFailure(HostStatus.UNREACHABLE, f"{where}: {ended}")
-            said = None if transport.remote_version else sock.heard.not_ssh()
-            return HostFailure(HostStatus.ERROR, f"{where} is not an SSH server: {said}") \
-                if said else None
-
-        try:
-            transport.start_client(timeout=left)
-        except paramiko.SSHException as exc:
-            failure = not_ssh()
-            if failure is not None:
-                raise failure from None
-            if sock.heard.closed and not sock.heard.first and not attempt.expired:
-                raise HostFailure(HostStatus.ERROR, f"{where} accepted the connection and "
-                                  "closed it without a word (not an SSH server, or sshd "
-                                  "turned the client away: MaxStartups, TCP wrappers?)") from None
-            if attempt.expired or "banner" in str(exc).lower():
-                raise HostFailure(HostStatus.TIMEOUT, "the host accepted the connection but "
-                                  f"did not speak SSH within {transport.banner_timeout:.3g} s"
-                                  ) from None
-            raise HostFailure(HostStatus.ERROR,
-                              f"SSH handshake failed: {_sanitize(str(exc), ())}") from None
-        except (EOFError, OSError):
-            if attempt.expired:
-                raise
-            failure = not_ssh()
-            if failure is not None:
-                raise failure from None
-            raise HostFailure(HostStatus.ERROR, "the host closed the connection during the "
-                                                "SSH handshake") from None
-        try:  # start_client returns quietly when its own timeout ends first
-            server_key = transport.get_remote_server_key()
-        except paramiko.SSHException:
-            failure = not_ssh()
-            if failure is not None:
-                raise failure from None
-            raise HostFailure(HostStatus.TIMEOUT, "the host accepted the connection but did not "
-                              f"complete the SSH handshake within {left:.3g} s") from None
+        _prefer_key_types(transport, known.known_types(hop.key_name))
+        server_key = _handshake(_Handshake(f"{hop.hostname} port {hop.port}", sock, transport,
+                                           attempt), left)
         self._verify_host_key(hop, server_key, known, options)
-        self._authenticate(hop, transport, attempt)
+        authenticate(hop, transport, attempt, self._keys)
         return transport
 
     def _verify_host_key(self, hop: Hop, key: paramiko.PKey, known: KnownHosts,
@@ -249,69 +272,3 @@ class SSHTransport:
         except OSError as exc:
             raise HostFailure(HostStatus.ERROR, f"cannot pin the host key into {known.path}: "
                                                 f"{exc.strerror}") from None
-
-    def _authenticate(self, hop: Hop, transport: paramiko.Transport,
-                      attempt: Attempt) -> None:
-        """Keys, then the agent, then the password; only after the host key was accepted."""
-        tried: list[str] = []
-        notes: list[str] = []
-        allowed: list[str] | None = None
-
-        def offer(kind: str, call: Any) -> bool:
-            nonlocal allowed
-            if allowed is not None and kind not in allowed:
-                return False
-            attempt.remaining()
-            try:
-                call()
-            except paramiko.BadAuthenticationType as exc:
-                allowed = list(exc.allowed_types)
-                return False
-            except paramiko.AuthenticationException as exc:
-                if "timeout" in str(exc).lower():
-                    raise HostFailure(HostStatus.TIMEOUT, "no answer to the login within "
-                                      f"{transport.auth_timeout:.3g} s") from None
-                return transport.is_authenticated()
-            return transport.is_authenticated()
-
-        for path in hop.key_files:
-            key = self._keys.load(path, hop.passphrase_env)
-            if isinstance(key, str):
-                LOG.debug("%s: key skipped: %s", hop.label, key)
-                notes.append(key)
-                continue
-            tried.append(f"key {path.name}")
-            LOG.debug("%s: offering key %s (%s) as '%s'", hop.label, path, fingerprint(key),
-                      hop.user)
-            if offer("publickey", lambda k=key: transport.auth_publickey(hop.user, k)):
-                return
-        if hop.agent:
-            agent = paramiko.Agent()
-            try:
-                agent_keys = agent.get_keys()
-                if not agent_keys:
-                    notes.append("the ssh-agent holds no keys (is SSH_AUTH_SOCK set?)")
-                for agent_key in agent_keys:
-                    tried.append("agent key")
-                    LOG.debug("%s: offering agent key %s as '%s'", hop.label,
-                              fingerprint(agent_key), hop.user)
-                    if offer("publickey",
-                             lambda k=agent_key: transport.auth_publickey(hop.user, k)):
-                        return
-            finally:
-                agent.close()
-        if hop.password_env:
-            password = os.environ.get(hop.password_env)
-            if password is None:
-                notes.append(f"environment variable {hop.password_env} is not set")
-            else:
-                tried.append(f"password from ${hop.password_env}")
-                LOG.debug("%s: trying the password from $%s as '%s'", hop.label,
-                          hop.password_env, hop.user)
-                if offer("password", lambda: transport.auth_password(hop.user, password)):
-                    return
-        what = ", ".join(tried) or "nothing"
-        extra = f"; server accepts: {', '.join(allowed)}" if allowed is not None else ""
-        note = f"; {'; '.join(notes)}" if notes else ""
-        raise HostFailure(HostStatus.AUTH_FAILED,
-                          f"login as '{hop.user}' refused (tried {what}{extra}){note}")
