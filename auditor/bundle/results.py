@@ -165,11 +165,6 @@ class Results:
         """recommendation.costs."""
         return mapping(self.recommendation.get("costs"))
 
-    def text(self, key: str) -> str:
-        """A top-level text field (``generated_at``, ``evaluated_on``…); "" when absent."""
-        value = self.data.get(key)
-        return value if isinstance(value, str) else ""
-
 
 def mapping(value: Any) -> Mapping[str, Any]:
     """``value`` when it is a JSON object, else an empty one (an optional part left out)."""

@@ -196,7 +196,7 @@ def compare(index: Index | None, now: Source, files: Iterable[str]) -> list[Stal
 
 
 def current_source(results_path: Path) -> Source | None:
-    """The Source of a results.json on disk, or None when it is missing or unreadable."""
+    """The Source of a results.json on disk, or None when it is missing, unreadable or invalid."""
     try:
         results, digest = Results.load_digest(results_path)
     except InputError:
