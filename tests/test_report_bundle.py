@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from auditor.bundle.signing import sign_bundle
 from cdp import CHROMIUM, Browser
 from conftest import REPO, run_cli
-from test_report import fixed
+from test_report import fixed, loadable
 
 CONTRACT = {"report.html", "report.en.html", "report.md", "report.en.md", "findings.csv",
             "junit.xml"}
@@ -24,7 +24,7 @@ CONTRACT = {"report.html", "report.en.html", "report.md", "report.en.md", "findi
 def results_bundle(folder: Path) -> Path:
     """A bundle holding only a results.json (enough for `report`)."""
     folder.mkdir(parents=True)
-    (folder / "results.json").write_text(json.dumps(fixed()), encoding="utf-8")
+    (folder / "results.json").write_text(json.dumps(loadable(fixed())), encoding="utf-8")
     return folder
 
 

@@ -22,7 +22,7 @@ from auditor.report.machine import CSV_COLUMNS, render_csv
 from auditor.report.sarif import render_sarif
 from conftest import REPO, run_cli
 from pty_terminal import Terminal
-from test_report import fixed, hostile
+from test_report import fixed, hostile, loadable
 from test_report_machine import PAYLOADS, formula_cells
 
 SARIF_SCHEMA = Path(__file__).parent / "data" / "sarif" / "sarif-schema-2.1.0.json"
@@ -74,7 +74,7 @@ def test_sarif_of_hostile_results_still_validates() -> None:
 def test_sarif_through_the_cli(tmp_path: Path) -> None:
     bundle = tmp_path / "b"
     bundle.mkdir()
-    (bundle / "results.json").write_text(json.dumps(fixed()))
+    (bundle / "results.json").write_text(json.dumps(loadable(fixed())))
     result = run_cli("report", str(bundle), "--format", "sarif", "--lang", "en")
     assert result.returncode == 0, result.stderr
     assert {p.name for p in bundle.iterdir()} == {"results.json", "findings.sarif",
@@ -180,7 +180,7 @@ def test_semicolon_csv_keeps_the_formula_guards() -> None:
 def test_csv_separator_option_is_kept_when_rendering_again(tmp_path: Path) -> None:
     bundle = tmp_path / "b"
     bundle.mkdir()
-    (bundle / "results.json").write_text(json.dumps(fixed()))
+    (bundle / "results.json").write_text(json.dumps(loadable(fixed())))
     result = run_cli("report", str(bundle), "--format", "csv", "--csv-separator", ";")
     assert result.returncode == 0, result.stderr
     head = (bundle / "findings.csv").read_bytes()[:40]

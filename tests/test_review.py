@@ -250,33 +250,42 @@ def test_bad_reviewer_inputs_exit_2(national: dict[str, Any], tmp_path: Path) ->
     assert result.returncode == 2 and "must not be inside a bundle" in result.stderr
 
 
-def test_minimal_and_hostile_identity_bundles(tmp_path: Path) -> None:
-    """Only the organisation code is required; odd codes never reach a file name or markup."""
+def with_identity(example_bundle: Path, code: str, name: str) -> dict[str, Any]:
+    """The example bundle's results.json (valid against its schema) under another identity."""
+    results: dict[str, Any] = json.loads((example_bundle / "results.json").read_text())
+    results["organisation"] = {"code": code, "name": name, "level": "kota"}
+    return results
+
+
+def test_incomplete_and_hostile_identity_bundles(example_bundle: Path, tmp_path: Path) -> None:
+    """results.json must match its schema; odd codes never reach a file name or markup."""
     key = Ed25519PrivateKey.generate()
-    minimal = tmp_path / "minimal"
-    minimal.mkdir()
-    (minimal / "results.json").write_text('{"organisation": {"code": "70.01"}}')
-    sign_bundle(minimal, key)
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "results.json").write_text(json.dumps(with_identity(example_bundle, "70.01", "K")))
+    sign_bundle(plain, key)
     odd = tmp_path / "odd"
     odd.mkdir()
-    (odd / "results.json").write_text(json.dumps({
-        "organisation": {"code": "../../<b>x</b>", "name": ["not", "text"], "level": 7},
-        "summary": {"score": "NaN", "hosts": -4}, "hosts": "many", "sites": [None, 3],
-        "recommendation": {"costs": {"current_annual_idr": 1e400}}}))
+    (odd / "results.json").write_text(json.dumps(with_identity(
+        example_bundle, "../../<b>x</b>", "<i>Kota</i>")))
     sign_bundle(odd, key)
+    minimal = tmp_path / "minimal"
+    minimal.mkdir()
+    (minimal / "results.json").write_text(
+        '{"format": "auditor.results/1", "organisation": {"code": "70.02"}}')
+    sign_bundle(minimal, key)
     (tmp_path / "a-file").write_text("not a bundle")
-    outcome = review([minimal, odd, tmp_path / "a-file", tmp_path / "missing"],
+    outcome = review([plain, odd, minimal, tmp_path / "a-file", tmp_path / "missing"],
                      tmp_path / "out", "en", workers=1)
     assert [str(b.trust) for b in outcome.bundles] == ["signed", "signed", "malformed",
-                                                       "malformed"]
-    odd_summary = outcome.bundles[1].summary
-    assert odd_summary is not None
-    assert (odd_summary.name, odd_summary.level, odd_summary.score, odd_summary.hosts) == (
-        "", "7", None, 0)
+                                                       "malformed", "malformed"]
+    assert "results.json is not valid at the top: missing required key" in \
+        outcome.bundles[2].problems[0]
     pages = sorted(p.name for p in (tmp_path / "out" / "org").iterdir())
     assert pages == ["0000-70.01.html", "0001-.._..__b_x__b_.html"]
     html = outcome.index.read_text()
     assert "../../&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
+    assert "&lt;i&gt;Kota&lt;/i&gt;" in html and "<i>Kota</i>" not in html
     assert "no such bundle folder" in html
 
 
@@ -304,22 +313,23 @@ def test_scripts_in_a_pemda_report_never_run_in_the_review(example_bundle: Path,
     assert '<p id="x">ok</p>' in dom
 
 
-def test_review_csv_is_safe_whichever_separator_a_spreadsheet_splits_on(tmp_path: Path) -> None:
-    """Names, levels, folder paths and problems with formulas after a ';' or ',' stay text."""
+def test_review_csv_is_safe_whichever_separator_a_spreadsheet_splits_on(
+        example_bundle: Path, tmp_path: Path) -> None:
+    """Names, folder paths and problems with formulas after a ';' or ',' stay text."""
     key = Ed25519PrivateKey.generate()
     good = tmp_path / "good"
     good.mkdir()
-    (good / "results.json").write_text(json.dumps({"organisation": {
-        "code": "71.01", "name": "Kota;=1+1", "level": "kota,@SUM(A1)"}}))
+    (good / "results.json").write_text(json.dumps(with_identity(example_bundle, "71.01",
+                                                                "Kota;=1+1")))
     sign_bundle(good, key)
     bad = tmp_path / "x;=HYPERLINK(1)"
     bad.mkdir()
-    (bad / "results.json").write_text(json.dumps({"organisation": {
-        "code": "72.01", "name": "Kab\n-1+cmd"}}))
+    (bad / "results.json").write_text(json.dumps(with_identity(example_bundle, "72.01",
+                                                               "Kab\n-1+cmd")))
     outcome = review([good, bad], tmp_path / "out", "en", workers=1)
     text = outcome.csv.read_text(encoding="utf-8")
     assert formula_cells(text) == []
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
-    assert (rows[0]["name"], rows[0]["level"]) == ("Kota;'=1+1", "kota,'@SUM(A1)")
+    assert (rows[0]["name"], rows[0]["level"]) == ("Kota;'=1+1", "kota")
     assert rows[1]["bundle"].endswith("x;'=HYPERLINK(1)") and rows[1]["trust"] == "unsigned"
     assert '"Kota;\'=1+1"' in text

@@ -167,10 +167,9 @@ def _results_organisation(bundle: Path) -> str | None:
     from auditor.review.load import read_results
 
     try:
-        organisation = read_results(bundle / "results.json").get("organisation")
+        code = read_results(bundle / "results.json").organisation.get("code")
     except (OSError, ValueError):
         return None
-    code = organisation.get("code") if isinstance(organisation, dict) else None
     return code.strip() if isinstance(code, str) else None
 
 

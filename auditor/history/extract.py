@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from auditor.bundle.results import number
 from auditor.bundle.signing import canonical
-from auditor.review.load import number, text
+from auditor.review.load import text
 
 MAX_ROWS = 20_000
 """Hosts and plan rows kept per bundle: an untrusted bundle cannot flood the store."""
@@ -75,7 +77,8 @@ def _plan(rec: dict[str, Any]) -> tuple[PlanRow, ...]:
     return tuple(rows)
 
 
-def extras(results: dict[str, Any], manifest: dict[str, Any], results_sha256: str) -> BundleExtras:
+def extras(results: Mapping[str, Any], manifest: dict[str, Any],
+           results_sha256: str) -> BundleExtras:
     """The history part of one results.json, with the bundle's identity."""
     if manifest:
         digest = "sha256:" + hashlib.sha256(canonical(manifest)).hexdigest()

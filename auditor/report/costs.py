@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from auditor.report.values import as_dict, as_list, number, text_of
+from auditor.bundle.results import number
+from auditor.report.values import as_dict, as_list, text_of
 
 
 def _first_number(data: Mapping[str, Any], *prefixes: str, contains: str = "") -> float | None:

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from auditor.bundle.folder import atomic_write_bytes, sha256_file
+from auditor.bundle.results import Results
+from auditor.errors import InputError
 from auditor.report import CSV_SEPARATORS, FORMATS
 from auditor.report.messages import LANGUAGES
 
@@ -194,13 +196,12 @@ def compare(index: Index | None, now: Source, files: Iterable[str]) -> list[Stal
 
 
 def current_source(results_path: Path) -> Source | None:
-    """The Source of a results.json on disk, or None when it is missing or unreadable."""
+    """The Source of a results.json on disk, or None when it is missing, unreadable or invalid."""
     try:
-        digest, _ = sha256_file(results_path)
-        data = json.loads(results_path.read_bytes())
-    except (OSError, ValueError, RecursionError):
+        results, digest = Results.load_digest(results_path)
+    except InputError:
         return None
-    return source_of(data if isinstance(data, dict) else {}, digest)
+    return source_of(results.data, digest)
 
 
 def stale_reports(folder: Path, results_path: Path | None = None) -> list[Stale]:

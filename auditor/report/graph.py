@@ -21,10 +21,14 @@ def _short(name: str) -> str:
     return name if len(name) <= LABEL_CHARS else name[:LABEL_CHARS - 1] + "…"
 
 
-def layout(waves: Sequence[Sequence[str]], dependencies: Sequence[Mapping[str, str]],
-           strategies: Mapping[str, str]) -> dict[str, Any]:
-    """Boxes and lines with bounded size; ``trimmed`` says whether anything was left out."""
-    columns: list[tuple[int | None, list[str]]] = []
+Column = tuple[int | None, list[str]]
+"""A wave's number (None for hosts in no wave shown) and its hosts."""
+
+
+def _columns(waves: Sequence[Sequence[str]],
+             dependencies: Sequence[Mapping[str, str]]) -> list[Column]:
+    """The first waves as columns, then one column of linked hosts in no wave shown."""
+    columns: list[Column] = []
     placed: set[str] = set()
     for index, wave in enumerate(waves[:MAX_COLUMNS]):
         members = [h for h in dict.fromkeys(wave) if h not in placed]
@@ -36,9 +40,12 @@ def layout(waves: Sequence[Sequence[str]], dependencies: Sequence[Mapping[str, s
     loose = list(dict.fromkeys(loose))
     if loose:
         columns.append((None, loose))
-    linked = {h for d in dependencies for h in (d["from"], d["to"])}
-    total_hosts = len({h for wave in waves for h in wave} | linked)
+    return columns
 
+
+def _boxes(columns: list[Column], linked: set[str], strategies: Mapping[str, str]
+           ) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]], int]:
+    """Each shown host as a box (by id), each column, and the most rows in one column."""
     nodes: dict[str, dict[str, Any]] = {}
     cols = []
     tallest = 0
@@ -54,30 +61,47 @@ def layout(waves: Sequence[Sequence[str]], dependencies: Sequence[Mapping[str, s
             nodes[host] = node
             boxes.append(node)
         more = len(ordered) - len(shown)
-        rows = len(shown) + (1 if more else 0)
-        tallest = max(tallest, rows)
+        tallest = max(tallest, len(shown) + (1 if more else 0))
         cols.append({"wave": wave_no, "x": x, "count": len(members), "boxes": boxes,
                      "more": more, "more_y": TOP + len(shown) * (NODE_H + V_GAP)})
+    return nodes, cols, tallest
 
-    edges = []
+
+def _curve(a: Mapping[str, Any], b: Mapping[str, Any]) -> str:
+    """The SVG path of a line from box ``a`` to box ``b`` (a loop when in one column)."""
+    ay, by = a["y"] + NODE_H / 2, b["y"] + NODE_H / 2
+    if a["col"] == b["col"]:
+        x1 = a["x"] + NODE_W
+        bend = x1 + 30 + abs(by - ay) / 8
+        return f"M{x1},{ay} C{bend:.0f},{ay} {bend:.0f},{by} {x1},{by}"
+    if a["col"] < b["col"]:
+        x1, x2 = a["x"] + NODE_W, b["x"]
+    else:
+        x1, x2 = a["x"], b["x"] + NODE_W
+    mid = (x1 + x2) / 2
+    return f"M{x1},{ay} C{mid:.0f},{ay} {mid:.0f},{by} {x2},{by}"
+
+
+def _lines(dependencies: Sequence[Mapping[str, str]],
+           nodes: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The dependencies between shown boxes, at most MAX_EDGES."""
     drawable = [d for d in dependencies if d["from"] in nodes and d["to"] in nodes]
+    edges = []
     for d in drawable[:MAX_EDGES]:
         a, b = nodes[d["from"]], nodes[d["to"]]
-        ay, by = a["y"] + NODE_H / 2, b["y"] + NODE_H / 2
-        if a["col"] == b["col"]:
-            x1 = a["x"] + NODE_W
-            bend = x1 + 30 + abs(by - ay) / 8
-            path = f"M{x1},{ay} C{bend:.0f},{ay} {bend:.0f},{by} {x1},{by}"
-        elif a["col"] < b["col"]:
-            x1, x2 = a["x"] + NODE_W, b["x"]
-            mid = (x1 + x2) / 2
-            path = f"M{x1},{ay} C{mid:.0f},{ay} {mid:.0f},{by} {x2},{by}"
-        else:
-            x1, x2 = a["x"], b["x"] + NODE_W
-            mid = (x1 + x2) / 2
-            path = f"M{x1},{ay} C{mid:.0f},{ay} {mid:.0f},{by} {x2},{by}"
-        edges.append({"d": path, "from": d["from"], "to": d["to"], "port": d["port"],
+        edges.append({"d": _curve(a, b), "from": d["from"], "to": d["to"], "port": d["port"],
                       "back": a["col"] > b["col"], "cross": a["col"] != b["col"]})
+    return edges
+
+
+def layout(waves: Sequence[Sequence[str]], dependencies: Sequence[Mapping[str, str]],
+           strategies: Mapping[str, str]) -> dict[str, Any]:
+    """Boxes and lines with bounded size; ``trimmed`` says whether anything was left out."""
+    columns = _columns(waves, dependencies)
+    linked = {h for d in dependencies for h in (d["from"], d["to"])}
+    total_hosts = len({h for wave in waves for h in wave} | linked)
+    nodes, cols, tallest = _boxes(columns, linked, strategies)
+    edges = _lines(dependencies, nodes)
     drawn_nodes = len(nodes)
     return {
         "columns": cols, "edges": edges,

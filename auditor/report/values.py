@@ -1,4 +1,4 @@
-"""Defensive readers for values from results.json: wrong types become empty, never errors."""
+"""Optional parts of JSON read as their type (else empty), and bilingual text as one language."""
 
 from __future__ import annotations
 
@@ -14,13 +14,6 @@ def as_dict(value: Any) -> Mapping[str, Any]:
 def as_list(value: Any) -> list[Any]:
     """``value`` when it is a list, else an empty list."""
     return list(value) if isinstance(value, list | tuple) else []
-
-
-def number(value: Any) -> float | None:
-    """A real number, or None for anything else (bools included)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
 
 
 def text_of(value: Any, lang: str) -> str:

@@ -6,11 +6,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.bundle.results import Results, number
 from auditor.numbers import number as number_in
 from auditor.report.costs import cost_view
 from auditor.report.evidence import evidence_text, reason_text
 from auditor.report.messages import MESSAGES, translate
-from auditor.report.values import as_dict, as_list, number, text_of
+from auditor.report.values import as_dict, as_list, text_of
 
 STATUS_ORDER = {"fail": 0, "error": 1, "unknown": 2, "waived": 3, "pass": 4, "not_applicable": 5}
 SEVERITIES = ("critical", "high", "medium", "low")
@@ -239,91 +240,119 @@ def _overlay(overlay: Any, lang: str) -> str:
     return ", ".join(f"{k}: {text_of(v, lang)}" for k, v in overlay.items() if text_of(v, lang))
 
 
-def build_view(results: Mapping[str, Any], lang: str,
-               extras: BundleExtras | None = None) -> dict[str, Any]:
-    """The whole report as plain values; missing or odd fields become defaults, never errors."""
-    controls = {str(c.get("id")): c for c in map(as_dict, as_list(results.get("controls")))}
-    hosts = [_subject("host", h, controls, lang) for h in as_list(results.get("hosts"))]
-    services = [_subject("service", s, controls, lang) for s in as_list(results.get("services"))]
-    rec = as_dict(results.get("recommendation"))
-    costs = as_dict(rec.get("costs"))
-    global_urgency = _known(rec.get("urgency"), URGENCIES, "")
+def _site_view(raw: Mapping[str, Any], plan: Mapping[str, Any], rec: Mapping[str, Any],
+               cost: dict[str, Any], here: list[dict[str, Any]], lang: str) -> dict[str, Any]:
+    """What the report shows of one site beyond its findings: verdict, plan, hosts."""
+    site_hosts = sorted((h for h in here if h["kind"] == "host"),
+                        key=lambda h: (h["status"] == "ok", h["score"] or 0, h["id"]))
+    return {
+        "verdict": _known(raw.get("verdict"), VERDICTS, "remediate"),
+        "reason": text_of(raw.get("verdict_reason"), lang),
+        "reason_controls": _control_ids(raw.get("verdict_controls")),
+        "also": _also(raw.get("verdict_also"), lang),
+        "facility_score": number(raw.get("facility_score")),
+        "stratum": _stratum(raw.get("target_stratum")),
+        "answered": raw.get("answered", True) is not False,
+        "urgency": _known(plan.get("urgency"), URGENCIES, _known(rec.get("urgency"), URGENCIES,
+                                                                  "")),
+        "urgency_reasons": [text_of(r, lang) for r in as_list(plan.get("reasons"))],
+        "closure_risk": plan.get("closure_risk", rec.get("closure_risk")),
+        "cost": cost,
+        "hosts": site_hosts,
+        "services": [s for s in here if s["kind"] == "service"],
+    }
+
+
+def _sites(results: Results, subjects: list[dict[str, Any]],
+           controls: Mapping[str, Mapping[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """Each site with its findings, verdict, plan, cost, hosts and services."""
+    rec, costs = results.recommendation, results.costs
     by_site: dict[Any, list[dict[str, Any]]] = {}
-    for subject in (*hosts, *services):
+    for subject in subjects:
         by_site.setdefault(subject["site"], []).append(subject)
     sites = []
-    for raw in as_list(results.get("sites")):
+    for raw in results.sites:
         site = _subject("site", raw, controls, lang)
-        raw_site = as_dict(raw)
         plan = _site_entry(rec, site["id"], "id", "site")
-        site_cost = cost_view(_site_entry(costs, site["id"], "site", "id"), lang)
-        here = by_site.get(site["id"], [])
-        site_hosts = sorted((h for h in here if h["kind"] == "host"),
-                            key=lambda h: (h["status"] == "ok", h["score"] or 0, h["id"]))
-        site |= {
-            "verdict": _known(raw_site.get("verdict"), VERDICTS, "remediate"),
-            "reason": text_of(raw_site.get("verdict_reason"), lang),
-            "reason_controls": _control_ids(raw_site.get("verdict_controls")),
-            "also": _also(raw_site.get("verdict_also"), lang),
-            "facility_score": number(raw_site.get("facility_score")),
-            "stratum": _stratum(raw_site.get("target_stratum")),
-            "answered": raw_site.get("answered", True) is not False,
-            "urgency": _known(plan.get("urgency"), URGENCIES, global_urgency),
-            "urgency_reasons": [text_of(r, lang) for r in as_list(plan.get("reasons"))],
-            "closure_risk": plan.get("closure_risk", rec.get("closure_risk")),
-            "cost": site_cost,
-            "hosts": site_hosts,
-            "services": [s for s in here if s["kind"] == "service"],
-        }
+        cost = cost_view(_site_entry(costs, site["id"], "site", "id"), lang)
+        site |= _site_view(raw, plan, rec, cost, by_site.get(site["id"], []), lang)
         sites.append(site)
-    site_ids = {site["id"] for site in sites}
-    summary = as_dict(results.get("summary"))
-    all_findings = [f for s in (*sites, *hosts, *services) for f in s["findings"]]
-    by_status = {st: sum(f["status"] == st for f in all_findings) for st in STATUSES}
-    failed_by_severity = {sev: sum(f["status"] == "fail" and f["severity"] == sev
-                                   for f in all_findings) for sev in SEVERITIES}
-    spec = as_dict(results.get("spec"))
-    overlay = spec.get("overlay")
-    org = as_dict(results.get("organisation"))
+    return sites
+
+
+def _summary(results: Results, hosts: list[dict[str, Any]],
+             subjects: list[dict[str, Any]]) -> dict[str, Any]:
+    """The verdict, score and the findings counted by status and by severity."""
+    summary = results.summary
+    all_findings = [f for s in subjects for f in s["findings"]]
+    return {
+        "verdict": _known(summary.get("verdict"), VERDICTS, "remediate"),
+        "score": number(summary.get("score")),
+        "hosts": len(hosts), "hosts_scanned": sum(h["status"] == "ok" for h in hosts),
+        "by_status": {st: sum(f["status"] == st for f in all_findings) for st in STATUSES},
+        "failed_by_severity": {sev: sum(f["status"] == "fail" and f["severity"] == sev
+                                        for f in all_findings) for sev in SEVERITIES},
+    }
+
+
+def _recommendation(results: Results, hosts: list[dict[str, Any]],
+                    lang: str) -> dict[str, Any]:
+    """The plan: urgency, reasons, waves, hosts, dependencies and costs."""
+    rec = results.recommendation
     plan_hosts = [_plan_host(p, lang) for p in as_list(rec.get("hosts"))]
     site_of = {h["id"]: h["site"] for h in hosts}
     for p in plan_hosts:
         p["site"] = p["site"] or str(site_of.get(p["id"]) or "")
     return {
-        "lang": lang,
-        "generated_at": str(results.get("generated_at") or ""),
-        "evaluated_on": str(results.get("evaluated_on") or ""),
-        "auditor_version": str(results.get("auditor_version") or ""),
+        "urgency": _known(rec.get("urgency"), URGENCIES, ""),
+        "reasons": [text_of(r, lang) for r in
+                    as_list(rec.get("urgency_reasons", rec.get("reasons")))],
+        "closure_risk": rec.get("closure_risk"),
+        "backup_gap": rec.get("backup_dr_gap") is True,
+        "keep_backups": text_of(rec.get("keep_own_backups_reason"), lang),
+        "note": text_of(rec.get("note"), lang),
+        "catalogue": {k: text_of(as_dict(rec.get("catalogue")).get(k), lang)
+                      for k in ("id", "version", "effective_date", "note")},
+        "wave_reasons": _wave_reasons(rec.get("wave_details"), lang),
+        "waves": _waves(rec.get("waves")),
+        "hosts": plan_hosts,
+        "dependencies": _dependencies(rec.get("dependencies"), lang),
+        "costs": cost_view(results.costs, lang),
+    }
+
+
+def _identity(results: Results, lang: str) -> dict[str, Any]:
+    """When, by which version, for which organisation and against which spec."""
+    org, spec = results.organisation, results.spec
+    return {
+        "generated_at": str(results.data.get("generated_at") or ""),
+        "evaluated_on": str(results.data.get("evaluated_on") or ""),
+        "auditor_version": str(results.data.get("auditor_version") or ""),
         "org": {"name": str(org.get("name") or ""), "code": str(org.get("code") or ""),
                 "level": _known(org.get("level"), ("provinsi", "kabupaten", "kota"), "")},
         "spec": {"id": str(spec.get("id") or ""), "version": str(spec.get("version") or ""),
                  "title": text_of(spec.get("title"), lang),
                  "effective_date": str(spec.get("effective_date") or ""),
-                 "overlay": _overlay(overlay, lang)},
-        "summary": {
-            "verdict": _known(summary.get("verdict"), VERDICTS, "remediate"),
-            "score": number(summary.get("score")),
-            "hosts": len(hosts), "hosts_scanned": sum(h["status"] == "ok" for h in hosts),
-            "by_status": by_status, "failed_by_severity": failed_by_severity,
-        },
+                 "overlay": _overlay(spec.get("overlay"), lang)},
+    }
+
+
+def build_view(results: Mapping[str, Any], lang: str,
+               extras: BundleExtras | None = None) -> dict[str, Any]:
+    """The whole report as plain values; optional fields left out become defaults."""
+    doc = Results(results)
+    controls = {str(c.get("id")): c for c in doc.controls}
+    hosts = [_subject("host", h, controls, lang) for h in doc.hosts]
+    services = [_subject("service", s, controls, lang) for s in doc.services]
+    sites = _sites(doc, [*hosts, *services], controls, lang)
+    site_ids = {site["id"] for site in sites}
+    return {
+        "lang": lang,
+        **_identity(doc, lang),
+        "summary": _summary(doc, hosts, [*sites, *hosts, *services]),
         "sites": sites, "hosts": hosts, "services": services,
         "unplaced": [s for s in (*hosts, *services) if s["site"] not in site_ids],
-        "rec": {
-            "urgency": global_urgency,
-            "reasons": [text_of(r, lang) for r in
-                        as_list(rec.get("urgency_reasons", rec.get("reasons")))],
-            "closure_risk": rec.get("closure_risk"),
-            "backup_gap": rec.get("backup_dr_gap") is True,
-            "keep_backups": text_of(rec.get("keep_own_backups_reason"), lang),
-            "note": text_of(rec.get("note"), lang),
-            "catalogue": {k: text_of(as_dict(rec.get("catalogue")).get(k), lang)
-                          for k in ("id", "version", "effective_date", "note")},
-            "wave_reasons": _wave_reasons(rec.get("wave_details"), lang),
-            "waves": _waves(rec.get("waves")),
-            "hosts": plan_hosts,
-            "dependencies": _dependencies(rec.get("dependencies"), lang),
-            "costs": cost_view(costs, lang),
-        },
+        "rec": _recommendation(doc, hosts, lang),
         "failing_controls": _failing_controls([*sites, *hosts, *services]),
         "scan_errors": [s for s in (*hosts, *services) if s["status"] != "ok"],
         "evidence": list(extras.evidence) if extras else [],

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from auditor.bundle.folder import Bundle, atomic_write_bytes, make_folder, read_json, sha256_file
+from auditor.bundle.results import Results
 from auditor.bundle.yamlfile import load_yaml
 from auditor.errors import AuditorError, InputError
 from auditor.report import CONTRACT_FORMATS, CSV_SEPARATORS, FORMATS, Alternate, RenderOptions
 from auditor.report.freshness import (
     REPORT_FILES,
     Entry,
+    Source,
     detect_primary,
     detect_separator,
     legacy_entries,
@@ -95,15 +97,12 @@ def after_check(bundle: Path, existing: Existing, render: bool) -> list[Path]:
     return write_reports(bundle, existing.formats, existing.primary, into_signed=True)
 
 
-def load_results(out_dir: Path) -> dict[str, Any]:
-    """The bundle's results.json; InputError tells how to make it when missing."""
+def load_results(out_dir: Path) -> Results:
+    """The bundle's results.json, checked; InputError tells how to make it when missing."""
     bundle = Bundle(out_dir)
     if not bundle.results.is_file():
         raise InputError(f"{bundle.results} not found; run 'auditor check {out_dir}' first")
-    data = read_json(bundle.results)
-    if not isinstance(data, dict) or data.get("format") != "auditor.results/1":
-        raise InputError(f"{bundle.results}: not a results file of this version of auditor")
-    return data
+    return Results.load(bundle.results)
 
 
 def _digest(value: Any) -> str | None:
@@ -166,14 +165,9 @@ def write_reports(bundle: Path, formats: Sequence[str] = CONTRACT_FORMATS,
     if csv_separator not in CSV_SEPARATORS:
         raise InputError(f"CSV separator must be one of {' '.join(CSV_SEPARATORS)}")
     same = output is None or _same_folder(bundle, output)
-    signed = bundle if is_signed(bundle) and (same or _inside(output, bundle)) else (
-        target if is_signed(target) else None)
-    if signed is not None and not into_signed:
-        raise InputError(f"{signed} is signed (manifest.json, manifest.sig): writing reports "
-                         "into it would break its signature; write them to a folder outside "
-                         "it with -o FOLDER, or sign the bundle again afterwards with "
-                         "'auditor bundle sign'")
-    results = load_results(bundle)
+    if not into_signed:
+        _refuse_signed(bundle, output, target, same)
+    results = load_results(bundle).data
     extras = collect_extras(bundle)
     if not same:
         make_folder(target)
@@ -185,28 +179,56 @@ def write_reports(bundle: Path, formats: Sequence[str] = CONTRACT_FORMATS,
         written.append(path)
     digest, _ = sha256_file(target / "results.json" if "json" in chosen else
                             Bundle(bundle).results)
-    source = source_of(results, digest)
-    other = next(other for other in LANGUAGES if other != lang)
+    writer = _Writer(target, results, extras, lang, csv_separator, source_of(results, digest))
     entries: list[Entry] = []
     for name in chosen:
+        if name != "json":
+            entries += writer.write(name)
+    if entries:
+        record(target, entries, lang, csv_separator)
+    return written + [target / entry.file for entry in entries]
+
+
+def _refuse_signed(bundle: Path, output: Path | None, target: Path, same: bool) -> None:
+    """InputError when the reports would be written into a signed bundle."""
+    signed = bundle if is_signed(bundle) and (same or _inside(output, bundle)) else (
+        target if is_signed(target) else None)
+    if signed is not None:
+        raise InputError(f"{signed} is signed (manifest.json, manifest.sig): writing reports "
+                         "into it would break its signature; write them to a folder outside "
+                         "it with -o FOLDER, or sign the bundle again afterwards with "
+                         "'auditor bundle sign'")
+
+
+@dataclass(frozen=True)
+class _Writer:
+    """Writes the report files of one format (both languages for reports for people)."""
+
+    target: Path
+    results: Mapping[str, Any]
+    extras: BundleExtras
+    lang: str
+    csv_separator: str
+    source: Source
+
+    def write(self, name: str) -> list[Entry]:
+        """Render format ``name``; the index entries of the files written."""
         fmt = FORMATS[name]
-        if name == "json":
-            continue
+        lang = self.lang
+        other = next(other for other in LANGUAGES if other != lang)
+        entries = []
         for this in (lang, other) if fmt.bilingual else (lang,):
             alternate = (Alternate(fmt.filename_for(other if this == lang else lang, lang),
                                    other if this == lang else lang) if fmt.bilingual else None)
-            path = target / fmt.filename_for(this, lang)
-            options = RenderOptions(csv_separator, alternate)
-            atomic_write_bytes(path, fmt.render(results, this, extras, options))
-            written.append(path)
-            entries.append(Entry(path.name, name, this, source))
+            path = self.target / fmt.filename_for(this, lang)
+            options = RenderOptions(self.csv_separator, alternate)
+            atomic_write_bytes(path, fmt.render(self.results, this, self.extras, options))
+            entries.append(Entry(path.name, name, this, self.source))
         if fmt.bilingual:  # e.g. report.en.html once English is the primary report.html
-            superseded = target / fmt.filename_for(lang, "")
+            superseded = self.target / fmt.filename_for(lang, "")
             if superseded.is_file() and not superseded.is_symlink():
                 superseded.unlink()
-    if entries:
-        record(target, entries, lang, csv_separator)
-    return written
+        return entries
 
 
 def _inside(path: Path | None, folder: Path) -> bool:

@@ -173,17 +173,10 @@ def _read_all(bundles: Sequence[Path], trusted: tuple[AllowedSigner, ...] | None
         yield from pool.map(_read_safely, bundles, [trusted] * len(bundles), chunksize=4)
 
 
-def review(bundles: Sequence[Path], output: Path, lang: str = "id",
-           trusted_keys: Path | None = None, previous: Path | None = None,
-           on_bundle: Callable[[int, int, BundleReport], None] | None = None,
-           workers: int | None = None, history: str | None = None) -> ReviewOutcome:
-    """Verify every bundle, merge the accepted ones, write DIR/index.html, CSV and SQLite.
-
-    A bad bundle never raises: it is flagged in the result and the site. InputError only
-    for unusable inputs of the reviewer (language, keys file, previous review, output), and
-    for an output folder that cannot be written (full disk, read-only, no permission): one
-    line naming the file and the cause, and no temp file left behind.
-    """
+def _reviewer_inputs(bundles: Sequence[Path], output: Path, lang: str,
+                     trusted_keys: Path | None,
+                     previous: Path | None) -> tuple[AllowedSigner, ...] | None:
+    """Check the reviewer's own inputs (InputError); the trusted keys, when a file is given."""
     if lang not in LANGUAGES or any(lang not in m for m in MESSAGES.values()):
         raise InputError(f"language must be one of {', '.join(LANGUAGES)}")
     if not bundles:
@@ -196,30 +189,60 @@ def review(bundles: Sequence[Path], output: Path, lang: str = "id",
     for bundle in bundles:
         if resolved == bundle.resolve() or bundle.resolve() in resolved.parents:
             raise InputError(f"{output}: the review folder must not be inside a bundle")
+    return trusted
+
+
+def _read_into(store: FindingsStore, writer: RoundWriter | None, bundles: Sequence[Path],
+               trusted: tuple[AllowedSigner, ...] | None, workers: int,
+               on_bundle: Callable[[int, int, BundleReport], None] | None
+               ) -> list[BundleReport]:
+    """Read every bundle into the store (and the history round); their reports, lightened."""
+    reports: list[BundleReport] = []
+    for index, report in enumerate(_read_all(bundles, trusted, workers)):
+        store.add_bundle(index, report)
+        if writer is not None:
+            writer.add(index, report)
+        report = dataclasses.replace(report, findings=(), extras=None)
+        reports.append(report)
+        if on_bundle:
+            on_bundle(index + 1, len(bundles), report)
+    return reports
+
+
+def _copy_accepted_reports(reports: list[BundleReport],
+                           accepted: list[tuple[int, BundleReport]], output: Path) -> None:
+    """Copy each accepted bundle's reports for people beside its organisation page."""
+    for index, report in accepted:
+        if report.has_report and report.summary is not None:
+            reports[index] = _copy_reports(report, output / "org"
+                                           / slug(index, report.summary.code))
+
+
+def review(bundles: Sequence[Path], output: Path, lang: str = "id",
+           trusted_keys: Path | None = None, previous: Path | None = None,
+           on_bundle: Callable[[int, int, BundleReport], None] | None = None,
+           workers: int | None = None, history: str | None = None) -> ReviewOutcome:
+    """Verify every bundle, merge the accepted ones, write DIR/index.html, CSV and SQLite.
+
+    A bad bundle never raises: it is flagged in the result and the site. InputError only
+    for unusable inputs of the reviewer (language, keys file, previous review, output), and
+    for an output folder that cannot be written (full disk, read-only, no permission): one
+    line naming the file and the cause, and no temp file left behind.
+    """
+    trusted = _reviewer_inputs(bundles, output, lang, trusted_keys, previous)
     with writing(output):
         output.mkdir(parents=True, exist_ok=True)
     store = FindingsStore(output)
     writer: RoundWriter | None = None
-    reports: list[BundleReport] = []
     try:
         writer = _history_writer(history)
-        workers = workers or min(os.cpu_count() or 1, 8)
-        for index, report in enumerate(_read_all(bundles, trusted, workers)):
-            store.add_bundle(index, report)
-            if writer is not None:
-                writer.add(index, report)
-            report = dataclasses.replace(report, findings=(), extras=None)
-            reports.append(report)
-            if on_bundle:
-                on_bundle(index + 1, len(bundles), report)
+        reports = _read_into(store, writer, bundles, trusted,
+                             workers or min(os.cpu_count() or 1, 8), on_bundle)
         _demote_duplicates(reports, store)
         accepted = [(i, r) for i, r in enumerate(reports) if r.trust in ACCEPTED]
         store.add_organisations(accepted)
         comparison: Comparison | None = store.compare(previous) if previous else None
-        for index, report in accepted:
-            if report.has_report and report.summary is not None:
-                reports[index] = _copy_reports(report, output / "org"
-                                               / slug(index, report.summary.code))
+        _copy_accepted_reports(reports, accepted, output)
         store.finish()  # the largest file first: a full disk mostly stops the review here
         with writing(output / CSV_NAME):
             write_csv(output / CSV_NAME, reports)

@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import math
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor.bundle.allowed_signers import AllowedSigner, check_signer, parse_allowed_signers
-from auditor.bundle.jsonfile import JsonInputError, parse_json
-from auditor.bundle.signing import (
-    MAX_MANIFEST_BYTES,
+from auditor.bundle.jsonfile import JsonInputError
+from auditor.bundle.results import (
     MAX_RESULTS_BYTES,
-    parse_public_key,
-    verify_bundle,
+    Results,
+    count,
+    mapping,
+    mappings,
+    number,
 )
+from auditor.bundle.signing import MAX_MANIFEST_BYTES, parse_public_key, verify_bundle
 from auditor.bundle.yamlfile import LocatedDocument, parse_yaml, read_user_text
 from auditor.errors import InputError, Problem
 from auditor.report.freshness import Stale, compare, present, read_index, source_of
@@ -70,29 +72,6 @@ def text(value: Any, limit: int = 300) -> str:
     if not isinstance(value, str):
         value = str(value) if isinstance(value, int | float | bool) else ""
     return _CONTROL.sub(" ", value)[:limit]
-
-
-def number(value: Any) -> float | None:
-    """A finite number, or None."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) else None
-
-
-def count(value: Any) -> int:
-    """A non-negative whole number, else 0."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        return 0
-    return min(value, 10**9)
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _dicts(value: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(value, list):
-        yield from (item for item in value if isinstance(item, dict))
 
 
 @dataclass(frozen=True)
@@ -153,7 +132,7 @@ def _choice(value: Any, allowed: tuple[str, ...]) -> str | None:
     return value if isinstance(value, str) and value in allowed else None
 
 
-def _savings(costs: dict[str, Any]) -> tuple[float | None, float | None, float | None]:
+def _savings(costs: Mapping[str, Any]) -> tuple[float | None, float | None, float | None]:
     current = number(costs.get("current_annual_idr"))
     after = number(costs.get("after_migration_annual_idr"))
     savings = number(costs.get("annual_savings_idr"))
@@ -162,26 +141,16 @@ def _savings(costs: dict[str, Any]) -> tuple[float | None, float | None, float |
     return current, after, savings
 
 
-def summarise(results: dict[str, Any]) -> tuple[OrgSummary, list[FindingRow]]:
-    """The table line and the finding rows of one results.json (names per DESIGN.md)."""
-    org = results.get("organisation")
-    if not isinstance(org, dict) or not text(org.get("code"), 64).strip():
-        raise ValueError("results.json has no organisation code")
-    code = text(org.get("code"), 64).strip()
-    summary = _dict(results.get("summary"))
-    rec = _dict(results.get("recommendation"))
-    costs = _dict(rec.get("costs"))
-    spec = _dict(results.get("spec"))
+def _finding_rows(results: Results, code: str) -> tuple[list[FindingRow], set[str]]:
+    """Every finding as a row, and the hosts that failed an end-of-life control."""
     rows: list[FindingRow] = []
     eol: set[str] = set()
-    hosts = list(_dicts(results.get("hosts")))
-    sites = list(_dicts(results.get("sites")))
-    for kind, subjects in (("host", hosts), ("site", sites),
-                           ("service", list(_dicts(results.get("services"))))):
+    for kind, subjects in (("host", results.hosts), ("site", results.sites),
+                           ("service", results.services)):
         for subject in subjects:
             subject_id = text(subject.get("id"), 200)
             site = subject_id if kind == "site" else text(subject.get("site"), 200)
-            for finding in _dicts(subject.get("findings")):
+            for finding in mappings(subject.get("findings")):
                 control = text(finding.get("control"), 100)
                 status = text(finding.get("status"), 40)
                 rows.append((code, kind, subject_id, site, control,
@@ -189,21 +158,48 @@ def summarise(results: dict[str, Any]) -> tuple[OrgSummary, list[FindingRow]]:
                              text(finding.get("evidence"), 2000)))
                 if kind == "host" and control in EOL_CONTROLS and status == "fail":
                     eol.add(subject_id)
-    for host in _dicts(rec.get("hosts")):
-        if any(b.get("code") == EOL_BLOCKER for b in _dicts(host.get("blockers"))):
-            eol.add(text(host.get("id"), 200))
+    return rows, eol
+
+
+def _planned_eol(recommendation: Mapping[str, Any]) -> set[str]:
+    """Hosts the plan holds back because their operating system is end of life."""
+    return {text(host.get("id"), 200) for host in mappings(recommendation.get("hosts"))
+            if any(b.get("code") == EOL_BLOCKER for b in mappings(host.get("blockers")))}
+
+
+def _failed_by_severity(summary: Mapping[str, Any], rows: list[FindingRow]) -> dict[str, int]:
+    """Failed findings per severity: the summary's, else counted from the rows."""
+    failed = mapping(summary.get("failed_by_severity"))
+    if not failed:
+        counted = dict.fromkeys(SEVERITIES, 0)
+        for row in rows:
+            if row[6] == "fail" and row[5] in counted:
+                counted[row[5]] += 1
+        failed = counted
+    return {s: count(failed.get(s)) for s in SEVERITIES}
+
+
+def _site_verdicts(sites: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     verdicts = dict.fromkeys(VERDICTS, 0)
-    for site_entry in sites:
-        verdict = _choice(site_entry.get("verdict"), VERDICTS)
+    for site in sites:
+        verdict = _choice(site.get("verdict"), VERDICTS)
         if verdict:
             verdicts[verdict] += 1
-    failed = _dict(summary.get("failed_by_severity"))
-    if not failed:
-        failed = dict.fromkeys(SEVERITIES, 0)
-        for row in rows:
-            if row[6] == "fail" and row[5] in failed:
-                failed[row[5]] += 1
-    current, after, savings = _savings(costs)
+    return verdicts
+
+
+def summarise(results: Results | Mapping[str, Any]) -> tuple[OrgSummary, list[FindingRow]]:
+    """The table line and the finding rows of one results.json (names per DESIGN.md)."""
+    doc = results if isinstance(results, Results) else Results(results)
+    org = doc.organisation
+    code = text(org.get("code"), 64).strip()
+    if not code:
+        raise ValueError("results.json has no organisation code")
+    summary, rec, spec = doc.summary, doc.recommendation, doc.spec
+    rows, eol = _finding_rows(doc, code)
+    eol |= _planned_eol(rec)
+    hosts, sites = doc.hosts, doc.sites
+    current, after, savings = _savings(doc.costs)
     return OrgSummary(
         code=code, name=text(org.get("name")), level=text(org.get("level"), 40),
         score=number(summary.get("score")),
@@ -212,23 +208,27 @@ def summarise(results: dict[str, Any]) -> tuple[OrgSummary, list[FindingRow]]:
         hosts=count(summary.get("hosts")) or len(hosts),
         hosts_scanned=count(summary.get("hosts_scanned")) or sum(
             1 for h in hosts if h.get("status") == "ok"),
-        eol_hosts=len(eol), sites=len(sites), site_verdicts=verdicts,
+        eol_hosts=len(eol), sites=len(sites), site_verdicts=_site_verdicts(sites),
         current_annual_idr=current, after_migration_annual_idr=after, savings_idr=savings,
-        failed_by_severity={s: count(failed.get(s)) for s in SEVERITIES},
-        generated_at=text(results.get("generated_at"), 40),
+        failed_by_severity=_failed_by_severity(summary, rows),
+        generated_at=text(doc.data.get("generated_at"), 40),
         spec=f"{text(spec.get('id'), 100)} {text(spec.get('version'), 40)}".strip(),
         site_rows=tuple((text(s.get("id"), 200), text(s.get("name")), number(s.get("score")),
                          _choice(s.get("verdict"), VERDICTS)) for s in sites[:1000]),
     ), rows
 
 
-def read_results(path: Path) -> dict[str, Any]:
-    """results.json of an untrusted bundle: a regular file, size-capped, a JSON object."""
+def read_results(path: Path) -> Results:
+    """results.json of an untrusted bundle, checked (see ``Results.load``); ValueError if bad."""
     return read_results_digest(path)[0]
 
 
-def read_results_digest(path: Path) -> tuple[dict[str, Any], str]:
-    """``read_results`` and the sha256 of the file's bytes."""
+def read_results_digest(path: Path) -> tuple[Results, str]:
+    """``read_results`` and the sha256 of the file's bytes.
+
+    A symlink or other odd entry is refused before reading (the bundle's own file only);
+    the reason reads after "results.json is", as the review shows it.
+    """
     info = path.lstat()
     if not stat.S_ISREG(info.st_mode):
         raise ValueError("results.json is not a regular file")
@@ -236,12 +236,10 @@ def read_results_digest(path: Path) -> tuple[dict[str, Any], str]:
         raise ValueError(f"results.json is larger than {MAX_RESULTS_BYTES // (1024 * 1024)} MiB")
     body = path.read_bytes()
     try:
-        data = parse_json(body, "results.json")
+        results = Results.parse(body, "results.json")
     except JsonInputError as exc:
         raise ValueError(f"results.json is {exc.what}") from None
-    if not isinstance(data, dict):
-        raise ValueError("results.json is not a JSON object")
-    return data, hashlib.sha256(body).hexdigest()
+    return results, hashlib.sha256(body).hexdigest()
 
 
 def report_files(path: Path) -> tuple[tuple[str, str], ...]:
@@ -262,8 +260,8 @@ def report_files(path: Path) -> tuple[tuple[str, str], ...]:
     return (("report.html", primary), *found[:1])
 
 
-def _stale(path: Path, results: dict[str, Any], digest: str) -> tuple[Stale, ...]:
-    return tuple(compare(read_index(path), source_of(results, digest), present(path)))[:20]
+def _stale(path: Path, results: Results, digest: str) -> tuple[Stale, ...]:
+    return tuple(compare(read_index(path), source_of(results.data, digest), present(path)))[:20]
 
 
 def _manifest_digest(path: Path) -> str | None:
@@ -349,7 +347,7 @@ def read_bundle(path: Path, trusted: tuple[AllowedSigner, ...] | None) -> Bundle
         return BundleReport(path, Trust.MALFORMED, (text(str(exc), 300), *problems[:20]))
     from auditor.history.extract import extras
 
-    history = extras(results, verification.manifest, digest)
+    history = extras(results.data, verification.manifest, digest)
     del results
     if trust is Trust.SIGNED and trusted is not None and verification.public_key is not None:
         refused = check_signer(trusted, summary.code, verification.public_key)

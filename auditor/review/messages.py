@@ -149,6 +149,16 @@ PROBLEM_PHRASES_ID = (
     (", which is not a trusted key", ", yang bukan kunci tepercaya"),
     ("signed by key ", "ditandatangani dengan kunci "),
     ("no trusted key listed for organisation ", "tidak ada kunci tepercaya untuk organisasi "),
+    ("results.json is not valid at the top", "results.json tidak sah di tingkat teratas"),
+    ("results.json is not valid at ", "results.json tidak sah di "),
+    ("it does not match specs/schemas/results.schema.json (damaged, edited or not written by "
+     "auditor)", "tidak sesuai dengan specs/schemas/results.schema.json (rusak, diubah, atau "
+     "tidak ditulis oleh auditor)"),
+    ("NaN and Infinity are not numbers JSON allows",
+     "NaN dan Infinity bukan angka yang diizinkan JSON"),
+    ("results.json is not a results file of this version of auditor",
+     "results.json bukan berkas hasil dari versi auditor ini"),
+    ("run 'auditor check' again", "jalankan 'auditor check' lagi"),
 )
 """Phrases of bundle problems (auditor.bundle.signing, auditor.review.load) in Indonesian."""
 
