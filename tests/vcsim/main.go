@@ -139,6 +139,7 @@ func main() {
 	key := flag.String("key", "", "PEM key of -cert")
 	denyPerf := flag.Bool("deny-perf", false, "refuse QueryPerf (a user without performance rights)")
 	perfCSV := flag.Bool("perf-csv", false, "answer QueryPerf format csv in the CSV shape, as vCenter does")
+	rollups := flag.Bool("rollups", false, "keep vCenter's default historical intervals (5 min/day, 30 min/week, 2 h/month, 1 day/year)")
 	flag.IntVar(&serverPage, "page", 0, "objects per RetrievePropertiesEx page at most (0: the client's maxObjects)")
 	flag.Parse()
 
@@ -150,6 +151,14 @@ func main() {
 		os.Exit(1)
 	}
 	pm := simulator.Map.Get(*model.ServiceContent.PerfManager).(*simulator.PerformanceManager)
+	if *rollups {
+		pm.HistoricalInterval = []types.PerfInterval{
+			{Key: 1, SamplingPeriod: 300, Name: "Past day", Length: 86400, Level: 1, Enabled: true},
+			{Key: 2, SamplingPeriod: 1800, Name: "Past week", Length: 604800, Level: 1, Enabled: true},
+			{Key: 3, SamplingPeriod: 7200, Name: "Past month", Length: 2592000, Level: 1, Enabled: true},
+			{Key: 4, SamplingPeriod: 86400, Name: "Past year", Length: 31536000, Level: 1, Enabled: true},
+		}
+	}
 	if *denyPerf {
 		simulator.Map.Put(&deniedPerf{*pm})
 	} else if *perfCSV {
