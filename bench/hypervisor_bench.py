@@ -7,9 +7,12 @@ time, our CPU (the process and the children it waited for), the simulator's CPU 
 step, and the peak memory; the rest of the wall time is waiting for a CPU on a shared
 machine (the load average is printed) or for the disk.
 
-Two simulators are measured: the simulator as Debian ships it, which ignores QueryPerf's
-``format='csv'`` and sends an XML element and a timestamp per sample, and the same with
-``-perf-csv`` (tests/vcsim/main.go), which answers in the CSV shape a vCenter sends.
+Two simulators are measured: the simulator as Debian ships it (``per-sample``), which keeps
+only the 20-second real-time interval, ignores QueryPerf's ``format='csv'`` and sends an XML
+element and a timestamp per sample; and the same with ``-perf-csv -rollups``
+(tests/vcsim/main.go; ``csv``), which keeps a vCenter's default historical intervals (so the
+scan asks the 2-hour one: 360 samples over 30 days) and answers in the CSV shape a vCenter
+sends.
 Usage: python bench/hypervisor_bench.py [--vms N]
 """
 
@@ -59,7 +62,7 @@ def timed(name: str, args: list[str], sim: Vcsim) -> Row:
 
 def run(binary: Path, per_pool: int, shape: str, with_check: bool) -> tuple[list[Row], str]:
     """Import, scan (and check) against one simulator; the rows and a line about the scan."""
-    extra = ("-perf-csv",) if shape == "csv" else ()
+    extra = ("-perf-csv", "-rollups") if shape == "csv" else ()
     with tempfile.TemporaryDirectory() as tmp, \
             vcsim(binary, "-plain", "-vm", str(per_pool), *extra) as sim:
         inv, bundle = Path(tmp) / "inv.yaml", Path(tmp) / "bundle"
