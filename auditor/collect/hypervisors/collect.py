@@ -37,7 +37,11 @@ def hypervisor_host_ids(inventory: Inventory) -> set[str]:
 
 def discover(endpoint: Endpoint, environ: Mapping[str, str] | None = None,
              perf: bool = True) -> Discovery:
-    """Read one endpoint with the module of its kind (``perf``: also utilisation)."""
+    """Read one endpoint with the module of its kind.
+
+    ``perf``: the scan's whole read, with utilisation; without it, what an inventory entry
+    holds.
+    """
     if endpoint.kind == "vsphere":
         from auditor.collect.hypervisors.vsphere import discover as read_vsphere
         return read_vsphere(endpoint, environ, perf)
