@@ -30,8 +30,8 @@ MAX_SAMPLES = 100000
 """Cap on samples kept per series."""
 
 
-class AnswerTooLarge(http.client.HTTPException):
-    """The server sent more than MAX_BYTES for one QueryPerf."""
+class AnswerTooLarge(ValueError):
+    """The server sent more than MAX_BYTES for one QueryPerf (shown as an unexpected answer)."""
 
 
 @dataclass(frozen=True)
