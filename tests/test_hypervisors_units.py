@@ -8,6 +8,7 @@ import pytest
 
 from auditor.collect.hypervisors.guestos import guest_os, hypervisor_os
 from auditor.collect.hypervisors.stats import p95, summarise
+from auditor.collect.hypervisors.vsphere_perfxml import AnswerTooLarge, parse_perf
 from auditor.errors import InputError
 from auditor.inventory.load import load_inventory
 
@@ -83,3 +84,49 @@ def test_an_api_host_needs_its_endpoint(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         load_inventory(path)
     assert "hypervisor 'vc' is not defined" in str(caught.value.problems[0])
+
+
+PERF_SAMPLES = b"""<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"
+ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>
+<QueryPerfResponse xmlns="urn:vim25">
+<returnval xsi:type="PerfEntityMetric"><entity type="VirtualMachine">vm-60</entity>
+<sampleInfo><timestamp>2026-12-04T18:05:51Z</timestamp><interval>20</interval></sampleInfo>
+<sampleInfo><timestamp>2026-12-04T18:05:31Z</timestamp><interval>20</interval></sampleInfo>
+<value xsi:type="PerfMetricIntSeries"><id><counterId>2</counterId><instance></instance></id>
+<value>2051</value><value>-1</value></value>
+<value xsi:type="PerfMetricIntSeries"><id><counterId>24</counterId><instance></instance></id>
+<value>3300</value><value>x</value></value></returnval>
+<returnval xsi:type="PerfEntityMetric"><entity type="HostSystem"></entity></returnval>
+</QueryPerfResponse></soapenv:Body></soapenv:Envelope>"""
+"""A QueryPerf answer of one element per sample (recorded from vcsim, one garbage value)."""
+
+PERF_CSV = b"""<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"
+ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>
+<QueryPerfResponse xmlns="urn:vim25">
+<returnval xsi:type="PerfEntityMetricCSV"><entity type="HostSystem">host-21</entity>
+<sampleInfoCSV>7200,2026-11-04T18:00:00Z,7200,2026-11-04T20:00:00Z,7200,2026-11-04T22:00:00Z</sampleInfoCSV>
+<value><id><counterId>2</counterId><instance></instance></id><value>100,-1,9999</value></value>
+</returnval></QueryPerfResponse></soapenv:Body></soapenv:Envelope>"""
+"""The CSV shape a vCenter sends for format='csv' (as the API reference shows it)."""
+
+
+def test_perf_answer_of_one_element_per_sample() -> None:
+    found = list(parse_perf(PERF_SAMPLES[i:i + 7] for i in range(0, len(PERF_SAMPLES), 7)))
+    assert len(found) == 1  # the entity without an id is dropped
+    assert found[0].entity == "vm-60" and found[0].interval == 20
+    assert found[0].series == {2: [20.51], 24: [33.0]}  # -1 (no sample) and garbage dropped
+
+
+def test_perf_answer_in_csv_carries_the_interval_the_api_gave() -> None:
+    (found,) = parse_perf([PERF_CSV])
+    assert found.entity == "host-21" and found.interval == 7200
+    assert found.series == {2: [1.0, 99.99]}
+    use = summarise(found.series[2], [], found.interval or 20)
+    assert (use.period_s, use.samples, use.cpu_p95_pct) == (7200, 2, 100.0)
+
+
+def test_a_perf_answer_past_the_cap_is_refused() -> None:
+    with pytest.raises(AnswerTooLarge):
+        list(parse_perf((PERF_CSV[i:i + 50] for i in range(0, len(PERF_CSV), 50)), limit=200))

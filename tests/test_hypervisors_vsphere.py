@@ -115,6 +115,9 @@ def test_windows_guest_is_judged_on_what_the_hypervisor_proves(audited: Path) ->
     assert facts["facts"]["vm"]["snapshot_count"] == 1
     assert facts["facts"]["cpu"]["count"] == 1
     assert facts["facts"]["cpu"]["usage_pct_p95"] is not None
+    # The simulator keeps no historical interval: the real-time one (20 s, the last hour).
+    use = facts["facts"]["vm"]["utilisation"]
+    assert (use["period_s"], use["samples"]) == (20, 180)
     assert facts["unknown"]["sshd"] == "collected from the hypervisor; scan the guest to judge this"
     results = json.loads((audited / "bundle" / "results.json").read_text())
     host = next(h for h in results["hosts"] if h["id"] == "dc0_h0_vm0")
@@ -249,6 +252,7 @@ def test_a_user_without_performance_rights(vcsim_binary: Path, tmp_path: Path) -
     facts = _facts(tmp_path / "b", "dc0_h0_vm0")["facts"]
     reason = facts["vm"]["utilisation"]["unknown"]["utilisation"]
     assert "may not read performance data" in reason
+    assert "lacks privilege System.Read" in reason  # QueryPerf itself was refused
     assert "usage_pct_p95" not in facts["cpu"] and "used_pct" not in facts["memory"]
 
 
@@ -300,3 +304,51 @@ def test_a_powered_off_vm_has_the_days_since_its_power_off_event(audited: Path) 
     by_control = {f["control"]: f["status"] for f in host["findings"]}
     assert by_control["VIRT-POWERED-OFF"] == "pass"
     assert by_control["VIRT-GUEST-TOOLS"] == "not_applicable"
+
+
+def _first_page_has_token(server: Vcsim) -> bool:
+    """Whether the simulator pages a RetrievePropertiesEx of every VM (asked 500 a page)."""
+    code = f"""
+from pyVim.connect import Connect
+from pyVmomi import vim, vmodl
+si = Connect(host="127.0.0.1", port=-{server.port}, user="auditor", pwd="secret",
+             namespace="vim25/6.5")
+c = si.RetrieveContent()
+view = c.viewManager.CreateContainerView(c.rootFolder, [vim.VirtualMachine], True)
+q = vmodl.query.PropertyCollector
+spec = q.FilterSpec(objectSet=[q.ObjectSpec(obj=view, skip=True, selectSet=[q.TraversalSpec(
+    name="v", type=type(view), path="view", skip=False)])],
+    propSet=[q.PropertySpec(type=vim.VirtualMachine, pathSet=["name"])])
+page = c.propertyCollector.RetrievePropertiesEx([spec], q.RetrieveOptions(maxObjects=500))
+print(bool(page.token), len(page.objects))
+"""
+    out = subprocess.run([sys.executable, "-c", code], check=True, timeout=120,
+                         capture_output=True, text=True).stdout.split()
+    return out == ["True", "3"]
+
+
+def test_a_vcenter_that_pages_gives_every_vm_once(vcsim_binary: Path, tmp_path: Path) -> None:
+    """Pages of 3 objects (ContinueRetrievePropertiesEx), QueryPerf answered as CSV, and
+    vCenter's default roll-ups: every VM imported once, and its use from the 2-hour one."""
+    with vcsim(vcsim_binary, "-plain", "-vm", "4", "-host", "2", "-page", "3", "-perf-csv",
+               "-rollups") as paged:
+        assert _first_page_has_token(paged)  # else this test would prove nothing
+        result = _import(tmp_path, paged.url)
+        assert result.returncode == 0, result.stderr
+        scanned = run_cli("scan", str(tmp_path / "inv.yaml"), "-o", str(tmp_path / "b"),
+                          env=ENV)
+    assert scanned.returncode == 0, scanned.stderr
+    hosts = yaml.safe_load((tmp_path / "inv.yaml").read_text())["hosts"]
+    vms = sorted(h["virtual"]["name"] for h in hosts if h["kind"] == "vm")
+    assert vms == sorted([f"DC0_C0_RP0_VM{i}" for i in range(4)] +
+                         [f"DC0_H0_VM{i}" for i in range(4)])
+    assert sorted(h["virtual"]["name"] for h in hosts if h["kind"] == "hypervisor") == \
+        ["DC0_C0_H0", "DC0_C0_H1", "DC0_H0"]
+    for host in hosts:
+        facts = _facts(tmp_path / "b", host["id"])
+        assert facts["status"] == "ok", facts["reason"]
+        section = facts["facts"]["vm" if host["kind"] == "vm" else "hypervisor"]
+        use = section["utilisation"]
+        # The longest roll-up a vCenter keeps by default: 2 hours over 30 days.
+        assert (use["period_s"], use["samples"]) == (7200, 360)
+        assert 0 <= use["cpu_avg_pct"] <= use["cpu_p95_pct"] <= 100

@@ -11,6 +11,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +26,8 @@ from auditor.model import HostStatus
 
 Result = tuple[str, HostStatus, str | None, float]
 """(host id, status, reason, seconds) of one host the step wrote."""
+WRITERS = 8
+"""Threads writing facts files (measured: 500 fsyncs take 1.05 s on one, 0.22 s on 8)."""
 
 
 def hypervisor_host_ids(inventory: Inventory) -> set[str]:
@@ -34,7 +37,11 @@ def hypervisor_host_ids(inventory: Inventory) -> set[str]:
 
 def discover(endpoint: Endpoint, environ: Mapping[str, str] | None = None,
              perf: bool = True) -> Discovery:
-    """Read one endpoint with the module of its kind (``perf``: also utilisation)."""
+    """Read one endpoint with the module of its kind.
+
+    ``perf``: the scan's whole read, with utilisation; without it, what an inventory entry
+    holds.
+    """
     if endpoint.kind == "vsphere":
         from auditor.collect.hypervisors.vsphere import discover as read_vsphere
         return read_vsphere(endpoint, environ, perf)
@@ -116,6 +123,106 @@ def _enrich(bundle: Bundle, host: Host, facts: dict[str, Any]) -> None:
     atomic_write_json(path, doc)
 
 
+class _Writer:
+    """Facts files written by a few threads, in order of submission for their results.
+
+    Each write ends in an fsync, which lets go of the GIL, so 2,000 of them overlap instead
+    of queueing one behind the other (about 4 s on one thread).
+    """
+
+    def __init__(self, bundle: Bundle, add: Callable[[Result], None]) -> None:
+        self.bundle = bundle
+        self.add = add
+        self.pool = ThreadPoolExecutor(WRITERS, thread_name_prefix="facts-writer")
+        self.pending: list[tuple[Future[None], Result]] = []
+
+    def write(self, host: Host, doc: dict[str, Any], result: Result) -> None:
+        """Write ``doc`` as HOST.json; ``result`` is told once the file is written."""
+        self.pending.append((self.pool.submit(atomic_write_json, self.bundle.facts(host.id),
+                                              doc), result))
+
+    def failed(self, host: Host, kind: str, status: HostStatus, reason: str, started: str,
+               elapsed: float) -> None:
+        """Write the facts file of a host the step could not read."""
+        self.write(host, document(host, kind, status, reason, {}, _not_scanned(status),
+                                  started, elapsed), (host.id, status, reason, elapsed))
+
+    def drain(self) -> None:
+        """Wait for every write; tell their results in order; raise the first failure."""
+        pending, self.pending = self.pending, []
+        for future, result in pending:
+            future.result()
+            self.add(result)
+
+    def close(self) -> None:
+        """Stop the threads (writes already queued finish first)."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _members(inventory: Inventory, entries: Mapping[str, Mapping[str, Any]],
+             endpoint: Endpoint, endpoints: tuple[Endpoint, ...]) -> list[Host]:
+    """Hosts read through ``endpoint``: its own, and SSH hosts that name it."""
+    return [h for h in inventory.hosts
+            if (h.transport in PLATFORMS or (entries[h.id].get("virtual") or {}))
+            and _endpoint_of(entries[h.id], h, endpoints) == endpoint]
+
+
+def _read(endpoint: Endpoint,
+          environ: Mapping[str, str] | None) -> tuple[Discovery | None, EndpointFailure | None]:
+    """(discovery, None) or (None, why it failed) for one endpoint."""
+    try:
+        return discover(endpoint, environ), None
+    except EndpointFailure as exc:
+        return None, exc
+    except InputError as exc:
+        return None, EndpointFailure(HostStatus.ERROR, str(exc))
+
+
+def _write_found(writer: _Writer, endpoint: Endpoint, discovery: Discovery,
+                 members: list[Host], own: set[str], entries: Mapping[str, Mapping[str, Any]],
+                 started: str, elapsed: float) -> None:
+    """Facts of every member the discovery has; an error for an own host it has not."""
+    today = datetime.now(UTC)
+    index = _Index(discovery)
+    api = {"endpoint": discovery.endpoint, "about": discovery.about, "tls": discovery.tls,
+           "round_trips": discovery.round_trips}
+    for host in members:
+        record = index.find(entries[host.id], host)
+        if record is None:
+            if host.id in own:
+                writer.failed(host, endpoint.kind, HostStatus.ERROR, (
+                    f"not found on {endpoint.shown} (no VM or host with its virtual.ref, "
+                    "uuid or name); import again to refresh it"), started, elapsed)
+            continue
+        facts, unknown = (vm_facts(record, discovery, endpoint.id, today)
+                          if isinstance(record, VmRecord)
+                          else host_facts(record, discovery, endpoint.id, today))
+        facts["hypervisor_api"] = dict(api)
+        if host.id in own:
+            writer.write(host, document(host, endpoint.kind, HostStatus.OK, None, facts,
+                                        unknown, started, elapsed),
+                         (host.id, HostStatus.OK, None, elapsed))
+        else:
+            _enrich(writer.bundle, host, facts)
+
+
+def _collect_endpoint(writer: _Writer, endpoint: Endpoint, members: list[Host], own: set[str],
+                      entries: Mapping[str, Mapping[str, Any]],
+                      environ: Mapping[str, str] | None) -> None:
+    """Read one endpoint and write its hosts' facts (failures too)."""
+    started, clock = utc_now(), time.monotonic()
+    discovery, failure = _read(endpoint, environ)
+    elapsed = time.monotonic() - clock
+    if discovery is not None:
+        _write_found(writer, endpoint, discovery, members, own, entries, started, elapsed)
+    else:
+        for host in members:
+            if host.id in own and failure is not None:
+                writer.failed(host, endpoint.kind, failure.status, str(failure), started,
+                              elapsed)
+    writer.drain()
+
+
 def collect(inventory: Inventory, bundle: Bundle, *, stop: threading.Event | None = None,
             skip: frozenset[str] = frozenset(),
             on_result: Callable[[Result], None] | None = None,
@@ -130,61 +237,23 @@ def collect(inventory: Inventory, bundle: Bundle, *, stop: threading.Event | Non
         if on_result:
             on_result(result)
 
-    for endpoint in endpoints:
-        if stop is not None and stop.is_set():
-            break
-        members = [h for h in inventory.hosts
-                   if (h.transport in PLATFORMS or (entries[h.id].get("virtual") or {}))
-                   and _endpoint_of(entries[h.id], h, endpoints) == endpoint]
-        own = [h for h in members if h.transport in PLATFORMS and h.id not in skip]
-        if not own and not any(h.transport not in PLATFORMS for h in members):
-            continue
-        started, clock = utc_now(), time.monotonic()
-        try:
-            discovery = discover(endpoint, environ)
-            failure: EndpointFailure | None = None
-        except EndpointFailure as exc:
-            failure = exc
-        except InputError as exc:
-            failure = EndpointFailure(HostStatus.ERROR, str(exc))
-        elapsed = time.monotonic() - clock
-        today = datetime.now(UTC)
-        index = _Index(discovery) if failure is None else None
-        for host in members:
-            if failure is not None:
-                if host in own:
-                    atomic_write_json(bundle.facts(host.id), document(
-                        host, endpoint.kind, failure.status, str(failure), {},
-                        _not_scanned(failure.status), started, elapsed))
-                    add((host.id, failure.status, str(failure), elapsed))
-                continue
-            record = index.find(entries[host.id], host) if index else None
-            if record is None:
-                if host in own:
-                    reason = (f"not found on {endpoint.shown} (no VM or host with its "
-                              "virtual.ref, uuid or name); import again to refresh it")
-                    atomic_write_json(bundle.facts(host.id), document(
-                        host, endpoint.kind, HostStatus.ERROR, reason, {},
-                        _not_scanned(HostStatus.ERROR), started, elapsed))
-                    add((host.id, HostStatus.ERROR, reason, elapsed))
-                continue
-            facts, unknown = (vm_facts(record, discovery, endpoint.id, today)
-                              if isinstance(record, VmRecord)
-                              else host_facts(record, discovery, endpoint.id, today))
-            facts["hypervisor_api"] = {"endpoint": discovery.endpoint, "about": discovery.about,
-                                       "tls": discovery.tls, "round_trips": discovery.round_trips}
-            if host in own:
-                atomic_write_json(bundle.facts(host.id), document(
-                    host, endpoint.kind, HostStatus.OK, None, facts, unknown, started, elapsed))
-                add((host.id, HostStatus.OK, None, elapsed))
-            else:
-                _enrich(bundle, host, facts)
-    done = {r[0] for r in results} | skip
-    for host in inventory.hosts:
-        if host.transport in PLATFORMS and host.id not in done and not (stop and stop.is_set()):
-            reason = "no endpoint under hypervisors: for it (set virtual.endpoint)"
-            atomic_write_json(bundle.facts(host.id), document(
-                host, host.transport, HostStatus.ERROR, reason, {},
-                _not_scanned(HostStatus.ERROR), utc_now(), 0.0))
-            add((host.id, HostStatus.ERROR, reason, 0.0))
+    writer = _Writer(bundle, add)
+    try:
+        for endpoint in endpoints:
+            if stop is not None and stop.is_set():
+                break
+            members = _members(inventory, entries, endpoint, endpoints)
+            own = {h.id for h in members if h.transport in PLATFORMS and h.id not in skip}
+            if own or any(h.transport not in PLATFORMS for h in members):
+                _collect_endpoint(writer, endpoint, members, own, entries, environ)
+        done = {r[0] for r in results} | skip
+        for host in inventory.hosts:
+            if host.transport in PLATFORMS and host.id not in done \
+                    and not (stop and stop.is_set()):
+                writer.failed(host, host.transport, HostStatus.ERROR,
+                              "no endpoint under hypervisors: for it (set virtual.endpoint)",
+                              utc_now(), 0.0)
+        writer.drain()
+    finally:
+        writer.close()
     return results

@@ -46,6 +46,11 @@ VM_PROPS = ("name", "config.instanceUuid", "config.template", "config.guestId",
             "guest.toolsVersionStatus2", "guest.net", "guest.ipAddress", "guest.hostName",
             "runtime.powerState", "runtime.bootTime", "runtime.host", "snapshot",
             "summary.storage", "network")
+IMPORT_VM_PROPS = ("name", "config.instanceUuid", "config.template", "config.guestId",
+                   "config.guestFullName", "config.hardware.numCPU",
+                   "config.hardware.memoryMB", "guest.guestFullName", "guest.net",
+                   "guest.ipAddress", "runtime.powerState", "runtime.host", "summary.storage")
+"""What an inventory entry holds (the import): a fifth less to deserialise than VM_PROPS."""
 HOST_PROPS = ("name", "parent", "config.product", "hardware.systemInfo", "hardware.biosInfo",
               "summary.hardware", "runtime.powerState", "runtime.bootTime", "datastore")
 DS_PROPS = ("summary",)
@@ -272,7 +277,11 @@ def _host(ref: str, p: dict[str, Any], clusters: dict[str, str],
 
 
 def discover(endpoint: Endpoint, environ: Any = None, perf: bool = True) -> Discovery:
-    """Read every VM, host and datastore of a vCenter or ESXi; raise EndpointFailure."""
+    """Read every VM, host and datastore of a vCenter or ESXi; raise EndpointFailure.
+
+    ``perf``: the scan's whole read, utilisation included; without it, only what an
+    inventory entry holds (no snapshots, tools, networks or power-off events).
+    """
     from pyVmomi import vim
 
     session = _Session(endpoint, environ)
@@ -281,7 +290,7 @@ def discover(endpoint: Endpoint, environ: Any = None, perf: bool = True) -> Disc
         clusters = {ref: _text(p.get("name")) or ref for ref, p in
                     session.retrieve(vim.ClusterComputeResource, ("name",))}
         networks = {ref: _text(p.get("name")) or ref for ref, p in
-                    session.retrieve(vim.Network, ("name",))}
+                    session.retrieve(vim.Network, ("name",))} if perf else {}
         stores: list[DatastoreRecord] = []
         store_names: dict[str, str] = {}
         for ref, p in session.retrieve(vim.Datastore, DS_PROPS):
@@ -294,8 +303,8 @@ def discover(endpoint: Endpoint, environ: Any = None, perf: bool = True) -> Disc
                                           round(free / GB, 1) if free is not None else None))
         hosts = {ref: _host(ref, p, clusters, store_names)
                  for ref, p in session.retrieve(vim.HostSystem, HOST_PROPS)}
-        vms = [_vm(ref, p, hosts, networks)
-               for ref, p in session.retrieve(vim.VirtualMachine, VM_PROPS)]
+        vms = [_vm(ref, p, hosts, networks) for ref, p in
+               session.retrieve(vim.VirtualMachine, VM_PROPS if perf else IMPORT_VM_PROPS)]
         vms = [v for v in vms if not v.template]
         if perf:
             query = PerfQuery(session, _guarded)

@@ -15,6 +15,7 @@ from typing import Any
 from auditor.collect.hypervisors.endpoint import EndpointFailure
 from auditor.collect.hypervisors.records import HostRecord, Utilisation, VmRecord
 from auditor.collect.hypervisors.stats import summarise
+from auditor.collect.hypervisors.vsphere_perfxml import query_perf
 
 BATCH = 250
 """Entities per QueryPerf call."""
@@ -23,23 +24,6 @@ COUNTERS = ("cpu.usage.average", "mem.usage.average")
 NO_RIGHTS = ("the account may not read performance data ({detail}); give its role the "
              "read-only privileges on the vCenter root and the Performance privileges, "
              "then scan again")
-
-
-def _csv(values: Any) -> list[float]:
-    """Percent samples from a series of hundredths of a percent (-1: no sample).
-
-    A CSV string as asked, or a list of numbers from a server that ignores the CSV format.
-    """
-    items = str(values).split(",") if isinstance(values, str) else list(values or [])
-    out = []
-    for item in items[:100000]:
-        try:
-            value = int(item)
-        except (TypeError, ValueError):
-            continue
-        if value >= 0:
-            out.append(value / 100)
-    return out
 
 
 class PerfQuery:
@@ -99,23 +83,25 @@ class PerfQuery:
                    [vim.HostSystem(r, self.session.si._stub) for r in host_refs]
         metric_ids = [vim.PerformanceManager.MetricId(counterId=k, instance="") for k in wanted]
         for first in range(0, len(entities), BATCH):
-            # CSV format: one string per series instead of an XML element (and a parsed
-            # timestamp) per sample; most of the time of a big endpoint went there.
+            # CSV format: one string per series instead of an XML element (and a timestamp)
+            # per sample, where the server honours it; the answer is read as a stream either
+            # way (vsphere_perfxml), never turned into pyVmomi objects sample by sample.
             specs = [vim.PerformanceManager.QuerySpec(
                 entity=e, metricId=metric_ids, intervalId=period, maxSample=samples,
                 startTime=start if period != 20 else None, format="csv")
                 for e in entities[first:first + BATCH]]
             try:
-                answer = self.guarded(self.session.endpoint, lambda s=specs: manager.QueryPerf(s))
+                answer = self.guarded(self.session.endpoint, lambda s=specs: query_perf(
+                    self.session.si._stub, manager, s))
             except EndpointFailure as exc:
                 self.unknown = NO_RIGHTS.format(detail=str(exc)[:120]) \
                     if "privilege" in str(exc) or "refused" in str(exc) else str(exc)[:300]
                 return {}, {}
             self.session.calls += 1
-            for metric in answer or []:
-                series = {s.id.counterId: _csv(s.value) for s in metric.value or []}
-                out[metric.entity._moId] = summarise(series.get(wanted[0], []),
-                                                     series.get(wanted[1], []), period)
+            for found in answer:
+                out[found.entity] = summarise(found.series.get(wanted[0], []),
+                                              found.series.get(wanted[1], []),
+                                              found.interval or period)
         vms = {r: out[r] for r in vm_refs if r in out}
         hosts = {r: out[r] for r in host_refs if r in out}
         return vms, hosts
