@@ -212,7 +212,7 @@ def _semantic_problems(doc: LocatedDocument, base: Path, files: bool) -> list[Pr
             _key_file(index, host, merged, base, add)
     if data.get("hypervisors") or any(h.get("transport", defaults.get("transport")) in
                                       ("vsphere", "proxmox") for h in hosts):
-        from auditor.collect.hypervisors.inventory_checks import check_inventory
+        from auditor.inventory.hypervisors import check_inventory
 
         check_inventory(data, base, files, add)
     _service_references(data, host_ids, site_ids, add)

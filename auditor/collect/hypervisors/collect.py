@@ -17,10 +17,11 @@ from typing import Any
 
 from auditor import __version__
 from auditor.bundle.folder import Bundle, atomic_write_json, read_json, utc_now
-from auditor.collect.hypervisors.endpoint import PLATFORMS, Endpoint, EndpointFailure, endpoints_of
+from auditor.collect.hypervisors.endpoint import Endpoint, EndpointFailure, endpoints_of
 from auditor.collect.hypervisors.facts import SECTIONS, host_facts, vm_facts
 from auditor.collect.hypervisors.records import Discovery, HostRecord, VmRecord
 from auditor.errors import InputError
+from auditor.inventory.hypervisors import PLATFORMS
 from auditor.inventory.load import Host, Inventory
 from auditor.model import HostStatus
 

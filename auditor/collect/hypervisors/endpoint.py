@@ -13,9 +13,6 @@ from urllib.parse import urlsplit
 from auditor.errors import AuditorError, InputError
 from auditor.model import HostStatus
 
-PLATFORMS = ("vsphere", "proxmox")
-"""The hypervisor APIs discovery understands; also the host transports they give."""
-
 
 @dataclass(frozen=True)
 class Endpoint:

@@ -6,7 +6,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from auditor.collect.hypervisors.endpoint import PLATFORMS
+PLATFORMS = ("vsphere", "proxmox")
+"""The hypervisor APIs discovery understands; also the host transports they give."""
+
 
 Add = Callable[[tuple[str | int, ...], str], None]
 
