@@ -91,25 +91,26 @@ def results_document(inventory: Inventory, spec: Spec, today: date, judged: Judg
 
 
 def evaluate_bundle(out_dir: Path, spec: Spec, today: date | None = None,
-                    inventory: Inventory | None = None) -> CheckOutcome:
+                    inventory: Inventory | None = None,
+                    workers: int | None = None) -> CheckOutcome:
     """Judge the bundle at ``out_dir`` against ``spec`` and build the results document.
 
     ``inventory``: the bundle's inventory when the caller has loaded it already (an audit);
-    else the bundle's copy is loaded.
+    else the bundle's copy is loaded. ``workers``: see ``judge_hosts``.
     """
     bundle = Bundle(out_dir)
     facts = read_facts(bundle)
     inventory = inventory or load_bundle_inventory(bundle.inventory)
     today = today or date.today()
-    judged = judge(inventory, facts, spec, today)
+    judged = judge(inventory, facts, spec, today, workers=workers)
     recommendation = recommend(inventory, judged, load_catalogue(), load_assumptions())
     document = results_document(inventory, spec, today, judged, recommendation)
     return CheckOutcome(document, judged.scan_incomplete, judged.compliant)
 
 
 def run_check(out_dir: Path, spec: Spec, today: date | None = None,
-              inventory: Inventory | None = None) -> CheckOutcome:
+              inventory: Inventory | None = None, workers: int | None = None) -> CheckOutcome:
     """Evaluate the bundle and write DIR/results.json (the one writer: ``Results.write``)."""
-    outcome = evaluate_bundle(out_dir, spec, today, inventory)
+    outcome = evaluate_bundle(out_dir, spec, today, inventory, workers)
     Results(outcome.document).write(Bundle(out_dir).results)
     return outcome

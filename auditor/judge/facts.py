@@ -29,8 +29,11 @@ class Facts(Protocol):
 
 @dataclass(frozen=True)
 class BundleFacts:
-    """The facts of a bundle folder, each file read when asked (10,000 hosts' facts would
-    not fit in memory at once). Picklable: worker processes read their own hosts."""
+    """The facts of a bundle folder, each file read when asked.
+
+    10,000 hosts' facts would not fit in memory at once. Picklable: worker processes read
+    their own hosts.
+    """
 
     bundle: Bundle
 

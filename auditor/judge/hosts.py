@@ -43,8 +43,10 @@ def derive_facts(facts: Mapping[str, Any], lifecycle: Mapping[str, Any],
 
 @dataclass(frozen=True)
 class HostJudge:
-    """What judging one host needs besides its facts: the spec, the day, the lifecycle
-    table and the host controls compiled once."""
+    """What judging one host needs besides its facts.
+
+    The spec, the day, the lifecycle table and the host controls compiled once.
+    """
 
     spec: Spec
     today: date
@@ -74,3 +76,40 @@ def host_judge(spec: Spec, today: date, lifecycle: Mapping[str, Any]) -> HostJud
 def judge_host(host: Host, facts: Facts, judge: HostJudge) -> HostResult:
     """Read one host's facts and judge them."""
     return judge(host, facts.host(host.id))
+
+
+PARALLEL_FROM = 400
+"""Fleets at least this large are judged in several processes (below, start-up costs more)."""
+
+CHUNK = 500
+"""Hosts per task sent to a worker process."""
+
+
+def _judge_chunk(hosts: Sequence[Host], facts: Facts, spec: Spec, today: date,
+                 lifecycle: Mapping[str, Any]) -> list[HostResult]:
+    judge = host_judge(spec, today, lifecycle)   # compiled here: compiled checks do not pickle
+    return [judge_host(host, facts, judge) for host in hosts]
+
+
+def judge_hosts(hosts: Sequence[Host], facts: Facts, spec: Spec, today: date,
+                lifecycle: Mapping[str, Any], workers: int | None = None) -> Iterator[HostResult]:
+    """Every host judged, in inventory order; a large fleet in ``workers`` processes.
+
+    Measured with bench/eval_bench.py (10,000 hosts x 26 host controls, 2 cores): judging
+    is about 10 s of CPU, reading and parsing the facts files 2 s of it, so one process
+    alone misses the 10 s target; a pool of one process per CPU judges while the parent
+    waits (only judging: each worker returns HostResult values, planning stays in the
+    recommend stage).
+    """
+    workers = workers or os.cpu_count() or 1
+    if workers < 2 or len(hosts) < PARALLEL_FROM:
+        judge = host_judge(spec, today, lifecycle)
+        yield from (judge_host(host, facts, judge) for host in hosts)
+        return
+    chunks = [hosts[i:i + CHUNK] for i in range(0, len(hosts), CHUNK)]
+    context = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [pool.submit(_judge_chunk, chunk, facts, spec, today, lifecycle)
+                   for chunk in chunks]
+        for future in futures:
+            yield from future.result()

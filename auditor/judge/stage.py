@@ -22,7 +22,7 @@ from auditor.judge.evaluate import (
     tally,
 )
 from auditor.judge.facts import Facts
-from auditor.judge.hosts import host_judge, judge_host
+from auditor.judge.hosts import judge_hosts
 from auditor.judge.values import HostResult, Judged, ServiceResult, SiteResult
 from auditor.judge.waivers import apply_waivers, waiver_report
 from auditor.model import HostStatus, Verdict
@@ -38,13 +38,14 @@ outranks only ``compliant``, which it never is."""
 
 
 def judge(inventory: Inventory, facts: Facts, spec: Spec, today: date, *,
-          lifecycle: Mapping[str, Any] | None = None) -> Judged:
+          lifecycle: Mapping[str, Any] | None = None, workers: int | None = None) -> Judged:
     """Judge every host, service and site of ``inventory`` from ``facts`` against ``spec``.
 
-    ``lifecycle``: the end-of-life table (default: the packaged one).
+    ``lifecycle``: the end-of-life table (default: the packaged one). ``workers``: processes
+    judging the hosts of a large fleet (default: one per CPU; see ``judge_hosts``).
     """
-    judge_one = host_judge(spec, today, load_table() if lifecycle is None else lifecycle)
-    hosts = tuple(judge_host(host, facts, judge_one) for host in inventory.hosts)
+    table = load_table() if lifecycle is None else lifecycle
+    hosts = tuple(judge_hosts(inventory.hosts, facts, spec, today, table, workers))
     return judge_rest(inventory, facts, spec, today, hosts)
 
 

@@ -38,8 +38,11 @@ class HostResult:
                 "findings": [f.to_data() for f in self.findings]}
 
     def brief(self) -> dict[str, Any]:
-        """The part of ``to_data()`` the recommendation reads: id, site, status and the
-        findings whose status is in BRIEF_STATUSES (control, status and severity)."""
+        """The part of ``to_data()`` the recommendation reads.
+
+        Id, site, status and the findings whose status is in BRIEF_STATUSES (control,
+        status and severity).
+        """
         return {"id": self.id, "site": self.site, "status": str(self.status),
                 "findings": [{"control": f.control, "status": str(f.status),
                               "severity": str(f.severity)}

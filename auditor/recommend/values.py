@@ -11,6 +11,7 @@ from auditor.recommend.common import MOVING, Strategy
 from auditor.recommend.sizing import Usage
 from auditor.recommend.urgency import KEEP_OWN_BACKUPS, worst
 
+
 @dataclass(frozen=True)
 class HostPlan:
     """One host's migration plan (strategy, target, size, blockers) and the usage it read."""
