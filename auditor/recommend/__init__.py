@@ -41,11 +41,13 @@ def recommend(inventory: Inventory, judged: Judged, catalogue: Catalogue,
     """
     per_site = {s.id: site_assumptions(assumptions, s.costs) for s in inventory.sites}
     edges, unmapped = dependencies(inventory, {h.id: h.facts for h in judged.hosts})
-    plans = plan_hosts(inventory, judged, catalogue, per_site, inbound_of(inventory, edges))
+    briefs = {h.id: h.brief() for h in judged.hosts}
+    plans = plan_hosts(inventory, judged, briefs, catalogue, per_site,
+                       inbound_of(inventory, edges))
     size = wave_size(inventory, per_site, assumptions, max_wave_size)
     waves = plan_waves([p.data for p in plans], edges, size)
     return Recommendation(
-        str(judged.verdict), catalogue, site_plans(judged, catalogue),
+        str(judged.verdict), catalogue, site_plans(judged, briefs, catalogue),
         Waves(waves["waves"], waves["details"], size, waves["cross_wave_links"],
               waves["external_links"]),
         tuple(edges), unmapped, plans, costs_of(inventory, judged, plans, per_site, assumptions),
@@ -67,8 +69,12 @@ def inbound_of(inventory: Inventory, edges: Sequence[Mapping[str, Any]]) -> dict
     return inbound
 
 
-def plan_hosts(inventory: Inventory, judged: Judged, catalogue: Catalogue,
-               per_site: Mapping[str, SiteAssumptions],
+Brief = Mapping[str, Any]
+"""What the recommendation reads of a host's results.json entry (``HostResult.brief``)."""
+
+
+def plan_hosts(inventory: Inventory, judged: Judged, briefs: Mapping[str, Brief],
+               catalogue: Catalogue, per_site: Mapping[str, SiteAssumptions],
                inbound: Mapping[str, set[str]]) -> tuple[HostPlan, ...]:
     """Every host's plan, its room hardened where it stays, hypervisors kept for their VMs."""
     sites = {s.id: s.to_data() for s in judged.sites}
@@ -78,7 +84,7 @@ def plan_hosts(inventory: Inventory, judged: Judged, catalogue: Catalogue,
     for host in inventory.hosts:
         result = by_id[host.id]
         usage = usage_of(result.facts)
-        plan = plan_host(host, result.brief(), result.facts, catalogue, per_site[host.site],
+        plan = plan_host(host, briefs[host.id], result.facts, catalogue, per_site[host.site],
                          inbound[host.id], usage)
         plans.append(harden(plan, sites[host.site]))
         usages.append(usage)
@@ -94,12 +100,13 @@ def wave_size(inventory: Inventory, per_site: Mapping[str, SiteAssumptions],
     return max(1, size)
 
 
-def site_plans(judged: Judged, catalogue: Catalogue) -> tuple[dict[str, Any], ...]:
+def site_plans(judged: Judged, briefs: Mapping[str, Brief],
+               catalogue: Catalogue) -> tuple[dict[str, Any], ...]:
     """Each site's urgency, from its findings and its hosts'."""
-    briefs: dict[str, list[dict[str, Any]]] = {s.id: [] for s in judged.sites}
+    on_site: dict[str, list[Brief]] = {s.id: [] for s in judged.sites}
     for host in judged.hosts:
-        briefs[host.site].append(host.brief())
-    return tuple(site_urgency(site.to_data(), briefs[site.id], catalogue.rules)
+        on_site[host.site].append(briefs[host.id])
+    return tuple(site_urgency(site.to_data(), on_site[site.id], catalogue.rules)
                  for site in judged.sites)
 
 
