@@ -91,7 +91,7 @@ def results_document(inventory: Inventory, spec: Spec, today: date, judged: Judg
     }
 
 
-def evaluate_bundle(out_dir: Path, spec: Spec, today: date | None = None,
+def evaluate_bundle(out_dir: Path, spec: Spec, today: date | None = None, *,
                     inventory: Inventory | None = None,
                     workers: int | None = None) -> CheckOutcome:
     """Judge the bundle at ``out_dir`` against ``spec`` and build the results document.
@@ -109,7 +109,7 @@ def evaluate_bundle(out_dir: Path, spec: Spec, today: date | None = None,
     return CheckOutcome(document, judged.scan_incomplete, judged.compliant)
 
 
-def run_check(out_dir: Path, spec: Spec, today: date | None = None,
+def run_check(out_dir: Path, spec: Spec, today: date | None = None, *,
               inventory: Inventory | None = None, workers: int | None = None) -> CheckOutcome:
     """Evaluate the bundle and write DIR/results.json (the one writer: ``Results.write``).
 
@@ -122,7 +122,7 @@ def run_check(out_dir: Path, spec: Spec, today: date | None = None,
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        outcome = evaluate_bundle(out_dir, spec, today, inventory, workers)
+        outcome = evaluate_bundle(out_dir, spec, today, inventory=inventory, workers=workers)
         Results(outcome.document).write(Bundle(out_dir).results)
     finally:
         if gc_was_enabled:
