@@ -67,35 +67,38 @@ def floor(root: Path) -> float:
     return time.perf_counter() - started
 
 
-def ours(root: Path, checkout: Path = REPO) -> tuple[float, int]:
-    """`auditor check` of ``checkout`` in a child process: wall time and peak RSS in KiB.
+def ours(root: Path, checkout: Path = REPO) -> tuple[float, int, float]:
+    """`auditor check` of ``checkout`` in a child process: wall time, peak RSS in KiB and
+    CPU seconds (its worker processes included).
 
-    The peak is measured by /usr/bin/time when present (the child and its worker processes
-    each on their own; RUSAGE_CHILDREN keeps the largest child ever waited for).
+    Peak and CPU come from /usr/bin/time when present (the peak is the largest process's:
+    RUSAGE_CHILDREN keeps the largest child ever waited for).
     """
     env = dict(os.environ, PYTHONPATH=str(checkout))
     command = [sys.executable, "-m", "auditor", "check", str(root), "-q"]
     timer = Path("/usr/bin/time")
     with tempfile.NamedTemporaryFile("r", suffix=".txt") as report:
         if timer.is_file():
-            command = [str(timer), "-f", "%M", "-o", report.name, *command]
+            command = [str(timer), "-f", "%M %U %S", "-o", report.name, *command]
         started = time.perf_counter()
         result = subprocess.run(command, env=env, cwd=checkout, capture_output=True, text=True,
                                 check=False)
         elapsed = time.perf_counter() - started
-        peak_text = report.read().strip().splitlines()[-1:] if timer.is_file() else []
+        timed = report.read().split() if timer.is_file() else []
     if result.returncode not in (1, 3):
         raise SystemExit(f"auditor check failed ({result.returncode}): {result.stderr}")
-    peak = int(peak_text[0]) if peak_text and peak_text[0].isdigit() else \
-        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return elapsed, peak
+    if len(timed) >= 3:
+        return elapsed, int(timed[-3]), float(timed[-2]) + float(timed[-1])
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return elapsed, usage.ru_maxrss, float("nan")
 
 
-def row(what: str, runs: list[tuple[float, int]], evaluated: int, base: float) -> str:
-    """One table row: median wall time, largest peak, controls a second, ratio to floor."""
+def row(what: str, runs: list[tuple[float, int, float]], evaluated: int, base: float) -> str:
+    """One table row: median wall time, largest peak, median CPU, controls a second, ratio."""
     wall = statistics.median(r[0] for r in runs)
     peak_mib = max(r[1] for r in runs) / 1024
-    return (f"| {what} | {wall:.2f} | {peak_mib:.0f} | {evaluated / wall:,.0f} | "
+    cpu = statistics.median(r[2] for r in runs)
+    return (f"| {what} | {wall:.2f} | {peak_mib:.0f} | {cpu:.1f} | {evaluated / wall:,.0f} | "
             f"{wall / base:.1f}x |")
 
 
@@ -108,8 +111,8 @@ def main() -> None:
                         help="another checkout of auditor to time beside this one")
     args = parser.parse_args()
     controls = [c for c in load_spec().controls if c.applies_to == "host"]
-    runs: list[tuple[float, int]] = []
-    baseline: list[tuple[float, int]] = []
+    runs: list[tuple[float, int, float]] = []
+    baseline: list[tuple[float, int, float]] = []
     with tempfile.TemporaryDirectory(prefix="auditor-eval-bench-") as tmp:
         root = Path(tmp) / "bundle"
         make_bundle(root, args.hosts)
@@ -127,9 +130,9 @@ def main() -> None:
           f"(median of {args.runs}, {os.cpu_count()} CPUs, load average "
           f"{os.getloadavg()[0]:.1f} at the end)")
     print()
-    print("| what | wall s | peak MiB | controls/s | ratio to floor |")
-    print("| --- | ---: | ---: | ---: | ---: |")
-    print(f"| floor: read + parse every facts file | {base:.2f} | – | – | 1.0x |")
+    print("| what | wall s | peak MiB | CPU s | controls/s | ratio to floor |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print(f"| floor: read + parse every facts file | {base:.2f} | – | – | – | 1.0x |")
     if baseline:
         print(row(f"`auditor check` of {args.baseline}", baseline, evaluated, base))
     print(row("`auditor check` (results.json written)", runs, evaluated, base))
