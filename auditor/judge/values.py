@@ -109,7 +109,7 @@ class Judged:
     everywhere: Tally
     score: float | None
     verdict: Verdict
-    """The most drastic action any site needs (see ``judge.VERDICT_ORDER``)."""
+    """The most drastic action any site needs (see ``stage.VERDICT_ORDER``)."""
     waivers: tuple[dict[str, Any], ...]
     """Each waiver with its state and how many findings it covered."""
 
