@@ -131,15 +131,16 @@ def test_unavailable_transport_is_exit_3_and_never_compliant(tmp_path: Path) -> 
 
 def test_results_json_is_exactly_the_results_document(example_bundle: Path,
                                                       tmp_path: Path) -> None:
-    from auditor.judge.check import evaluate_bundle
+    from auditor.bundle.results import Results
+    from auditor.judge.check import run_check
     from auditor.spec.load import load_spec
 
     bundle = tmp_path / "copy"
     shutil.copytree(example_bundle, bundle)
-    outcome = evaluate_bundle(bundle, load_spec())
-    # Host entries and plans are encoded where they were made and spliced in: same document.
-    document = json.loads(json.dumps(outcome.document))
-    document["hosts"] = [json.loads(h) for h in outcome.encoded_hosts]
-    document["recommendation"]["hosts"] = [json.loads(p) for p in outcome.encoded_plans]
-    assert json.loads(outcome.to_json()) == document == outcome.results
+    outcome = run_check(bundle, load_spec())
+    # One writer: the file is the document, byte for byte.
+    written = (bundle / "results.json").read_bytes()
+    assert written == Results(outcome.document).to_json()
+    document = json.loads(written)
+    assert document == json.loads(json.dumps(outcome.results))
     assert document["hosts"] and document["recommendation"]["hosts"]

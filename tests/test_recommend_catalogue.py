@@ -12,6 +12,8 @@ from auditor.bundle.folder import Bundle
 from auditor.errors import InputError
 from auditor.inventory.load import load_inventory
 from auditor.judge.check import evaluate_bundle
+from auditor.judge.facts import read_facts
+from auditor.judge.stage import judge
 from auditor.paths import schema_path, specs_root
 from auditor.recommend import load_assumptions, load_catalogue, recommend
 from auditor.spec.load import load_spec
@@ -96,14 +98,16 @@ def test_an_edited_catalogue_changes_the_plan(tmp_path: Path) -> None:
     assert packaged["strategy"] == "rehost"
     assert packaged["target"]["offering"] == "pemerintah-khusus-vm"
     inventory = load_inventory(root / "inventory.yaml")
-    plan = recommend(inventory, outcome.results, Bundle(root),
-                     catalogue_path=_edited(tmp_path, "pdn.yaml", "pdn-iaas-vm"))
+    judged = judge(inventory, read_facts(Bundle(root)), load_spec(), TODAY)
+    plan = recommend(inventory, judged, load_catalogue(_edited(tmp_path, "pdn.yaml",
+                                                               "pdn-iaas-vm")),
+                     load_assumptions()).to_data()
     assert plan["catalogue"]["version"] == "2026.2"
     assert plan["hosts"][0]["strategy"] == "rehost"
     assert plan["hosts"][0]["target"]["offering"] == "pdn-iaas-vm"
     # No offering takes closed data: the host stays in its own room, once hardened.
-    plan = recommend(inventory, outcome.results, Bundle(root),
-                     catalogue_path=_edited(tmp_path, "none.yaml", None))
+    plan = recommend(inventory, judged, load_catalogue(_edited(tmp_path, "none.yaml", None)),
+                     load_assumptions()).to_data()
     host = plan["hosts"][0]
     assert (host["strategy"], host["rule"]) == ("retain", "classification")
     assert host["target"]["kind"] == "own_room"

@@ -21,7 +21,7 @@ from auditor.bundle.folder import bundle_lock, cannot
 from auditor.cli.inventory import inventory_group
 from auditor.cli.review import COMMANDS as REVIEW_COMMANDS
 from auditor.errors import AuditorError, ExitCode, InputError
-from auditor.inventory.load import load_inventory
+from auditor.inventory.load import Inventory, load_inventory
 from auditor.report import CONTRACT_FORMATS, CSV_SEPARATORS, FORMATS
 from auditor.report.console import SEVERITIES
 from auditor.report.messages import LANGUAGES
@@ -168,7 +168,7 @@ def scan_options(func: F) -> F:
     return func
 
 
-def _run_scan(inventory_path: Path, opts: dict[str, Any]) -> ScanSummary:
+def _run_scan(inventory: Inventory, opts: dict[str, Any]) -> ScanSummary:
     """Run the scan stage with the options of ``scan_options`` (as click parsed them)."""
     # Imported here: SSH and HTTP libraries cost a second of start-up the other commands
     # do not need.
@@ -180,10 +180,7 @@ def _run_scan(inventory_path: Path, opts: dict[str, Any]) -> ScanSummary:
     from auditor.collect.web import WebOptions
 
     quiet: bool = opts["quiet"]
-    verbose: bool = opts["verbose"]
-    if quiet and verbose:
-        raise click.UsageError("--quiet and --verbose exclude each other; choose one")
-    inventory = load_inventory(inventory_path)
+    verbose: bool = opts["verbose"]   # callers _check_verbosity first
     output: Path = opts["output"]
     known_hosts = opts["known_hosts"]
     options = ScanOptions(timeout=opts["timeout"],
@@ -214,21 +211,32 @@ def _run_scan(inventory_path: Path, opts: dict[str, Any]) -> ScanSummary:
         if in_main:
             signal.signal(signal.SIGTERM, previous)
     if not quiet:
-        skipped = sum(r.skipped for r in summary.results)
-        note = f" ({skipped} kept from an earlier scan)" if skipped else ""
-        click.echo(f"scanned {len(summary.results)} of {len(inventory.hosts)} hosts{note}, "
-                   f"{len(summary.failed)} could not be scanned; facts in {output / 'facts'}",
-                   err=True)
-        for failed in summary.failed:
-            click.echo(f"  {failed.host}: {failed.status}: {failed.reason}", err=True)
-        if summary.services:
-            click.echo(f"probed {len(summary.services)} web services, "
-                       f"{len(summary.failed_services)} did not answer", err=True)
-        for service in summary.failed_services:
-            click.echo(f"  {service.service}: {service.status}: {service.reason}", err=True)
+        _print_scan(summary, inventory, output)
     if summary.interrupted:
         click.echo("scan stopped before the end: rerun with --resume to finish", err=True)
     return summary
+
+
+def _print_scan(summary: ScanSummary, inventory: Inventory, output: Path) -> None:
+    """What the scan did: hosts scanned and failed, services probed and silent."""
+    skipped = sum(r.skipped for r in summary.results)
+    note = f" ({skipped} kept from an earlier scan)" if skipped else ""
+    click.echo(f"scanned {len(summary.results)} of {len(inventory.hosts)} hosts{note}, "
+               f"{len(summary.failed)} could not be scanned; facts in {output / 'facts'}",
+               err=True)
+    for failed in summary.failed:
+        click.echo(f"  {failed.host}: {failed.status}: {failed.reason}", err=True)
+    if summary.services:
+        click.echo(f"probed {len(summary.services)} web services, "
+                   f"{len(summary.failed_services)} did not answer", err=True)
+    for service in summary.failed_services:
+        click.echo(f"  {service.service}: {service.status}: {service.reason}", err=True)
+
+
+def _check_verbosity(opts: dict[str, Any]) -> None:
+    """--quiet and --verbose of ``scan_options`` exclude each other."""
+    if opts["quiet"] and opts["verbose"]:
+        raise click.UsageError("--quiet and --verbose exclude each other; choose one")
 
 
 @cli.command("scan")
@@ -241,8 +249,9 @@ def scan_command(inventory: Path, **opts: Any) -> None:
     `transport: local`). Facts go to DIR/facts/HOST.json. Exit 3 when some hosts could not
     be scanned.
     """
+    _check_verbosity(opts)
     with bundle_lock(opts["output"], "scan", create=True):
-        summary = _run_scan(inventory, opts)
+        summary = _run_scan(load_inventory(inventory), opts)
     incomplete = summary.failed or summary.failed_services or summary.interrupted
     code = ExitCode.SCAN_INCOMPLETE if incomplete else ExitCode.OK
     sys.exit(int(code))
@@ -447,11 +456,12 @@ def audit_command(inventory: Path, spec_path: Path | None, overlay_path: Path | 
 
     spec = load_tailored_spec(spec_path, overlay_path)
     chosen = parse_formats(formats)
-    load_inventory(inventory)  # fail on a bad inventory before any connection
+    _check_verbosity(opts)
+    loaded = load_inventory(inventory)  # once: fail on a bad one before any connection
     output: Path = opts["output"]
     with bundle_lock(output, "audit", create=True):
-        summary = _run_scan(inventory, opts)
-        outcome = run_check(output, spec)
+        summary = _run_scan(loaded, opts)
+        outcome = run_check(output, spec, inventory=loaded)
         written = write_reports(output, chosen, lang, csv_separator=csv_separator,
                                 into_signed=True)
     if not opts["quiet"]:
