@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +27,7 @@ from auditor.collect.probe import build_probe, parse_output, probe_digest
 from auditor.collect.transports import TRANSPORTS, ProbeRun, ScanOptions, Transport
 from auditor.collect.web import ServiceResult, WebOptions
 from auditor.errors import InputError
+from auditor.inventory.hypervisors import PLATFORMS
 from auditor.inventory.load import Host, Inventory
 from auditor.model import HostStatus
 from auditor.spec.facility import load_answers
@@ -159,6 +160,95 @@ def scan_host(host: Host, transport: Transport, inventory: Inventory, options: S
     return HostResult(host.id, run.status, run.reason, run.duration_s)
 
 
+class _HostPool:
+    """Hosts scanned over their transport in a bounded pool, with progress and a stop switch."""
+
+    def __init__(self, inventory: Inventory, bundle: Bundle, options: ScanOptions,
+                 collectors: Mapping[str, Collector], concurrency: int, stop: threading.Event,
+                 on_progress: ProgressCallback | None, results: list[HostResult]) -> None:
+        """Ready to scan; ``results`` already holds the hosts a resume skips."""
+        self.inventory, self.bundle, self.options = inventory, bundle, options
+        self.collectors, self.script = collectors, build_probe(collectors)
+        self.width, self.stop, self.on_progress = max(1, concurrency), stop, on_progress
+        self.results = results
+        self.progress = Progress(total=len(inventory.hosts), done=len(results))
+        self.lock = threading.Lock()
+        self.transports: dict[str, Transport] = {}
+
+    def one(self, host: Host) -> HostResult:
+        """Scan one host (in a pool thread); an unknown transport is an error, not a stop."""
+        if host.transport not in TRANSPORTS:
+            run = ProbeRun(HostStatus.ERROR, f"transport '{host.transport}' is not available")
+            atomic_write_json(self.bundle.facts(host.id), facts_document(
+                host, run, self.script, self.collectors, utc_now()))
+            return HostResult(host.id, run.status, run.reason, 0.0)
+        with self.lock:
+            transport = self.transports.setdefault(host.transport, TRANSPORTS[host.transport]())
+            self.progress.running[host.id] = time.monotonic()
+        return scan_host(host, transport, self.inventory, self.options, self.script,
+                         self.collectors, self.bundle)
+
+    def run(self, todo: list[Host]) -> bool:
+        """Scan ``todo`` and keep each result; True when stopped before every host was done."""
+        interrupted = False
+        pending: set[Future[HostResult]] = set()
+        queue = iter(todo)
+        with ThreadPoolExecutor(max_workers=self.width, thread_name_prefix="auditor-scan") as pool:
+            try:
+                while True:
+                    pending |= self._start(pool, queue, len(pending))
+                    if not pending:
+                        break
+                    finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                    self._record(finished)
+            except BaseException as exc:  # Ctrl-C, or a fault such as a full disk: start no more
+                self.stop.set()
+                interrupted = isinstance(exc, KeyboardInterrupt)
+                for future in pending:
+                    future.cancel()
+                raise
+            finally:
+                interrupted = interrupted or (self.stop.is_set()
+                                              and len(self.results) < len(self.inventory.hosts))
+        return interrupted
+
+    def _start(self, pool: ThreadPoolExecutor, queue: Iterator[Host],
+               running: int) -> set[Future[HostResult]]:
+        started: set[Future[HostResult]] = set()
+        while running + len(started) < self.width and not self.stop.is_set():
+            host = next(queue, None)
+            if host is None:
+                break
+            started.add(pool.submit(self.one, host))
+        return started
+
+    def _record(self, finished: set[Future[HostResult]]) -> None:
+        for future in finished:
+            result = future.result()
+            with self.lock:
+                self.results.append(result)
+                self.progress.done += 1
+                self.progress.failed += result.status is not HostStatus.OK
+                self.progress.running.pop(result.host, None)
+            if self.on_progress:
+                self.on_progress(self.progress, result)
+        if not finished and self.on_progress:
+            self.on_progress(self.progress, None)
+
+
+def _resumed_and_todo(inventory: Inventory, bundle: Bundle,
+                      resume: bool) -> tuple[list[HostResult], list[Host]]:
+    """Hosts a resume skips (their facts file is good), and hosts the pool scans (not API)."""
+    skipped: list[HostResult] = []
+    todo: list[Host] = []
+    for host in inventory.hosts:
+        if resume and good_facts(bundle.facts(host.id)):
+            skipped.append(HostResult(host.id, HostStatus.OK, None, 0.0, skipped=True))
+        elif host.transport not in PLATFORMS:
+            todo.append(host)
+    return skipped, todo
+
+
 def scan(inventory: Inventory, out_dir: Path, options: ScanOptions, *, concurrency: int = 32,
          resume: bool = False, on_progress: ProgressCallback | None = None,
          collectors: Mapping[str, Collector] = COLLECTORS,
@@ -168,71 +258,18 @@ def scan(inventory: Inventory, out_dir: Path, options: ScanOptions, *, concurren
 
     Hosts run in a bounded pool. Each facts file is written whole when its host ends, so an
     interrupted scan keeps what it finished; ``resume`` skips hosts with a good facts file.
-    Setting ``stop`` lets running hosts finish and starts no new ones. Web services of the
-    inventory are probed after the hosts, with ``web`` options (defaults when None).
+    Setting ``stop`` lets running hosts finish and starts no new ones. Hosts described by a
+    hypervisor API come next, then the web services of the inventory, with ``web`` options
+    (defaults when None).
     """
     bundle = Bundle(out_dir)
     make_folder(bundle.facts_dir)
     copy_inputs(inventory, bundle)
-    script = build_probe(collectors)
-    transports: dict[str, Transport] = {}
-    results: list[HostResult] = []
-    todo: list[Host] = []
-    via_api = {h.id for h in inventory.hosts if h.transport in ("vsphere", "proxmox")}
-    for host in inventory.hosts:
-        if resume and good_facts(bundle.facts(host.id)):
-            results.append(HostResult(host.id, HostStatus.OK, None, 0.0, skipped=True))
-        elif host.id not in via_api:
-            todo.append(host)
-    progress = Progress(total=len(inventory.hosts), done=len(results))
-    lock = threading.Lock()
     stop = stop or threading.Event()
-
-    def run_one(host: Host) -> HostResult:
-        if host.transport not in TRANSPORTS:
-            run = ProbeRun(HostStatus.ERROR, f"transport '{host.transport}' is not available")
-            atomic_write_json(bundle.facts(host.id), facts_document(
-                host, run, script, collectors, utc_now()))
-            return HostResult(host.id, run.status, run.reason, 0.0)
-        with lock:
-            transport = transports.setdefault(host.transport, TRANSPORTS[host.transport]())
-            progress.running[host.id] = time.monotonic()
-        return scan_host(host, transport, inventory, options, script, collectors, bundle)
-
-    interrupted = False
-    pending: set[Future[HostResult]] = set()
-    queue = iter(todo)
-    with ThreadPoolExecutor(max_workers=max(1, concurrency),
-                            thread_name_prefix="auditor-scan") as pool:
-        try:
-            while True:
-                while len(pending) < max(1, concurrency) and not stop.is_set():
-                    next_host = next(queue, None)
-                    if next_host is None:
-                        break
-                    pending.add(pool.submit(run_one, next_host))
-                if not pending:
-                    break
-                finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    result = future.result()
-                    with lock:
-                        results.append(result)
-                        progress.done += 1
-                        progress.failed += result.status is not HostStatus.OK
-                        progress.running.pop(result.host, None)
-                    if on_progress:
-                        on_progress(progress, result)
-                if not finished and on_progress:
-                    on_progress(progress, None)
-        except BaseException as exc:  # Ctrl-C, or a fault such as a full disk: start no more
-            stop.set()
-            interrupted = isinstance(exc, KeyboardInterrupt)
-            for future in pending:
-                future.cancel()
-            raise
-        finally:
-            interrupted = interrupted or (stop.is_set() and len(results) < len(inventory.hosts))
+    results, todo = _resumed_and_todo(inventory, bundle, resume)
+    pool = _HostPool(inventory, bundle, options, collectors, concurrency, stop, on_progress,
+                     results)
+    interrupted = pool.run(todo)
     if inventory.raw.get("hypervisors") and not stop.is_set():
         from auditor.collect.hypervisors.collect import collect  # pyVmomi: loaded only when needed
 
