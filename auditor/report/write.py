@@ -11,6 +11,7 @@ from typing import Any
 from auditor.bundle.folder import Bundle, atomic_write_bytes, make_folder, read_json, sha256_file
 from auditor.bundle.yamlfile import load_yaml
 from auditor.errors import AuditorError, InputError
+from auditor.messages import LANGUAGES
 from auditor.report import CONTRACT_FORMATS, CSV_SEPARATORS, FORMATS, Alternate, RenderOptions
 from auditor.report.freshness import (
     REPORT_FILES,
@@ -23,7 +24,6 @@ from auditor.report.freshness import (
     record,
     source_of,
 )
-from auditor.report.messages import LANGUAGES
 from auditor.report.values import as_dict, as_list
 from auditor.report.view import BundleExtras, Evidence
 
