@@ -11,6 +11,7 @@ from typing import Any
 from auditor.bundle.folder import Bundle
 from auditor.inventory.load import Host, Inventory
 from auditor.judge.evaluate import load_scanned
+from auditor.messages import message
 from auditor.model import HostStatus
 from auditor.recommend.catalogue import (
     Catalogue,
@@ -18,7 +19,7 @@ from auditor.recommend.catalogue import (
     load_assumptions,
     load_catalogue,
 )
-from auditor.recommend.common import MOVING, Strategy, blocker, text
+from auditor.recommend.common import MOVING, Strategy, blocker
 from auditor.recommend.costs import INPUT_KEYS, five_year, site_costs
 from auditor.recommend.energy import cooling_answer
 from auditor.recommend.graph import dependencies, plan_waves
@@ -251,7 +252,5 @@ def recommend(inventory: Inventory, results: Mapping[str, Any], bundle: Bundle, 
                                    "source": item["source"], "estimate": item["estimate"]}
                             for name, item in defaults.items()},
         },
-        "note": text("Rencana dari satu kali pemindaian: periksa ulang ukuran dan "
-                     "ketergantungan sebelum memindahkan.",
-                     "A plan from one scan: recheck sizes and dependencies before moving."),
+        "note": message("plan.note"),
     }

@@ -7,12 +7,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from auditor.inventory.load import Inventory
-from auditor.recommend.common import CRITICALITY_RANK, MOVING, Strategy, dig, text
+from auditor.messages import LANGUAGES, has, message
+from auditor.recommend.common import CRITICALITY_RANK, MOVING, Strategy, dig
 
 MAX_CONNECTIONS_READ = 5000
 """Connections read per host at most (facts are untrusted)."""
 MAX_UNMAPPED = 100
-CRITICALITY_ID = {"low": "rendah", "medium": "sedang", "high": "tinggi"}
 
 
 def _port(value: Any) -> int | None:
@@ -189,9 +189,10 @@ def plan_waves(plans: Sequence[Mapping[str, Any]], edges: Sequence[Mapping[str, 
             "cross_wave_links": cross, "external_links": external}
 
 
-STRATEGY_ID = {"rehost": "pindah apa adanya", "replatform": "pindah ke platform baru",
-               "retire": "pensiunkan", "retain": "pertahankan", "repurchase": "ganti aplikasi"}
-"""Host strategies as the Indonesian report names them."""
+def _stays_as(strategy: str | None) -> dict[str, str]:
+    """What happens to a host that does not move, as a wave's reason names it."""
+    key = f"plan.strategy_{strategy}"
+    return message(key if strategy and has(key) else "plan.strategy_none")
 
 
 def _detail(n: int, wave: list[list[str]], by_id: Mapping[str, Mapping[str, Any]],
@@ -200,40 +201,24 @@ def _detail(n: int, wave: list[list[str]], by_id: Mapping[str, Mapping[str, Any]
     hosts = [h for g in wave for h in g]
     crit_rank, replatform, blockers = risk(hosts)
     crit = next(k for k, v in CRITICALITY_RANK.items() if v == crit_rank)
-    reasons = [text(f"Gelombang {n + 1}: risiko rendah dahulu (kritikalitas, lalu pembangunan "
-                    f"ulang, lalu jumlah penghambat); kritikalitas tertinggi "
-                    f"{CRITICALITY_ID[crit]}.",
-                    f"Wave {n + 1}: low risk first (criticality, then replatform, then "
-                    f"blockers); highest criticality {crit}.")]
-    for group in wave:
-        if len(group) > 1:
-            reasons.append(text(f"Saling bergantung, pindah bersama: {', '.join(group)}.",
-                                f"Depend on each other, move together: {', '.join(group)}."))
+    reasons = [message("plan.wave.order", n=n + 1, criticality=message(f"plan.criticality_{crit}"))]
+    reasons += [message("plan.wave.together", hosts=", ".join(group)) for group in wave
+                if len(group) > 1]
     if replatform:
-        reasons.append(text(f"{replatform} host dibangun ulang di platform baru sebelum pindah.",
-                            f"{replatform} host(s) rebuilt (replatform) before the move."))
+        reasons.append(message("plan.wave.replatform", n=replatform))
     if blockers:
-        reasons.append(text(f"{blockers} penghambat harus diselesaikan sebelum gelombang ini.",
-                            f"{blockers} blocker(s) to clear before this wave."))
+        reasons.append(message("plan.wave.blockers", n=blockers))
     mine = set(hosts)
     links = [e for e in cross if e["from"] in mine or e["to"] in mine]
     if links:
-        shown = ", ".join(_link(e) for e in links[:20])
-        reasons.append(text(
-            f"Kelompok yang saling bergantung lebih besar dari batas {max_size} host per "
-            f"gelombang dan dipecah; tautan lintas gelombang: {shown}.",
-            f"A dependent group larger than the limit of {max_size} hosts per wave was split; "
-            f"links that cross waves: {shown}."))
+        reasons.append(message("plan.wave.split", max_size=max_size,
+                               links=", ".join(_link(e) for e in links[:20])))
     outside = [e for e in external if e["from"] in mine or e["to"] in mine]
     if outside:
-        shown_id = ", ".join(f"{_link(e)} ({e['stays']}: "
-                             f"{STRATEGY_ID.get(e['stays_strategy'] or '', 'belum direncanakan')})"
-                             for e in outside[:20])
-        shown = ", ".join(f"{_link(e)} ({e['stays']}: {e['stays_strategy'] or 'not planned'})"
-                          for e in outside[:20])
-        reasons.append(text(f"Bergantung pada host yang tidak pindah; jaga koneksinya: "
-                            f"{shown_id}.",
-                            f"Depends on hosts that do not move; keep the link working: {shown}."))
+        shown = [(_link(e), e["stays"], _stays_as(e["stays_strategy"])) for e in outside[:20]]
+        reasons.append(message("plan.wave.outside", links={
+            lang: ", ".join(f"{link} ({stays}: {what[lang]})" for link, stays, what in shown)
+            for lang in LANGUAGES}))
     return {"number": n + 1, "hosts": hosts, "criticality": crit,
             "strategies": {s: sum(by_id[h]["strategy"] == s for h in hosts) for s in MOVING},
             "blockers": blockers, "reasons": reasons, "links_to_other_waves": links,
