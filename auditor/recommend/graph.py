@@ -49,56 +49,68 @@ def _connection_rows(facts: Mapping[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def dependencies(inventory: Inventory, facts: Mapping[str, Mapping[str, Any]]
-                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Edges ``{from, to, port, source}`` between inventory hosts, and unmapped peers."""
-    by_address: dict[str, list[str]] = {}
-    for host in inventory.hosts:
-        if host.address:
-            by_address.setdefault(host.address.lower(), []).append(host.id)
-    edges: dict[tuple[str, str, int | None], dict[str, Any]] = {}
-    unmapped: list[dict[str, Any]] = []
+class _Edges:
+    """Edges between inventory hosts, each ``(from, to, port)`` once, in the order found."""
 
-    def add(src: str, dst: str, port: int | None, source: str, process: Any = None) -> None:
-        if src != dst and (src, dst, port) not in edges:
-            edges[(src, dst, port)] = {"from": src, "to": dst, "port": port, "source": source}
+    def __init__(self) -> None:
+        self.found: dict[tuple[str, str, int | None], dict[str, Any]] = {}
+
+    def add(self, src: str, dst: str, port: int | None, source: str,
+            process: Any = None) -> None:
+        """One edge, unless it loops back to its host or is already known."""
+        if src != dst and (src, dst, port) not in self.found:
+            self.found[(src, dst, port)] = {"from": src, "to": dst, "port": port,
+                                            "source": source}
             if isinstance(process, str) and process:
-                edges[(src, dst, port)]["process"] = process[:64]
+                self.found[(src, dst, port)]["process"] = process[:64]
 
-    for host in inventory.hosts:
-        host_facts = facts.get(host.id, {})
-        for row in _connection_rows(host_facts):
-            remote = row.get("remote_address")
-            if not isinstance(remote, str) or _loopback(remote):
-                continue
-            owners = by_address.get(remote.lower()[:253], [])
-            local_port, remote_port = _port(row.get("local_port")), _port(row.get("remote_port"))
-            direction = row.get("direction")
-            if direction not in ("inbound", "outbound"):
-                other = facts.get(owners[0], {}) if len(owners) == 1 else {}
-                if remote_port is not None and remote_port in _listening(other):
-                    direction = "outbound"
-                elif local_port is not None and local_port in _listening(host_facts):
-                    direction = "inbound"
-                else:
-                    direction = "outbound" if (remote_port or 65536) < (local_port or 65536) \
-                        else "inbound"
-            port = remote_port if direction == "outbound" else local_port
-            if len(owners) != 1:
-                if len(unmapped) < MAX_UNMAPPED:
-                    unmapped.append({"host": host.id, "address": remote[:253], "port": port,
-                                     "direction": direction,
-                                     "why": "address of several inventory hosts" if owners
-                                     else "address not in the inventory"})
-                continue
-            if direction == "outbound":
-                add(host.id, owners[0], port, "connections", row.get("process"))
-            else:
-                add(owners[0], host.id, port, "connections")
+
+def _direction(row: Mapping[str, Any], local_port: int | None, remote_port: int | None,
+               host_facts: Mapping[str, Any], other_facts: Mapping[str, Any]) -> str:
+    """``inbound`` or ``outbound``: as the row says, else from who listens, else the lower port."""
+    direction = row.get("direction")
+    if direction in ("inbound", "outbound"):
+        return str(direction)
+    if remote_port is not None and remote_port in _listening(other_facts):
+        return "outbound"
+    if local_port is not None and local_port in _listening(host_facts):
+        return "inbound"
+    return "outbound" if (remote_port or 65536) < (local_port or 65536) else "inbound"
+
+
+def _connection_edges(host_id: str, facts: Mapping[str, Mapping[str, Any]],
+                      by_address: Mapping[str, list[str]], edges: _Edges,
+                      unmapped: list[dict[str, Any]]) -> None:
+    """The edges of one host's established connections; peers not in the inventory to unmapped."""
+    host_facts = facts.get(host_id, {})
+    for row in _connection_rows(host_facts):
+        remote = row.get("remote_address")
+        if not isinstance(remote, str) or _loopback(remote):
+            continue
+        owners = by_address.get(remote.lower()[:253], [])
+        local_port, remote_port = _port(row.get("local_port")), _port(row.get("remote_port"))
+        other = facts.get(owners[0], {}) if len(owners) == 1 else {}
+        direction = _direction(row, local_port, remote_port, host_facts, other)
+        port = remote_port if direction == "outbound" else local_port
+        if len(owners) != 1:
+            if len(unmapped) < MAX_UNMAPPED:
+                unmapped.append({"host": host_id, "address": remote[:253], "port": port,
+                                 "direction": direction,
+                                 "why": "address of several inventory hosts" if owners
+                                 else "address not in the inventory"})
+            continue
+        if direction == "outbound":
+            edges.add(host_id, owners[0], port, "connections", row.get("process"))
+        else:
+            edges.add(owners[0], host_id, port, "connections")
+
+
+def _declared_edges(inventory: Inventory, edges: _Edges) -> None:
+    """The edges the inventory states: hosts of one application, users of a service."""
     for app in sorted({a for h in inventory.hosts for a in h.applications}):
         members = sorted(h.id for h in inventory.hosts if app in h.applications)
         for member in members[1:]:
-            add(members[0], member, None, f"application:{app}")
+            edges.add(members[0], member, None, f"application:{app}")
     for service in inventory.services:
         if service.host is None:
             continue
@@ -109,8 +121,22 @@ def dependencies(inventory: Inventory, facts: Mapping[str, Mapping[str, Any]]
             port = None
         for user in inventory.hosts:
             if service.id in user.applications:
-                add(user.id, service.host, port, f"service:{service.id}")
-    return list(edges.values()), unmapped
+                edges.add(user.id, service.host, port, f"service:{service.id}")
+
+
+def dependencies(inventory: Inventory, facts: Mapping[str, Mapping[str, Any]]
+                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Edges ``{from, to, port, source}`` between inventory hosts, and unmapped peers."""
+    by_address: dict[str, list[str]] = {}
+    for host in inventory.hosts:
+        if host.address:
+            by_address.setdefault(host.address.lower(), []).append(host.id)
+    edges = _Edges()
+    unmapped: list[dict[str, Any]] = []
+    for host in inventory.hosts:
+        _connection_edges(host.id, facts, by_address, edges, unmapped)
+    _declared_edges(inventory, edges)
+    return list(edges.found.values()), unmapped
 
 
 def _components(nodes: Sequence[str], edges: Sequence[Mapping[str, Any]]) -> list[list[str]]:

@@ -22,6 +22,8 @@ MANAGED_KINDS = {"web_hosting": "web", "database": "database", "object_storage":
 
 EMPTY = {"id": "", "en": ""}
 """No text in either language: an optional part of a message left out."""
+WHY_REBUILT = {True: message("plan.host.why_eol"), False: message("plan.host.why_stack")}
+"""Why a host is rebuilt: its operating system is past end of life (True), or else its stack."""
 
 
 def _not_scanned(host: Host, result: Mapping[str, Any]) -> dict[str, Any]:
@@ -246,8 +248,7 @@ def _reason(strategy: Strategy, eol: bool, target: dict[str, Any] | None, refuse
                         offerings=", ".join(refused)) if refused else EMPTY
     if strategy is Strategy.REHOST:
         return message("plan.host.rehost", where=where, refused=why_class)
-    why = message("plan.host.why_eol" if eol else "plan.host.why_stack")
-    return message("plan.host.replatform", why=why, where=where, refused=why_class)
+    return message("plan.host.replatform", why=WHY_REBUILT[eol], where=where, refused=why_class)
 
 
 def _place(done: Done, blockers: list[dict[str, Any]], decided: tuple[Strategy, str], eol: bool,

@@ -106,13 +106,17 @@ class Required:
                 "facts_missing": [f for f in SIZING_FACTS if f not in usage.present]}
 
 
-METHOD_KEYS = {"performance-based": "plan.size.performance_based",
-               "partly performance-based": "plan.size.partly_performance_based",
-               "as-on-premises": "plan.size.as_on_premises"}
-"""Each sizing method's name in the message catalogue."""
-LOAD_KEYS = {"load_15": "plan.size.load_15", "load_5": "plan.size.load_5",
-             "load_1": "plan.size.load_1", "cpu_p95": "plan.size.cpu_p95"}
-"""Each load measure's name in the message catalogue."""
+METHOD_NAMES = {"performance-based": message("plan.size.performance_based"),
+                "partly performance-based": message("plan.size.partly_performance_based"),
+                "as-on-premises": message("plan.size.as_on_premises")}
+"""Each sizing method's name in both languages."""
+LOAD_NAMES = {"load_15": message("plan.size.load_15"), "load_5": message("plan.size.load_5"),
+              "load_1": message("plan.size.load_1"), "cpu_p95": message("plan.size.cpu_p95")}
+"""Each load measure's name in both languages."""
+NOTES = {"one_probe": message("plan.size.one_probe"),
+         "not_measured": message("plan.size.not_measured")}
+"""How use was measured, when no hypervisor sampled it."""
+NO_TEXT = {"id": "", "en": ""}
 
 
 def _n(value: float) -> Num:
@@ -153,9 +157,9 @@ def required_size(usage: Usage, a: SiteAssumptions) -> Required | None:
         name = usage.load_name or ""
         cpu = message("plan.size.cpu_load", load=_n(usage.load), comfort=_n(comfort),
                       vcpu=_n(vcpu),
-                      name=message(LOAD_KEYS[name]) if name in LOAD_KEYS else name,
+                      name=LOAD_NAMES.get(name, name),
                       capped=message("plan.size.cpu_capped", cpus=usage.cpu_count) if capped
-                      else {"id": "", "en": ""})
+                      else NO_TEXT)
     elif usage.cpu_count is not None:
         vcpu = usage.cpu_count
         cpu = message("plan.size.cpu_as_on_premises", vcpu=_n(vcpu))
@@ -177,10 +181,10 @@ def required_size(usage: Usage, a: SiteAssumptions) -> Required | None:
     if usage.load_name == "cpu_p95":
         note = message("plan.size.from_hypervisor", n=_n(usage.samples or 0))
     elif measured:
-        note = message("plan.size.one_probe")
+        note = NOTES["one_probe"]
     else:
-        note = message("plan.size.not_measured")
-    basis = message("plan.size.basis", method=message(METHOD_KEYS[method]), note=note,
+        note = NOTES["not_measured"]
+    basis = message("plan.size.basis", method=METHOD_NAMES[method], note=note,
                     cpu=cpu, memory=mem, disk=disk[1], disk_gb=disk[0])
     return Required(vcpu, memory, disk[0], method, basis, confidence)
 
