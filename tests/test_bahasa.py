@@ -4,7 +4,8 @@ The report of a rich bundle (every strategy, estimated and given costs, overridd
 unscanned and unreadable hosts, answered and unanswered questionnaires) is rendered in `id`, and
 so is every entry of every catalogue a report or review draws from: the one message catalogue
 (report, review, questionnaire and plan messages), the bundle-problem phrases, the
-specification's texts, the central-offering catalogue and the assumptions. Control ids, product names, URLs, paths, quoted values and code are left out.
+specification's texts, the central-offering catalogue and the assumptions. Control ids, product
+names, URLs, paths, quoted values and code are left out.
 """
 
 from __future__ import annotations

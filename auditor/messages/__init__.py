@@ -53,6 +53,8 @@ def _plan() -> Catalogue:
     return MESSAGES
 
 
+# Each part is imported on its first look-up (``cache`` keeps the import's answer at hand: a
+# plan fills about ten messages per host).
 STAGES: dict[str, Callable[[], Catalogue]] = {
     "report": _report, "review": _review, "assess": _assess, "plan": _plan}
 """Each key's first part → the catalogue part holding the keys that start with it."""
@@ -72,11 +74,12 @@ PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 def _shown(value: object, lang: str) -> object:
+    """A value that is neither plain nor a dict, as ``lang`` writes it."""
     if isinstance(value, Num):
         return number(value.value, lang, value.decimals)
     if isinstance(value, Money):
         return rupiah(value.value, lang)
-    if isinstance(value, dict) or (type(value) not in PLAIN and isinstance(value, Mapping)):
+    if isinstance(value, Mapping):
         return value[lang]
     return value
 
@@ -108,8 +111,7 @@ def say(key: str, lang: str, **values: object) -> str:
     entry = _entry(key)
     if lang not in entry:
         raise MessageError(f"language must be one of {', '.join(LANGUAGES)}, not '{lang}'")
-    plain = all(type(v) in PLAIN for v in values.values())
-    return _fill(key, entry[lang], values if plain else _in(lang, values))
+    return _fill(key, entry[lang], _in(lang, values) if values else values)
 
 
 def message(key: str, **values: object) -> dict[str, str]:

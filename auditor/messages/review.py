@@ -123,6 +123,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     "review.problem_unsigned": {"id": "tanpa tanda tangan", "en": "unsigned"},
     "review.problem_bad_signature": {"id": "tanda tangan tidak sah", "en": "bad_signature"},
     "review.problem_untrusted_key": {"id": "kunci tidak dipercaya", "en": "untrusted_key"},
+    # the history of review rounds (auditor.history.charts), drawn in the review's index
+    "review.history_history": {"id": "Riwayat putaran", "en": "History of rounds"},
+    "review.history_trend": {"id": "Putusan organisasi per putaran (rerata skor di kanan)", "en": "Organisation verdicts per round (mean score on the right)"},
+    "review.history_capacity": {"id": "Kebutuhan kapasitas PDN putaran {round} per layanan (vCPU)", "en": "PDN capacity demand of round {round} by offering (vCPU)"},
+    "review.history_waves": {"id": "vCPU per gelombang migrasi", "en": "vCPU per migration wave"},
+    "review.history_round": {"id": "Putaran", "en": "Round"},
+    "review.history_wave": {"id": "Gelombang", "en": "Wave"},
+    "review.history_no_wave": {"id": "tanpa gelombang", "en": "no wave"},
+    "review.history_mean": {"id": "rerata", "en": "mean"},
+    "review.history_store": {"id": "Penyimpanan riwayat", "en": "History store"},
+    "review.history_no_capacity": {"id": "Belum ada host dengan layanan tujuan di putaran ini.", "en": "No host with a target offering in this round yet."},
+    "review.history_legend": {"id": "hijau patuh · abu tua bukti kurang · kuning remediasi · merah migrasi · abu muda tanpa putusan", "en": "green compliant · dark grey incomplete · amber remediate · red migrate · light grey no verdict"},
 }
 
 
