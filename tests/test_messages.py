@@ -163,7 +163,8 @@ def test_values_are_written_the_way_each_language_writes_them() -> None:
     assert message("plan.size.disk_used", used=Num(1234.56, 1), room=Num(1.25, 4)) == {
         "id": "disk 1.234,6 GB terpakai × cadangan ruang 1,25",
         "en": "disk 1,234.6 GB used × headroom 1.25"}
-    assert say("report.money_idr", "en", amount=Money(1500)) == "IDR IDR 1,500"
+    assert message("plan.cost.capped", idr=Money(1500)) == {
+        "id": ", paling banyak biaya kini Rp 1.500", "en": ", at most today's IDR 1,500"}
     assert message("plan.urgency.verdict", verdict={"id": "migrasi", "en": "migrate"}) == {
         "id": "Putusan lokasi: migrasi.", "en": "Site verdict: migrate."}
     # a plain value is written as Python formats it, in both languages
