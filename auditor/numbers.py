@@ -9,14 +9,14 @@ _ID_SEPARATORS = str.maketrans(",.", ".,")
 
 @dataclass(frozen=True)
 class Money:
-    """An amount in rupiah, for :func:`say`."""
+    """An amount in rupiah, as a message value (auditor.messages): Rp 1.500 / IDR 1,500."""
 
     value: float
 
 
 @dataclass(frozen=True)
 class Num:
-    """A number with its own count of decimals, for :func:`say`."""
+    """A number with its own count of decimals, as a message value (auditor.messages)."""
 
     value: float
     decimals: int
@@ -48,19 +48,3 @@ def rupiah(value: float, lang: str) -> str:
     """Rupiah: ``Rp 153.738.000`` in id, ``IDR 153,738,000`` in en; sen only if any (1.699,53)."""
     whole = float(value).is_integer()
     return f"{'Rp' if lang == 'id' else 'IDR'} {number(value, lang, 0 if whole else 2)}"
-
-
-def _shown(value: object, lang: str) -> str:
-    if isinstance(value, Money):
-        return rupiah(value.value, lang)
-    if isinstance(value, Num):
-        return number(value.value, lang, value.decimals)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    return number(float(value), lang)
-
-
-def say(id_: str, en: str, **values: object) -> dict[str, str]:
-    """A message in both languages, each ``{name}`` filled in as that language writes it."""
-    return {"id": id_.format(**{k: _shown(v, "id") for k, v in values.items()}),
-            "en": en.format(**{k: _shown(v, "en") for k, v in values.items()})}

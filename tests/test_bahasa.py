@@ -2,9 +2,10 @@
 
 The report of a rich bundle (every strategy, estimated and given costs, overridden assumptions,
 unscanned and unreadable hosts, answered and unanswered questionnaires) is rendered in `id`, and
-so is every entry of every catalogue a report or review draws from: the report, review and
-questionnaire messages, the specification's texts, the central-offering catalogue and the
-assumptions. Control ids, product names, URLs, paths, quoted values and code are left out.
+so is every entry of every catalogue a report or review draws from: the one message catalogue
+(report, review, questionnaire and plan messages), the bundle-problem phrases, the
+specification's texts, the central-offering catalogue and the assumptions. Control ids, product
+names, URLs, paths, quoted values and code are left out.
 """
 
 from __future__ import annotations
@@ -21,14 +22,13 @@ import yaml
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from auditor.bundle.signing import sign_bundle
+from auditor.messages import STAGES, say
+from auditor.messages.review import PROBLEM_PHRASES_ID
 from auditor.numbers import number, rupiah
 from auditor.report.evidence import evidence_text
-from auditor.report.messages import MESSAGES as REPORT_MESSAGES
 from auditor.report.render import render_html, render_markdown
 from auditor.report.write import collect_extras
 from auditor.review import review
-from auditor.review.messages import MESSAGES as REVIEW_MESSAGES
-from auditor.spec.assess_messages import TEXT as ASSESS_MESSAGES
 from conftest import REPO
 from recommend_bundle import FleetHost, check, facts, write_bundle
 from test_recommend import SITE, fleet
@@ -51,7 +51,7 @@ CODE = re.compile(
     r"|\b\w+\.\w[\w.]*"                  # fact paths, dotted names, host names
     r"|--\S+"                            # command-line options
     r"|\{\w+\}")                          # message placeholders
-LANG_NOTE = REPORT_MESSAGES["language_note"]["id"]
+LANG_NOTE = say("report.language_note", "id")
 
 
 class _Text(HTMLParser):
@@ -170,9 +170,8 @@ def _entries(kind: str, data: Any, path: str = "") -> list[tuple[str, str]]:
 
 
 def _catalogues() -> list[tuple[str, str]]:
-    entries = [(f"report:{k}", v["id"]) for k, v in REPORT_MESSAGES.items()]
-    entries += [(f"review:{k}", v["id"]) for k, v in REVIEW_MESSAGES.items()]
-    entries += [(f"assess:{k}", v["id"]) for k, v in ASSESS_MESSAGES.items()]
+    entries = [(key, text["id"]) for part in STAGES.values() for key, text in part().items()]
+    entries += [(f"review.problem_phrase:{en}", id_) for en, id_ in PROBLEM_PHRASES_ID]
     specs = REPO / "specs"
     for path in [specs / "national.yaml", specs / "catalogue.yaml", specs / "assumptions.yaml",
                  *sorted((specs / "controls").glob("*.yaml"))]:

@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from auditor.bundle.signing import sign_bundle
-from auditor.review.messages import MESSAGES
+from auditor.messages import say
 from cdp import CHROMIUM, Browser
 from conftest import run_cli
 from test_report_bundle import copy_bundle, follow_link, new_spec  # noqa: F401 - a fixture
@@ -54,7 +54,7 @@ def review(bundles: dict[str, Any], out: Path, *args: str) -> tuple[Any, str]:
 
 
 def text(key: str, lang: str) -> str:
-    return html.escape(MESSAGES[key][lang], quote=True)
+    return html.escape(say(f"review.{key}", lang), quote=True)
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])

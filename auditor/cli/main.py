@@ -22,9 +22,9 @@ from auditor.cli.inventory import inventory_group
 from auditor.cli.review import COMMANDS as REVIEW_COMMANDS
 from auditor.errors import AuditorError, ExitCode, InputError
 from auditor.inventory.load import Inventory, load_inventory
+from auditor.messages import LANGUAGES
 from auditor.report import CONTRACT_FORMATS, CSV_SEPARATORS, FORMATS
 from auditor.report.console import SEVERITIES
-from auditor.report.messages import LANGUAGES
 
 # The stages' modules are imported inside the commands that use them: each command then
 # loads only its own libraries (a scan needs no Jinja2, a check no paramiko), which keeps

@@ -47,7 +47,8 @@ def assess_command(inventory: Path, site: str | None, output: Path, answers_file
     checked (schema, control ids, value types) and written without asking.
     Link the written file from the inventory site's `facility:` key.
     """
-    from auditor.spec.assess import Session, import_answers, pick_site, questions_for, t
+    from auditor.messages import say
+    from auditor.spec.assess import Session, import_answers, pick_site, questions_for
     from auditor.spec.load import load_spec
 
     loaded = load_inventory(inventory)
@@ -66,7 +67,7 @@ def assess_command(inventory: Path, site: str | None, output: Path, answers_file
         session.run()
     except (KeyboardInterrupt, EOFError):
         kept = len(session.data.get("answers") or {})
-        click.echo("\n" + t("interrupted", lang, kept=kept, file=output), err=True)
+        click.echo("\n" + say("assess.interrupted", lang, kept=kept, file=output), err=True)
         sys.exit(130)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from auditor.history.queries import ACCEPTED_SQL, capacity, latest_round
 from auditor.history.store import Store, connect, prepare
+from auditor.messages import say
 
 MAX_ROUNDS = 12
 MAX_OFFERINGS = 12
@@ -18,25 +19,9 @@ VERDICT_COLOURS = {"compliant": "#1e7b34", "incomplete": "#5f6368", "remediate":
 OTHER_COLOUR = "#9aa0a6"
 """No verdict, or one this chart does not know: still drawn, in grey."""
 
-LABELS = {
-    "history": {"id": "Riwayat putaran", "en": "History of rounds"},
-    "trend": {"id": "Putusan organisasi per putaran (rerata skor di kanan)",
-              "en": "Organisation verdicts per round (mean score on the right)"},
-    "capacity": {"id": "Kebutuhan kapasitas PDN putaran {round} per layanan (vCPU)",
-                 "en": "PDN capacity demand of round {round} by offering (vCPU)"},
-    "waves": {"id": "vCPU per gelombang migrasi", "en": "vCPU per migration wave"},
-    "round": {"id": "Putaran", "en": "Round"},
-    "wave": {"id": "Gelombang", "en": "Wave"},
-    "no_wave": {"id": "tanpa gelombang", "en": "no wave"},
-    "mean": {"id": "rerata", "en": "mean"},
-    "store": {"id": "Penyimpanan riwayat", "en": "History store"},
-    "no_capacity": {"id": "Belum ada host dengan layanan tujuan di putaran ini.",
-                    "en": "No host with a target offering in this round yet."},
-    "legend": {"id": "hijau patuh · abu tua bukti kurang · kuning remediasi · merah migrasi · "
-                     "abu muda tanpa putusan",
-               "en": "green compliant · dark grey incomplete · amber remediate · red migrate · "
-                     "light grey no verdict"},
-}
+LABELS = ("history", "trend", "capacity", "waves", "round", "wave", "no_wave", "mean", "store",
+          "no_capacity", "legend")
+"""The chart texts the template draws, each the message ``review.history_NAME``."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +52,7 @@ def _trend(store: Store, lang: str) -> list[dict[str, Any]]:
     shown = list(rounds.values())[-MAX_ROUNDS:]
     top = max((sum(e["counts"].values()) for e in shown), default=0) or 1
     bars = []
+    round_word, mean_word = say("review.history_round", lang), say("review.history_mean", lang)
     for i, entry in enumerate(shown):
         x = float(LABEL_W)
         parts = []
@@ -79,10 +65,10 @@ def _trend(store: Store, lang: str) -> list[dict[str, Any]]:
                                      f"{verdict}: {count}"))
                 x += width
         mean = entry["weighted"] / entry["scored"] if entry["scored"] else None
-        bars.append({"y": i * ROW_H, "label": f"{LABELS['round'][lang]} {entry['round']} · "
+        bars.append({"y": i * ROW_H, "label": f"{round_word} {entry['round']} · "
                      f"{entry['date']}", "parts": parts, "end": round(x, 1),
                      "total": sum(entry["counts"].values()),
-                     "mean": "—" if mean is None else f"{LABELS['mean'][lang]} {mean:.1f}"})
+                     "mean": "—" if mean is None else f"{mean_word} {mean:.1f}"})
     return bars
 
 
@@ -108,8 +94,8 @@ def _capacity(store: Store, lang: str) -> tuple[int | None, list[dict[str, Any]]
     ranked = sorted(offerings.items(), key=lambda kv: -kv[1][1])[:MAX_OFFERINGS]
     by_offering = _hbars([(name, t[1], f"{t[1]:g} vCPU · {t[2]:g} GB · {t[3]:g} TB · "
                            f"{int(t[0])} host") for name, t in ranked])
-    by_wave = _hbars([(f"{LABELS['wave'][lang]} {w}" if w is not None else
-                       LABELS["no_wave"][lang], v, f"{v:g} vCPU")
+    by_wave = _hbars([(f"{say('review.history_wave', lang)} {w}" if w is not None else
+                       say("review.history_no_wave", lang), v, f"{v:g} vCPU")
                       for w, v in sorted(waves.items(), key=lambda kv: (kv[0] is None,
                                                                          kv[0] or 0))][:20])
     return chosen, by_offering, by_wave
@@ -124,7 +110,7 @@ def history_view(target: str, where: str, lang: str) -> dict[str, Any]:
         chosen, by_offering, by_wave = _capacity(store, lang)
     finally:
         store.close()
-    labels = {key: value[lang] for key, value in LABELS.items()}
-    labels["capacity"] = labels["capacity"].format(round=chosen or "—")
+    labels = {key: say(f"review.history_{key}", lang) for key in LABELS if key != "capacity"}
+    labels["capacity"] = say("review.history_capacity", lang, round=chosen or "—")
     return {"labels": labels, "where": where, "trend": trend, "by_offering": by_offering,
             "by_wave": by_wave, "label_w": LABEL_W, "bar_w": BAR_W, "row_h": ROW_H}

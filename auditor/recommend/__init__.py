@@ -7,13 +7,14 @@ from typing import Any
 
 from auditor.inventory.load import Inventory
 from auditor.judge.values import Judged
+from auditor.messages import message
 from auditor.recommend.catalogue import (
     Catalogue,
     SiteAssumptions,
     load_assumptions,
     load_catalogue,
 )
-from auditor.recommend.common import blocker, text
+from auditor.recommend.common import blocker
 from auditor.recommend.costs import INPUT_KEYS, five_year, site_costs
 from auditor.recommend.graph import dependencies, plan_waves
 from auditor.recommend.hosts import keep_hypervisors_of_staying_vms, plan_host
@@ -25,9 +26,6 @@ from auditor.recommend.values import Costs, HostPlan, Recommendation, Waves
 __all__ = ["HostPlan", "Recommendation", "blocker", "load_assumptions", "load_catalogue",
            "recommend"]
 
-NOTE = text("Rencana dari satu kali pemindaian: periksa ulang ukuran dan "
-            "ketergantungan sebelum memindahkan.",
-            "A plan from one scan: recheck sizes and dependencies before moving.")
 
 Assumptions = Mapping[str, Mapping[str, Any]]
 """The assumptions' defaults by name (``load_assumptions``)."""
@@ -51,7 +49,7 @@ def recommend(inventory: Inventory, judged: Judged, catalogue: Catalogue,
         Waves(waves["waves"], waves["details"], size, waves["cross_wave_links"],
               waves["external_links"]),
         tuple(edges), unmapped, plans, costs_of(inventory, judged, plans, per_site, assumptions),
-        NOTE)
+        message("plan.note"))
 
 
 def site_assumptions(defaults: Assumptions, costs: Mapping[str, float]) -> SiteAssumptions:

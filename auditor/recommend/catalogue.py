@@ -10,6 +10,7 @@ from typing import Any
 from auditor.bundle.schemas import validate_document
 from auditor.bundle.yamlfile import LocatedDocument, load_yaml
 from auditor.errors import InputError, Problem
+from auditor.messages import message
 from auditor.paths import specs_root
 
 Text = dict[str, str]
@@ -207,8 +208,8 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
         id=meta["id"], version=str(meta["version"]), effective_date=str(meta["effective_date"]),
         offerings=tuple(offerings),
         rules=Rules(unclassified_as=rules["unclassified_as"],
-                    unclassified_reason=_text(rules.get("unclassified_reason") or {
-                        "id": "Data belum diklasifikasikan.", "en": "Data not classified."}),
+                    unclassified_reason=_text(rules.get("unclassified_reason")
+                                              or message("plan.data_not_classified")),
                     retain_roles=tuple(rules["retain_roles"]["roles"]),
                     retain_reason=_text(rules["retain_roles"]["reason"]),
                     backup_dr_controls=tuple(rules["backup_dr_controls"]),
@@ -246,8 +247,7 @@ class SiteAssumptions:
         """Every assumption with the value this site used and whether the inventory set it."""
         return {name: {"value": self(name), "unit": item["unit"],
                        "overridden": name in self.overrides,
-                       "source": {"id": "inventaris (biaya lokasi)",
-                                  "en": "inventory (site costs)"} if name in self.overrides
+                       "source": message("plan.cost.from_inventory") if name in self.overrides
                        else item["source"],
                        "estimate": False if name in self.overrides else bool(item["estimate"])}
                 for name, item in self.defaults.items()}

@@ -1,4 +1,4 @@
-"""Small helpers the recommendation modules share: bilingual text, blockers, defensive facts."""
+"""Small helpers the recommendation modules share: blockers, defensive facts."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import math
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
+
+from auditor.messages import message
 
 
 class Strategy(StrEnum):
@@ -34,14 +36,9 @@ OFF_SITE = (Strategy.REHOST, Strategy.REPLATFORM, Strategy.REPURCHASE)
 """Strategies after which the host no longer runs in the room (its users reach it over the link)."""
 
 
-def text(id_: str, en: str) -> dict[str, str]:
-    """A message in Bahasa Indonesia and English."""
-    return {"id": id_, "en": en}
-
-
-def blocker(code: str, id_: str, en: str) -> dict[str, Any]:
-    """A blocker in both languages, with a stable code for programs."""
-    return {"code": code, "text": text(id_, en)}
+def blocker(key: str, **values: object) -> dict[str, Any]:
+    """The blocker ``plan.blocker.CODE`` of the message catalogue: its code and its text."""
+    return {"code": key.removeprefix("plan.blocker."), "text": message(key, **values)}
 
 
 def dig(facts: Mapping[str, Any], *path: str) -> Any:

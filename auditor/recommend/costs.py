@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from auditor.inventory.load import Site
+from auditor.messages import LANGUAGES, say
 from auditor.numbers import number
 from auditor.recommend.catalogue import SiteAssumptions
 from auditor.recommend.common import MOVING, OFF_SITE, Strategy
@@ -16,7 +17,6 @@ INPUT_KEYS = ("power_kw", "hardware_value_idr", "maintenance_idr", "staff_fte", 
               "space_idr", "other_idr", "pue", "tariff", "tariff_idr_per_kwh")
 """Inventory ``costs`` keys that are the site's own figures (the rest override assumptions)."""
 MIB_PER_TB = 1024 * 1024
-LANGS = ("id", "en")
 
 Basis = Callable[[str], str]
 """A cost line's formula written in one language (``id`` or ``en``)."""
@@ -24,7 +24,7 @@ Basis = Callable[[str], str]
 
 def _line(item: str, idr: float, basis: Basis, given: bool, estimate: bool) -> dict[str, Any]:
     """One cost line; ``basis``, how it was worked out, in both languages."""
-    return {"item": item, "idr": round(idr), "basis": {lang: basis(lang) for lang in LANGS},
+    return {"item": item, "idr": round(idr), "basis": {lang: basis(lang) for lang in LANGUAGES},
             "given": given, "estimate": estimate}
 
 
@@ -46,23 +46,20 @@ def current_lines(site: Site, a: SiteAssumptions, host_count: int, cores: int,
     else:
         per_core, factor = a("kw_per_core"), a("load_factor")
         kw = cores * per_core * factor
-        lines.append(_line("power", kw * hours * e.pue * e.tariff, lambda lang: (
-            f"{'perkiraan' if lang == 'id' else 'estimate'}: {cores} "
-            f"{'inti terpindai' if lang == 'id' else 'scanned cores'} × {_n(per_core, lang)} kW × "
-            f"{'faktor beban' if lang == 'id' else 'load factor'} {_n(factor, lang)} = "
-            + kwh_formula(kw, hours, e, lang)), False, True))
+        lines.append(_line("power", kw * hours * e.pue * e.tariff, lambda lang: say(
+            "plan.cost.power_estimate", lang, cores=cores, per_core=_n(per_core, lang),
+            factor=_n(factor, lang), kwh=kwh_formula(kw, hours, e, lang)), False, True))
     life = a("hardware_life_years")
-    years = {"id": "tahun", "en": "years"}
     if "hardware_value_idr" in c:
         value = float(c["hardware_value_idr"])
-        lines.append(_line("hardware_depreciation", value / life,
-                           lambda lang: f"{rp(value, lang)} / {_n(life, lang)} {years[lang]}",
-                           True, a.estimate("hardware_life_years")))
+        lines.append(_line("hardware_depreciation", value / life, lambda lang: say(
+            "plan.cost.depreciation", lang, value=rp(value, lang), life=_n(life, lang)),
+            True, a.estimate("hardware_life_years")))
     else:
         each = a("server_value_idr")
-        lines.append(_line("hardware_depreciation", host_count * each / life, lambda lang: (
-            f"{'perkiraan' if lang == 'id' else 'estimate'}: {host_count} host × "
-            f"{rp(each, lang)} / {_n(life, lang)} {years[lang]}"), False, True))
+        lines.append(_line("hardware_depreciation", host_count * each / life, lambda lang: say(
+            "plan.cost.depreciation_estimate", lang, hosts=host_count, each=rp(each, lang),
+            life=_n(life, lang)), False, True))
     staff_cost = a("staff_cost_idr_per_fte")
     if "staff_fte" in c:
         fte = float(c["staff_fte"])
@@ -72,10 +69,9 @@ def current_lines(site: Site, a: SiteAssumptions, host_count: int, cores: int,
     else:
         per = a("hosts_per_admin")
         fte = host_count / per if per else 0.0
-        lines.append(_line("staff", fte * staff_cost, lambda lang: (
-            f"{'perkiraan' if lang == 'id' else 'estimate'}: {host_count} host / {_n(per, lang)} "
-            f"{'host per FTE' if lang == 'id' else 'hosts per FTE'} = {number(fte, lang, 2)} "
-            f"FTE × {rp(staff_cost, lang)}"), False, True))
+        lines.append(_line("staff", fte * staff_cost, lambda lang: say(
+            "plan.cost.staff_estimate", lang, hosts=host_count, per=_n(per, lang),
+            fte=number(fte, lang, 2), cost=rp(staff_cost, lang)), False, True))
     for key in ("maintenance_idr", "licences_idr", "space_idr", "other_idr"):
         given = key in c
         value = float(c[key]) if given else 0.0
@@ -85,9 +81,7 @@ def current_lines(site: Site, a: SiteAssumptions, host_count: int, cores: int,
 
 def _as_given(given: bool) -> Basis:
     def basis(lang: str) -> str:
-        if given:
-            return "sesuai inventaris" if lang == "id" else "as given in the inventory"
-        return "tidak diisi: dihitung 0" if lang == "id" else "not given: counted as 0"
+        return say("plan.cost.as_given" if given else "plan.cost.not_given", lang)
     return basis
 
 
@@ -95,17 +89,16 @@ def _floors(a: SiteAssumptions, e: Energy) -> dict[str, tuple[float, Basis]]:
     """What each item still costs once every host has left: the equipment and room that stay."""
     kw, hours, life = a("remaining_equipment_kw"), a("hours_per_year"), a("hardware_life_years")
     value, share = a("remaining_equipment_value_idr"), a("remaining_room_share")
-    stays = {"id": "perangkat yang tetap (jaringan, CCTV, UPS kecil)",
-             "en": "equipment that stays (network, CCTV, a small UPS)"}
-    room = {"id": "ruang kecil yang tetap", "en": "the small room that stays"}
-    years = {"id": "tahun", "en": "years"}
+    def room(lang: str) -> str:
+        return say("plan.cost.room_stays", lang, share=_n(share, lang))
     return {
-        "power": (kw * hours * e.pue * e.tariff,
-                  lambda lang: f"{stays[lang]}: {kwh_formula(kw, hours, e, lang)}"),
-        "hardware_depreciation": (value / life, lambda lang: (
-            f"{stays[lang]}: {rp(value, lang)} / {_n(life, lang)} {years[lang]}")),
-        "maintenance": (share, lambda lang: f"{room[lang]}: {_n(share, lang)}"),
-        "space": (share, lambda lang: f"{room[lang]}: {_n(share, lang)}"),
+        "power": (kw * hours * e.pue * e.tariff, lambda lang: say(
+            "plan.cost.equipment_stays", lang, formula=kwh_formula(kw, hours, e, lang))),
+        "hardware_depreciation": (value / life, lambda lang: say(
+            "plan.cost.equipment_stays", lang, formula=say(
+                "plan.cost.depreciation", lang, value=rp(value, lang), life=_n(life, lang)))),
+        "maintenance": (share, room),
+        "space": (share, room),
     }
 
 
@@ -113,11 +106,9 @@ def _after_item(line: Mapping[str, Any], stay_share: float,
                 floor: tuple[float, Basis] | None) -> dict[str, Any]:
     """An item after migration: the staying hosts' share of it, plus what stays regardless."""
     item, idr = line["item"], float(line["idr"])
-    staying = {"id": "host yang tetap: dipertahankan atau belum direncanakan",
-               "en": "of hosts staying: retained or not yet planned"}
     if floor is None:
         return _line(item, idr * stay_share, lambda lang: (
-            f"{rp(idr, lang)} × {_n(stay_share, lang)} {staying[lang]}"),
+            f"{rp(idr, lang)} × {_n(stay_share, lang)} {say('plan.cost.staying', lang)}"),
             line["given"], line["estimate"])
     value, floor_basis = floor
     scaled = item in ("maintenance", "space")    # the room's share of today's figure
@@ -127,14 +118,12 @@ def _after_item(line: Mapping[str, Any], stay_share: float,
     def basis_of(lang: str) -> str:
         return f"{floor_basis(lang)} × {rp(idr, lang)}" if scaled else floor_basis(lang)
     kept = min(value, idr)
-    capped = {"id": f", paling banyak biaya kini {rp(idr, 'id')}",
-              "en": f", at most today's {rp(idr, 'en')}"}
-
     def after_basis(lang: str) -> str:
-        left = f"{rp(kept, lang)} [{basis_of(lang)}{capped[lang] if value > idr else ''}]"
+        capped = say("plan.cost.capped", lang, idr=rp(idr, lang)) if value > idr else ""
+        left = f"{rp(kept, lang)} [{basis_of(lang)}{capped}]"
         if stay_share <= 0:
             return left
-        right = f"{_n(stay_share, lang)} × {rp(idr, lang)} ({staying[lang]})"
+        right = f"{_n(stay_share, lang)} × {rp(idr, lang)} ({say('plan.cost.staying', lang)})"
         return right if stay_share >= 1 else f"{right} + {_n(1 - stay_share, lang)} × {left}"
     return _line(item, stay_share * idr + (1 - stay_share) * kept, after_basis, line["given"],
                  line["estimate"] or (stay_share < 1 and kept > 0))
@@ -150,10 +139,8 @@ def after_lines(current: Sequence[Mapping[str, Any]], a: SiteAssumptions, e: Ene
     for line in current:
         item, idr = line["item"], float(line["idr"])
         if item == "licences":
-            out.append(_line(item, idr, lambda lang: (
-                "tetap: lisensi perangkat lunak mengikuti aplikasinya" if lang == "id" else
-                "kept: software licences follow the applications"),
-                line["given"], line["estimate"]))
+            out.append(_line(item, idr, lambda lang: say("plan.cost.licences_kept", lang),
+                             line["given"], line["estimate"]))
         elif item == "staff":
             factor = share_after + (1 - share_after) * stay_share
             out.append(_line(item, idr * factor, _staff_basis(idr, share_after, stay_share),
@@ -163,14 +150,10 @@ def after_lines(current: Sequence[Mapping[str, Any]], a: SiteAssumptions, e: Ene
     out.append(_link_line(a, off_site))
     tb = max(a("own_backup_min_tb"), moved_tb) if any_moved else 0.0
     price, least = a("own_backup_idr_per_tb_year"), a("own_backup_min_tb")
-    out.append(_line("own_offsite_backup", tb * price, lambda lang: (
-        (f"{number(tb, lang, 3)} TB (data host yang pindah {number(moved_tb, lang, 3)} "
-         f"TB, paling sedikit {_n(least, lang)} TB) × {rp(price, lang)}/TB/tahun: pemda menyimpan "
-         "salinan cadangan sendiri di luar lokasi" if lang == "id" else
-         f"{number(tb, lang, 3)} TB (data of moved hosts {number(moved_tb, lang, 3)} "
-         f"TB, at least {_n(least, lang)} TB) × {rp(price, lang)}/TB/year: the pemda keeps its "
-         "own off-site copy") if any_moved else
-        ("tidak ada host yang pindah" if lang == "id" else "no host moves")), False, True))
+    out.append(_line("own_offsite_backup", tb * price, lambda lang: say(
+        "plan.cost.own_backup", lang, tb=number(tb, lang, 3), moved=number(moved_tb, lang, 3),
+        least=_n(least, lang), price=rp(price, lang)) if any_moved
+        else say("plan.cost.no_host_moves", lang), False, True))
     out.append(_line("central_offerings", offerings[0], offerings[1], False, False))
     return out
 
@@ -178,25 +161,20 @@ def after_lines(current: Sequence[Mapping[str, Any]], a: SiteAssumptions, e: Ene
 def _staff_basis(idr: float, share_after: float, stay_share: float) -> Basis:
     def basis(lang: str) -> str:
         return (f"{rp(idr, lang)} × ({_n(share_after, lang)} + (1 − {_n(share_after, lang)}) × "
-                f"{_n(stay_share, lang)} "
-                + ("host yang tetap: dipertahankan atau belum direncanakan)" if lang == "id" else
-                   "of hosts staying: retained or not yet planned)"))
+                f"{_n(stay_share, lang)} {say('plan.cost.staying', lang)})")
     return basis
 
 
 def _link_line(a: SiteAssumptions, off_site: int) -> dict[str, Any]:
     """The link to the PDN / government intranet, sized from the hosts that leave the room."""
     if not off_site:
-        return _line("pdn_link", 0, lambda lang: (
-            "tidak ada host yang pindah" if lang == "id" else "no host moves"), False, False)
+        return _line("pdn_link", 0, lambda lang: say("plan.cost.no_host_moves", lang),
+                     False, False)
     per, least, price = a("link_mbps_per_host"), a("link_min_mbps"), a("link_idr_per_mbps_year")
     mbps = max(least, off_site * per)
-    return _line("pdn_link", mbps * price, lambda lang: (
-        f"max({_n(least, lang)} Mbps, {off_site} host × {_n(per, lang)} Mbps) = "
-        f"{_n(mbps, lang)} Mbps × {rp(price, lang)}/Mbps/"
-        + ("tahun (jalur ke PDN; lalu lintas tidak diukur, ukuran dari jumlah host yang pindah)"
-           if lang == "id" else
-           "year (link to the PDN; traffic not measured, sized from the hosts that move)")),
+    return _line("pdn_link", mbps * price, lambda lang: say(
+        "plan.cost.link", lang, least=_n(least, lang), hosts=off_site, per=_n(per, lang),
+        mbps=_n(mbps, lang), price=rp(price, lang)),
         False, a.estimate("link_mbps_per_host", "link_min_mbps", "link_idr_per_mbps_year"))
 
 
@@ -208,8 +186,7 @@ def _offerings(off_site: Sequence[Mapping[str, Any]]) -> tuple[float, Basis]:
         parts = [f"{p['id']}: {p['target']['offering']} {p['target'].get('flavour') or ''}"
                  f" {rp(p['target']['price_idr_per_year'], lang)}".replace("  ", " ")
                  for p in priced]
-        return "; ".join(parts) or ("semua target gratis bagi pemda" if lang == "id" else
-                                    "every target is free to the pemda")
+        return "; ".join(parts) or say("plan.cost.all_free", lang)
     return idr, basis
 
 
@@ -242,9 +219,9 @@ def site_costs(site: Site, plans: Sequence[Mapping[str, Any]], usages: Mapping[s
         if count:
             one_off.append({"strategy": strategy, "hosts": count, "hours_per_host": hours,
                             "hours": count * hours, "idr": round(count * hours * rate),
-                            "basis": {lang: f"{count} × {_n(hours, lang)} "
-                                      f"{'jam' if lang == 'id' else 'h'} × {rp(rate, lang)}/"
-                                      f"{'jam' if lang == 'id' else 'h'}" for lang in LANGS}})
+                            "basis": {lang: say("plan.cost.one_off", lang, hosts=count,
+                                                hours=_n(hours, lang), rate=rp(rate, lang))
+                                      for lang in LANGUAGES}})
     current_idr = sum(line["idr"] for line in current)
     after_idr = sum(line["idr"] for line in after)
     one_off_idr = sum(line["idr"] for line in one_off)

@@ -10,9 +10,9 @@ from typing import Any
 from auditor.bundle.yamlfile import load_yaml
 from auditor.errors import AuditorError
 from auditor.inventory.load import Site
+from auditor.messages import message, say
 from auditor.numbers import number
 from auditor.recommend.catalogue import SiteAssumptions
-from auditor.recommend.common import text
 
 COOLING_CONTROL = "FAC-COOLING-REDUNDANT"
 """The facility question whose answer says how the room is cooled."""
@@ -70,33 +70,28 @@ def site_energy(site: Site, a: SiteAssumptions, cooling: str | None) -> Energy:
     c = site.costs
     if "pue" in c:
         pue, basis, estimate = float(c["pue"]), "given", False
-        why = text("PUE dari inventaris", "PUE as given in the inventory")
+        why = message("plan.energy.pue_given")
     elif cooling in PRECISION_ANSWERS:
         pue, basis, estimate = a("pue_precision"), "precision", a.estimate("pue_precision")
-        why = text(f"pendingin presisi menurut jawaban {COOLING_CONTROL}",
-                   f"precision cooling, {COOLING_CONTROL} = {cooling}")
+        why = message("plan.energy.pue_precision", control=COOLING_CONTROL, answer=cooling)
     else:
         pue, basis, estimate = a("pue_split_ac"), "split_ac", a.estimate("pue_split_ac")
-        why = (text(f"AC split/biasa (bukan pendingin presisi) menurut jawaban {COOLING_CONTROL}",
-                    f"split/comfort AC, {COOLING_CONTROL} = {cooling}") if cooling else
-               text(f"{COOLING_CONTROL} belum dijawab: dianggap AC split",
-                    f"{COOLING_CONTROL} not answered: split AC assumed"))
+        why = message("plan.energy.pue_split_ac" if cooling else "plan.energy.pue_not_answered",
+                      control=COOLING_CONTROL, answer=cooling)
     if "tariff_idr_per_kwh" in c:
         tariff, klass, t_estimate = float(c["tariff_idr_per_kwh"]), None, False
-        t_why = text("tarif dari tagihan lokasi (inventaris)",
-                     "the site's own bill rate (inventory)")
+        t_why = message("plan.energy.tariff_given")
     else:
         klass = str(c.get("tariff", DEFAULT_TARIFF))
         klass = klass if klass in TARIFFS else DEFAULT_TARIFF
         tariff, t_estimate = a(TARIFFS[klass]), a.estimate(TARIFFS[klass])
-        given = "tariff" in c
-        t_why = text(f"PLN 2025 golongan {klass}" + ("" if given else ", bawaan"),
-                     f"PLN 2025 class {klass}" + ("" if given else ", the default"))
+        t_why = message("plan.energy.tariff_class" if "tariff" in c
+                        else "plan.energy.tariff_default", tariff_class=klass)
     return Energy(pue, basis, why, estimate, tariff, klass, t_why, t_estimate, cooling)
 
 
 def kwh_formula(kw: float, hours: float, e: Energy, lang: str) -> str:
     """``kW × h × PUE × tariff`` written out with the reasons of PUE and tariff."""
-    return (f"{number(kw, lang, 3)} kW × {number(hours, lang, 2)} "
-            f"{'jam' if lang == 'id' else 'h'} × PUE {number(e.pue, lang, 2)} "
-            f"({e.pue_why[lang]}) × {rp(e.tariff, lang)}/kWh ({e.tariff_why[lang]})")
+    return say("plan.energy.kwh", lang, kw=number(kw, lang, 3), hours=number(hours, lang, 2),
+               pue=number(e.pue, lang, 2), pue_why=e.pue_why, tariff=rp(e.tariff, lang),
+               tariff_why=e.tariff_why)

@@ -6,8 +6,8 @@ import re
 from typing import Any
 
 from auditor.inventory.load import Host
+from auditor.messages import message
 from auditor.recommend.catalogue import Catalogue, Offering
-from auditor.recommend.common import text
 
 
 def matches(term: str, name: str) -> bool:
@@ -49,11 +49,5 @@ def repurchase_target(offering: Offering) -> dict[str, Any]:
 
 def repurchase_reason(offering: Offering, replaced: list[str]) -> dict[str, str]:
     """Why the host is replaced, not moved."""
-    what = ", ".join(replaced)
-    return text(
-        f"Diganti Aplikasi Umum SPBE {offering.name['id']} ({offering.id}): {what} tidak "
-        "dipindah ke mesin virtual; pindahkan datanya (surat, arsip, pengguna) ke aplikasi "
-        "itu lalu matikan host ini.",
-        f"Replaced by the SPBE general application {offering.name['en']} ({offering.id}): "
-        f"{what} is not moved to a virtual machine; move its records and users to that "
-        "application, then switch this host off.")
+    return message("plan.host.repurchase", name=offering.name, offering=offering.id,
+                   what=", ".join(replaced))

@@ -7,12 +7,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from auditor.inventory.load import Inventory
-from auditor.recommend.common import CRITICALITY_RANK, MOVING, Strategy, dig, text
+from auditor.messages import LANGUAGES, has, message
+from auditor.recommend.common import CRITICALITY_RANK, MOVING, Strategy, dig
 
 MAX_CONNECTIONS_READ = 5000
 """Connections read per host at most (facts are untrusted)."""
 MAX_UNMAPPED = 100
-CRITICALITY_ID = {"low": "rendah", "medium": "sedang", "high": "tinggi"}
 
 
 def _port(value: Any) -> int | None:
@@ -49,56 +49,68 @@ def _connection_rows(facts: Mapping[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def dependencies(inventory: Inventory, facts: Mapping[str, Mapping[str, Any]]
-                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Edges ``{from, to, port, source}`` between inventory hosts, and unmapped peers."""
-    by_address: dict[str, list[str]] = {}
-    for host in inventory.hosts:
-        if host.address:
-            by_address.setdefault(host.address.lower(), []).append(host.id)
-    edges: dict[tuple[str, str, int | None], dict[str, Any]] = {}
-    unmapped: list[dict[str, Any]] = []
+class _Edges:
+    """Edges between inventory hosts, each ``(from, to, port)`` once, in the order found."""
 
-    def add(src: str, dst: str, port: int | None, source: str, process: Any = None) -> None:
-        if src != dst and (src, dst, port) not in edges:
-            edges[(src, dst, port)] = {"from": src, "to": dst, "port": port, "source": source}
+    def __init__(self) -> None:
+        self.found: dict[tuple[str, str, int | None], dict[str, Any]] = {}
+
+    def add(self, src: str, dst: str, port: int | None, source: str,
+            process: Any = None) -> None:
+        """One edge, unless it loops back to its host or is already known."""
+        if src != dst and (src, dst, port) not in self.found:
+            self.found[(src, dst, port)] = {"from": src, "to": dst, "port": port,
+                                            "source": source}
             if isinstance(process, str) and process:
-                edges[(src, dst, port)]["process"] = process[:64]
+                self.found[(src, dst, port)]["process"] = process[:64]
 
-    for host in inventory.hosts:
-        host_facts = facts.get(host.id, {})
-        for row in _connection_rows(host_facts):
-            remote = row.get("remote_address")
-            if not isinstance(remote, str) or _loopback(remote):
-                continue
-            owners = by_address.get(remote.lower()[:253], [])
-            local_port, remote_port = _port(row.get("local_port")), _port(row.get("remote_port"))
-            direction = row.get("direction")
-            if direction not in ("inbound", "outbound"):
-                other = facts.get(owners[0], {}) if len(owners) == 1 else {}
-                if remote_port is not None and remote_port in _listening(other):
-                    direction = "outbound"
-                elif local_port is not None and local_port in _listening(host_facts):
-                    direction = "inbound"
-                else:
-                    direction = "outbound" if (remote_port or 65536) < (local_port or 65536) \
-                        else "inbound"
-            port = remote_port if direction == "outbound" else local_port
-            if len(owners) != 1:
-                if len(unmapped) < MAX_UNMAPPED:
-                    unmapped.append({"host": host.id, "address": remote[:253], "port": port,
-                                     "direction": direction,
-                                     "why": "address of several inventory hosts" if owners
-                                     else "address not in the inventory"})
-                continue
-            if direction == "outbound":
-                add(host.id, owners[0], port, "connections", row.get("process"))
-            else:
-                add(owners[0], host.id, port, "connections")
+
+def _direction(row: Mapping[str, Any], local_port: int | None, remote_port: int | None,
+               host_facts: Mapping[str, Any], other_facts: Mapping[str, Any]) -> str:
+    """``inbound`` or ``outbound``: as the row says, else from who listens, else the lower port."""
+    direction = row.get("direction")
+    if direction in ("inbound", "outbound"):
+        return str(direction)
+    if remote_port is not None and remote_port in _listening(other_facts):
+        return "outbound"
+    if local_port is not None and local_port in _listening(host_facts):
+        return "inbound"
+    return "outbound" if (remote_port or 65536) < (local_port or 65536) else "inbound"
+
+
+def _connection_edges(host_id: str, facts: Mapping[str, Mapping[str, Any]],
+                      by_address: Mapping[str, list[str]], edges: _Edges,
+                      unmapped: list[dict[str, Any]]) -> None:
+    """The edges of one host's established connections; peers not in the inventory to unmapped."""
+    host_facts = facts.get(host_id, {})
+    for row in _connection_rows(host_facts):
+        remote = row.get("remote_address")
+        if not isinstance(remote, str) or _loopback(remote):
+            continue
+        owners = by_address.get(remote.lower()[:253], [])
+        local_port, remote_port = _port(row.get("local_port")), _port(row.get("remote_port"))
+        other = facts.get(owners[0], {}) if len(owners) == 1 else {}
+        direction = _direction(row, local_port, remote_port, host_facts, other)
+        port = remote_port if direction == "outbound" else local_port
+        if len(owners) != 1:
+            if len(unmapped) < MAX_UNMAPPED:
+                unmapped.append({"host": host_id, "address": remote[:253], "port": port,
+                                 "direction": direction,
+                                 "why": "address of several inventory hosts" if owners
+                                 else "address not in the inventory"})
+            continue
+        if direction == "outbound":
+            edges.add(host_id, owners[0], port, "connections", row.get("process"))
+        else:
+            edges.add(owners[0], host_id, port, "connections")
+
+
+def _declared_edges(inventory: Inventory, edges: _Edges) -> None:
+    """The edges the inventory states: hosts of one application, users of a service."""
     for app in sorted({a for h in inventory.hosts for a in h.applications}):
         members = sorted(h.id for h in inventory.hosts if app in h.applications)
         for member in members[1:]:
-            add(members[0], member, None, f"application:{app}")
+            edges.add(members[0], member, None, f"application:{app}")
     for service in inventory.services:
         if service.host is None:
             continue
@@ -109,8 +121,22 @@ def dependencies(inventory: Inventory, facts: Mapping[str, Mapping[str, Any]]
             port = None
         for user in inventory.hosts:
             if service.id in user.applications:
-                add(user.id, service.host, port, f"service:{service.id}")
-    return list(edges.values()), unmapped
+                edges.add(user.id, service.host, port, f"service:{service.id}")
+
+
+def dependencies(inventory: Inventory, facts: Mapping[str, Mapping[str, Any]]
+                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Edges ``{from, to, port, source}`` between inventory hosts, and unmapped peers."""
+    by_address: dict[str, list[str]] = {}
+    for host in inventory.hosts:
+        if host.address:
+            by_address.setdefault(host.address.lower(), []).append(host.id)
+    edges = _Edges()
+    unmapped: list[dict[str, Any]] = []
+    for host in inventory.hosts:
+        _connection_edges(host.id, facts, by_address, edges, unmapped)
+    _declared_edges(inventory, edges)
+    return list(edges.found.values()), unmapped
 
 
 def _components(nodes: Sequence[str], edges: Sequence[Mapping[str, Any]]) -> list[list[str]]:
@@ -189,9 +215,10 @@ def plan_waves(plans: Sequence[Mapping[str, Any]], edges: Sequence[Mapping[str, 
             "cross_wave_links": cross, "external_links": external}
 
 
-STRATEGY_ID = {"rehost": "pindah apa adanya", "replatform": "pindah ke platform baru",
-               "retire": "pensiunkan", "retain": "pertahankan", "repurchase": "ganti aplikasi"}
-"""Host strategies as the Indonesian report names them."""
+def _stays_as(strategy: str | None) -> dict[str, str]:
+    """What happens to a host that does not move, as a wave's reason names it."""
+    key = f"plan.strategy_{strategy}"
+    return message(key if strategy and has(key) else "plan.strategy_none")
 
 
 def _detail(n: int, wave: list[list[str]], by_id: Mapping[str, Mapping[str, Any]],
@@ -200,40 +227,24 @@ def _detail(n: int, wave: list[list[str]], by_id: Mapping[str, Mapping[str, Any]
     hosts = [h for g in wave for h in g]
     crit_rank, replatform, blockers = risk(hosts)
     crit = next(k for k, v in CRITICALITY_RANK.items() if v == crit_rank)
-    reasons = [text(f"Gelombang {n + 1}: risiko rendah dahulu (kritikalitas, lalu pembangunan "
-                    f"ulang, lalu jumlah penghambat); kritikalitas tertinggi "
-                    f"{CRITICALITY_ID[crit]}.",
-                    f"Wave {n + 1}: low risk first (criticality, then replatform, then "
-                    f"blockers); highest criticality {crit}.")]
-    for group in wave:
-        if len(group) > 1:
-            reasons.append(text(f"Saling bergantung, pindah bersama: {', '.join(group)}.",
-                                f"Depend on each other, move together: {', '.join(group)}."))
+    reasons = [message("plan.wave.order", n=n + 1, criticality=message(f"plan.criticality_{crit}"))]
+    reasons += [message("plan.wave.together", hosts=", ".join(group)) for group in wave
+                if len(group) > 1]
     if replatform:
-        reasons.append(text(f"{replatform} host dibangun ulang di platform baru sebelum pindah.",
-                            f"{replatform} host(s) rebuilt (replatform) before the move."))
+        reasons.append(message("plan.wave.replatform", n=replatform))
     if blockers:
-        reasons.append(text(f"{blockers} penghambat harus diselesaikan sebelum gelombang ini.",
-                            f"{blockers} blocker(s) to clear before this wave."))
+        reasons.append(message("plan.wave.blockers", n=blockers))
     mine = set(hosts)
     links = [e for e in cross if e["from"] in mine or e["to"] in mine]
     if links:
-        shown = ", ".join(_link(e) for e in links[:20])
-        reasons.append(text(
-            f"Kelompok yang saling bergantung lebih besar dari batas {max_size} host per "
-            f"gelombang dan dipecah; tautan lintas gelombang: {shown}.",
-            f"A dependent group larger than the limit of {max_size} hosts per wave was split; "
-            f"links that cross waves: {shown}."))
+        reasons.append(message("plan.wave.split", max_size=max_size,
+                               links=", ".join(_link(e) for e in links[:20])))
     outside = [e for e in external if e["from"] in mine or e["to"] in mine]
     if outside:
-        shown_id = ", ".join(f"{_link(e)} ({e['stays']}: "
-                             f"{STRATEGY_ID.get(e['stays_strategy'] or '', 'belum direncanakan')})"
-                             for e in outside[:20])
-        shown = ", ".join(f"{_link(e)} ({e['stays']}: {e['stays_strategy'] or 'not planned'})"
-                          for e in outside[:20])
-        reasons.append(text(f"Bergantung pada host yang tidak pindah; jaga koneksinya: "
-                            f"{shown_id}.",
-                            f"Depends on hosts that do not move; keep the link working: {shown}."))
+        shown = [(_link(e), e["stays"], _stays_as(e["stays_strategy"])) for e in outside[:20]]
+        reasons.append(message("plan.wave.outside", links={
+            lang: ", ".join(f"{link} ({stays}: {what[lang]})" for link, stays, what in shown)
+            for lang in LANGUAGES}))
     return {"number": n + 1, "hosts": hosts, "criticality": crit,
             "strategies": {s: sum(by_id[h]["strategy"] == s for h in hosts) for s in MOVING},
             "blockers": blockers, "reasons": reasons, "links_to_other_waves": links,

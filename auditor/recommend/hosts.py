@@ -6,10 +6,11 @@ from collections.abc import Callable, Mapping, Set
 from typing import Any
 
 from auditor.inventory.load import Host
+from auditor.messages import has, message, say
 from auditor.model import FindingStatus, HostStatus
 from auditor.numbers import number as number_in
-from auditor.recommend.catalogue import Catalogue, Offering, SiteAssumptions
-from auditor.recommend.common import OFF_SITE, Strategy, blocker, dig, number, strings, text
+from auditor.recommend.catalogue import Catalogue, Offering, Rules, SiteAssumptions
+from auditor.recommend.common import OFF_SITE, Strategy, blocker, dig, number, strings
 from auditor.recommend.general import general_application, repurchase_reason, repurchase_target
 from auditor.recommend.sizing import Required, Usage, fit, required_size, usage_of
 
@@ -19,29 +20,30 @@ MANAGED_KINDS = {"web_hosting": "web", "database": "database", "object_storage":
 """Managed kinds a replatformed host may land on, and which servers.* list must fit."""
 
 
-STATUS_ID = {"unreachable": "tidak terjangkau", "auth_failed": "autentikasi gagal",
-             "hostkey_mismatch": "kunci host tidak cocok", "timeout": "waktu habis",
-             "error": "galat"}
-"""Scan statuses as the Indonesian report names them."""
+EMPTY = {"id": "", "en": ""}
+"""No text in either language: an optional part of a message left out."""
+WHY_REBUILT = {True: message("plan.host.why_eol"), False: message("plan.host.why_stack")}
+"""Why a host is rebuilt: its operating system is past end of life (True), or else its stack."""
 
 
 def _not_scanned(host: Host, result: Mapping[str, Any]) -> dict[str, Any]:
-    status = result["status"]
-    status_id = STATUS_ID.get(str(status), str(status))
+    status = str(result["status"])
+    shown = {"id": say(f"report.hoststatus_{status}", "id")
+             if has(f"report.hoststatus_{status}") else status, "en": status}
     return {"id": host.id, "site": host.site, "criticality": host.criticality,
             "strategy": None, "rule": "not_scanned", "target": None, "sizing": None,
-            "reason": text(f"Host belum berhasil dipindai ({status_id}); strategi belum dapat "
-                           "ditentukan.",
-                           f"Not scanned ({status}); no strategy can be decided yet."),
-            "blockers": [blocker("not_scanned",
-                                 f"Host belum berhasil dipindai ({status_id}); pindai dahulu "
-                                 "sebelum direncanakan.",
-                                 f"Not scanned ({status}): scan it before planning.")]}
+            "reason": message("plan.host.not_scanned", status=shown),
+            "blockers": [blocker("plan.blocker.not_scanned", status=shown)]}
 
 
 def number_id(value: float) -> str:
     """A number as the Indonesian report writes it (2,5)."""
     return number_in(value, "id", 1)
+
+
+def _both(value: float, en_format: str = "") -> dict[str, str]:
+    """A number as a plan's sentence writes it: 2,5 in Indonesian, ``format(value, en_format)``."""
+    return {"id": number_id(value), "en": format(value, en_format)}
 
 
 def _end_of_life(result: Mapping[str, Any], facts: Mapping[str, Any]) -> bool:
@@ -75,14 +77,6 @@ def _managed_fits(offering: Offering, host: Host, facts: Mapping[str, Any]) -> b
     return not (servers_key == "web" and strings(dig(facts, "servers", other)))
 
 
-HYPERVISOR_REASON = text(
-    "Host hypervisor: yang pindah adalah mesin virtualnya, masing-masing dengan rencananya "
-    "sendiri; matikan perangkat ini setelah mesin virtual terakhirnya pindah (selama masih ada "
-    "yang dipertahankan, perangkat ini tetap).",
-    "Hypervisor host: its virtual machines move, each with its own plan; switch this machine "
-    "off once its last VM has moved (while any stays, it stays).")
-
-
 def _idle(usage: Usage, a: SiteAssumptions) -> tuple[bool, dict[str, Any]]:
     cpu: float | None
     memory: float | None
@@ -103,6 +97,21 @@ def _idle(usage: Usage, a: SiteAssumptions) -> tuple[bool, dict[str, Any]]:
     return idle, data
 
 
+def _facts_of(host: Host, facts: Mapping[str, Any], classification: str,
+              utilisation: dict[str, Any], sizing: dict[str, Any] | None) -> dict[str, Any]:
+    """What every plan of a scanned host says before its strategy: who it is and what it uses."""
+    plan: dict[str, Any] = {"id": host.id, "site": host.site, "criticality": host.criticality,
+                            "role": host.role, "data_classification": classification,
+                            "classification_stated": host.data_classification is not None,
+                            "utilisation": utilisation, "sizing": sizing}
+    runs_on, name = dig(facts, "vm", "hypervisor"), dig(facts, "hypervisor", "name")
+    if isinstance(runs_on, str) and runs_on:
+        plan["runs_on"] = runs_on[:200]
+    if isinstance(name, str) and name:
+        plan["hypervisor_name"] = name[:200]
+    return plan
+
+
 def plan_host(host: Host, result: Mapping[str, Any], facts: Mapping[str, Any],
               catalogue: Catalogue, a: SiteAssumptions, inbound: Set[str],
               usage: Usage | None = None) -> dict[str, Any]:
@@ -120,79 +129,82 @@ def plan_host(host: Host, result: Mapping[str, Any], facts: Mapping[str, Any],
     utilisation["idle"] = idle
     if idle and inbound:
         utilisation["idle_but_used_by"] = sorted(inbound)
-    plan: dict[str, Any] = {"id": host.id, "site": host.site, "criticality": host.criticality,
-                            "role": host.role, "data_classification": classification,
-                            "classification_stated": host.data_classification is not None,
-                            "utilisation": utilisation,
-                            "sizing": need.to_data(usage) if need else None}
-
-    runs_on, name = dig(facts, "vm", "hypervisor"), dig(facts, "hypervisor", "name")
-    if isinstance(runs_on, str) and runs_on:
-        plan["runs_on"] = runs_on[:200]
-    if isinstance(name, str) and name:
-        plan["hypervisor_name"] = name[:200]
+    plan = _facts_of(host, facts, classification, utilisation,
+                     need.to_data(usage) if need else None)
 
     def done(strategy: Strategy, rule: str, reason: dict[str, str],
              target: dict[str, Any] | None) -> dict[str, Any]:
         return plan | {"strategy": strategy, "rule": rule, "reason": reason, "target": target,
                        "blockers": blockers}
 
-    if (host.role or "").lower() in rules.retain_roles:
-        return done(Strategy.RETAIN, "retain_role", rules.retain_reason, None)
-    if dig(facts, "virtual", "kind") == "hypervisor":
-        return done(Strategy.RETIRE, "hypervisor_host", HYPERVISOR_REASON, None)
-    off_days = number(dig(facts, "vm", "powered_off_days"))
-    if dig(facts, "vm", "power_state") == "off" and off_days is not None \
-            and off_days >= a("retire_powered_off_days"):
-        utilisation |= {"powered_off": True, "powered_off_days": off_days}
-    if utilisation.get("powered_off") and off_days is not None and not inbound:
-        return done(Strategy.RETIRE, "powered_off", text(
-            f"Mesin virtual mati sejak {number_id(off_days)} hari (ambang "
-            f"{number_id(a('retire_powered_off_days'))} hari) dan tidak dipakai host lain: "
-            "konfirmasi dengan pemilik aplikasi, arsipkan, lalu hapus.",
-            f"Virtual machine powered off for {off_days:g} days (threshold "
-            f"{a('retire_powered_off_days'):g} days) and used by no other host: confirm with the "
-            "application owner, archive, then delete."), None)
-    if idle and not inbound:
-        return done(Strategy.RETIRE, "idle", text(
-            f"Menganggur: CPU {number_id(utilisation['cpu_pct'])}% dan memori "
-            f"{number_id(utilisation['memory_pct'])}% di bawah ambang "
-            f"{number_id(a('idle_cpu_pct'))}%/{number_id(a('idle_memory_pct'))}%; konfirmasi "
-            "dengan pemilik aplikasi, arsipkan, lalu matikan.",
-            f"Idle: CPU {utilisation['cpu_pct']}% and memory {utilisation['memory_pct']}% below "
-            f"the {a('idle_cpu_pct'):g}%/{a('idle_memory_pct'):g}% thresholds; confirm with the "
-            "application owner, archive, then switch off."), None)
-
+    kept = _retain_or_retire(done, host, facts, a, inbound, utilisation, rules)
+    if kept is not None:
+        return kept
     replaced = general_application(host, catalogue, classification)
     if replaced is not None:
         offering, what = replaced
         return done(Strategy.REPURCHASE, "general_application",
                     repurchase_reason(offering, what), repurchase_target(offering)) | {
                         "sizing": None}
+    return _move(done, plan, blockers, (host, result, facts), catalogue, classification, need)
 
+
+def _retain_or_retire(done: Done, host: Host, facts: Mapping[str, Any], a: SiteAssumptions,
+                      inbound: Set[str], utilisation: dict[str, Any], rules: Rules
+                      ) -> dict[str, Any] | None:
+    """The plan of a host that stays by its role or is retired (hypervisor, off, idle), else None.
+
+    A virtual machine powered off long enough is marked so in ``utilisation`` (in place), even
+    when another host still uses it and it is not retired.
+    """
+    if (host.role or "").lower() in rules.retain_roles:
+        return done(Strategy.RETAIN, "retain_role", rules.retain_reason, None)
+    if dig(facts, "virtual", "kind") == "hypervisor":
+        return done(Strategy.RETIRE, "hypervisor_host", message("plan.host.hypervisor"), None)
+    off_days = number(dig(facts, "vm", "powered_off_days"))
+    if dig(facts, "vm", "power_state") == "off" and off_days is not None \
+            and off_days >= a("retire_powered_off_days"):
+        utilisation |= {"powered_off": True, "powered_off_days": off_days}
+    if utilisation.get("powered_off") and off_days is not None and not inbound:
+        return done(Strategy.RETIRE, "powered_off", message(
+            "plan.host.powered_off", days=_both(off_days, "g"),
+            threshold=_both(a("retire_powered_off_days"), "g")), None)
+    if utilisation["idle"] and not inbound:
+        return done(Strategy.RETIRE, "idle", message(
+            "plan.host.idle", cpu=_both(utilisation["cpu_pct"]),
+            memory=_both(utilisation["memory_pct"]), cpu_max=_both(a("idle_cpu_pct"), "g"),
+            memory_max=_both(a("idle_memory_pct"), "g")), None)
+    return None
+
+
+def _os_blocker(eol: bool, replatform: bool, os_ids: list[str],
+                facts: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What the host's operating system blocks: past end of life, unsupported, or unknown."""
+    if eol:
+        return blocker("plan.blocker.os_end_of_life", os=_os_label(facts))
+    if replatform:
+        return blocker("plan.blocker.os_not_supported_by_target", os=_os_label(facts))
+    if not os_ids:
+        return blocker("plan.blocker.os_unknown")
+    return None
+
+
+def _move(done: Done, plan: dict[str, Any], blockers: list[dict[str, Any]],
+          scanned: tuple[Host, Mapping[str, Any], Mapping[str, Any]], catalogue: Catalogue,
+          classification: str, need: Required | None) -> dict[str, Any]:
+    """Rehost or replatform a host onto the cheapest allowed target that fits, if any may hold it.
+
+    ``scanned``: the host, its result in results.json and its facts.
+    """
+    host, result, facts = scanned
     eol = _end_of_life(result, facts)
     os_ids = _os_ids(facts)
     vms = catalogue.of_kind("vm")
     os_ok = [o for o in vms if set(os_ids) & set(o.os_families)]
     replatform = eol or bool(os_ids and not os_ok)
-    if eol:
-        blockers.append(blocker(
-            "os_end_of_life",
-            f"Sistem operasi ({_os_label(facts)}) sudah melewati akhir masa dukungan: bangun "
-            "ulang di platform yang didukung.",
-            f"Operating system ({_os_label(facts)}) past end of life: rebuild on a supported "
-            "platform (replatform)."))
-    elif replatform:
-        blockers.append(blocker(
-            "os_not_supported_by_target",
-            f"Sistem operasi ({_os_label(facts)}) tidak didukung oleh target mana pun di "
-            "katalog: pindahkan aplikasinya ke sistem operasi yang didukung.",
-            f"Operating system ({_os_label(facts)}) is not supported by any target in the "
-            "catalogue: move the application onto a supported OS."))
-    elif not os_ids:
-        blockers.append(blocker("os_unknown",
-                                "Sistem operasi tidak diketahui: pastikan didukung target.",
-                                "Operating system unknown: confirm the target supports it."))
+    os_blocker = _os_blocker(eol, replatform, os_ids, facts)
+    if os_blocker is not None:
+        blockers.append(os_blocker)
     if replatform:
         managed = [o for kind in MANAGED_KINDS for o in catalogue.of_kind(kind)
                    if _managed_fits(o, host, facts)]
@@ -206,19 +218,12 @@ def plan_host(host: Host, result: Mapping[str, Any], facts: Mapping[str, Any],
     rule = "eol" if eol else ("os_not_supported" if replatform else "rehost")
     label = catalogue.label(classification)
     if not allowed:
-        blockers.append(blocker(
-            "classification_no_offering",
-            f"Data {label['id']}: tidak ada layanan di katalog yang boleh menampungnya; data "
-            "tetap di ruang pemda sendiri yang harus diperkuat lebih dahulu.",
-            f"Data {label['en']}: no offering in the catalogue may hold it; it stays in the "
-            "pemda's own room, which must be hardened first."))
-        return done(Strategy.RETAIN, "classification", text(
-            f"Data {label['id']}: {rules.own_room_reason['id']}",
-            f"Data {label['en']}: {rules.own_room_reason['en']}"), own_room_target(catalogue))
+        blockers.append(blocker("plan.blocker.classification_no_offering", label=label))
+        return done(Strategy.RETAIN, "classification", message(
+            "plan.host.classification", label=label, reason=catalogue.rules.own_room_reason),
+            own_room_target(catalogue))
     if need is None:
-        blockers.append(blocker("size_unknown",
-                                "CPU, memori atau disk tidak diketahui: tentukan ukuran secara "
-                                "manual.", "CPU, memory or disk unknown: size it by hand."))
+        blockers.append(blocker("plan.blocker.size_unknown"))
         first = allowed[0]
         target = {"offering": first.id, "offering_name": first.name, "kind": first.kind,
                   "provider": first.provider, "flavour": None, "sizing": "unknown",
@@ -239,17 +244,11 @@ def _reason(strategy: Strategy, eol: bool, target: dict[str, Any] | None, refuse
             label: dict[str, str]) -> dict[str, str]:
     where = f" → {target['offering']}" + (f" ({target['flavour']})" if target and
                                           target.get("flavour") else "") if target else ""
-    why_class = text(f" Klasifikasi data {label['id']}: {', '.join(refused)} tidak boleh "
-                     "menampungnya.",
-                     f" Data classified {label['en']}: {', '.join(refused)} may not hold "
-                     "it.") if refused else text("", "")
+    why_class = message("plan.host.refused", label=label,
+                        offerings=", ".join(refused)) if refused else EMPTY
     if strategy is Strategy.REHOST:
-        return text(f"Dipindah apa adanya ke layanan pusat{where}.{why_class['id']}",
-                    f"Moved as it is to a central offering{where}.{why_class['en']}")
-    why_id = "sistem operasi akhir masa dukungan" if eol else "tumpukan tidak didukung target"
-    why_en = "operating system past end of life" if eol else "stack not supported by the target"
-    return text(f"Dibangun ulang ({why_id}){where}.{why_class['id']}",
-                f"Rebuilt ({why_en}){where}.{why_class['en']}")
+        return message("plan.host.rehost", where=where, refused=why_class)
+    return message("plan.host.replatform", why=WHY_REBUILT[eol], where=where, refused=why_class)
 
 
 def _place(done: Done, blockers: list[dict[str, Any]], decided: tuple[Strategy, str], eol: bool,
@@ -257,21 +256,14 @@ def _place(done: Done, blockers: list[dict[str, Any]], decided: tuple[Strategy, 
            classification: str) -> dict[str, Any]:
     options = [(o, t) for o in allowed if (t := fit(o, need)) is not None]
     if not options:
-        refused_text = (f" ({', '.join(refused)} tidak boleh menampung data '{classification}')"
-                        if refused else "")
-        refused_en = (f" ({', '.join(refused)} may not hold '{classification}' data)"
-                      if refused else "")
-        blockers.append(blocker(
-            "no_offering_fits",
-            f"Butuh {need.vcpu} vCPU, {number_id(need.memory_gb)} GB memori, "
-            f"{number_id(need.disk_gb)} GB disk: tidak "
-            f"ada layanan yang diizinkan cukup besar{refused_text}.",
-            f"Needs {need.vcpu} vCPU, {need.memory_gb} GB memory, {need.disk_gb} GB disk: no "
-            f"allowed offering is large enough{refused_en}."))
-        reason = catalogue.rules.own_room_reason
-        return done(Strategy.RETAIN, "too_large", text(
-            f"Terlalu besar untuk layanan yang diizinkan di katalog. {reason['id']}",
-            f"Too large for the offerings the catalogue allows. {reason['en']}"),
+        refused_text = message("plan.blocker.no_offering_fits_refused",
+                               offerings=", ".join(refused),
+                               classification=classification) if refused else EMPTY
+        blockers.append(blocker("plan.blocker.no_offering_fits", vcpu=need.vcpu,
+                                memory=_both(need.memory_gb), disk=_both(need.disk_gb),
+                                refused=refused_text))
+        return done(Strategy.RETAIN, "too_large", message(
+            "plan.host.too_large", reason=catalogue.rules.own_room_reason),
             own_room_target(catalogue))
     order = {o.id: i for i, o in enumerate(allowed)}
     _, target = min(options, key=lambda ot: (ot[1]["price_idr_per_year"], order[ot[0].id]))
@@ -297,11 +289,7 @@ def keep_hypervisors_of_staying_vms(plans: list[dict[str, Any]]) -> list[dict[st
         if p.get("rule") == "hypervisor_host" and vms:
             shown = ", ".join(vms[:10]) + (" …" if len(vms) > 10 else "")
             p = p | {"strategy": Strategy.RETAIN, "rule": "hypervisor_with_staying_vms",
-                     "reason": text(
-                         f"Host hypervisor ini tetap selama mesin virtualnya tetap: {shown}.",
-                         f"This hypervisor host stays while its virtual machines stay: {shown}."),
-                     "blockers": [*p["blockers"], blocker(
-                         "vms_stay", f"Mesin virtual yang tetap di host ini: {shown}.",
-                         f"Virtual machines that stay on this host: {shown}.")]}
+                     "reason": message("plan.host.hypervisor_stays", vms=shown),
+                     "blockers": [*p["blockers"], blocker("plan.blocker.vms_stay", vms=shown)]}
         out.append(p)
     return out

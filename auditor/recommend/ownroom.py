@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from auditor.messages import LANGUAGES, message
 from auditor.recommend.common import blocker
 
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
@@ -33,23 +34,15 @@ def harden(plan: dict[str, Any], site: Mapping[str, Any]) -> dict[str, Any]:
     unknown = _controls(findings, ("unknown", "error"))
     extra: list[dict[str, Any]] = []
     if failing or unknown:
-        parts_id, parts_en = [], []
-        if failing:
-            parts_id.append(f"perbaiki kendali yang gagal: {', '.join(failing)}")
-            parts_en.append(f"fix the failing controls: {', '.join(failing)}")
+        parts = [message("plan.room.fix_failing", controls=", ".join(failing))] if failing \
+            else []
         if unknown:
-            parts_id.append(f"pastikan kendali yang belum diketahui: {', '.join(unknown)}")
-            parts_en.append(f"confirm the controls not yet known: {', '.join(unknown)}")
-        extra.append(blocker(
-            "room_hardening",
-            f"Ruang {site.get('id')} harus diperkuat sebelum host ini tetap di sana: "
-            f"{'; '.join(parts_id)}.",
-            f"Room {site.get('id')} must be hardened before this host may stay there: "
-            f"{'; '.join(parts_en)}."))
+            parts.append(message("plan.room.confirm_unknown", controls=", ".join(unknown)))
+        extra.append(blocker("plan.blocker.room_hardening", site=site.get("id"),
+                             what={lang: "; ".join(p[lang] for p in parts) for lang in LANGUAGES}))
     reason = plan.get("reason") or {"id": "", "en": ""}
     if not extra:
-        reason = {"id": f"{reason['id']} Ruang {site.get('id')} lulus semua kendali fasilitas.",
-                  "en": f"{reason['en']} Room {site.get('id')} passes every facility control."}
+        reason = message("plan.room.passes", reason=reason, site=site.get("id"))
     return plan | {"target": dict(target) | {"site": site.get("id"), "remediation": failing,
                                              "to_confirm": unknown},
                    "reason": reason, "blockers": list(plan.get("blockers", [])) + extra}

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from auditor.numbers import Num, say
+from auditor.messages import message
+from auditor.numbers import Num
 from auditor.recommend.catalogue import Offering, SiteAssumptions
 from auditor.recommend.common import dig, number
 
@@ -105,28 +106,34 @@ class Required:
                 "facts_missing": [f for f in SIZING_FACTS if f not in usage.present]}
 
 
-METHOD_ID = {"performance-based": "berbasis pemakaian",
-             "partly performance-based": "sebagian berbasis pemakaian",
-             "as-on-premises": "seperti di lokasi"}
-"""The sizing methods in Bahasa Indonesia."""
-LOAD_ID = {"load_15": "beban rata-rata 15 menit", "load_5": "beban rata-rata 5 menit",
-           "load_1": "beban rata-rata 1 menit", "cpu_p95": "CPU terpakai (persentil ke-95)"}
-LOAD_EN = {"cpu_p95": "CPU busy (95th percentile)"}
+METHOD_NAMES = {"performance-based": message("plan.size.performance_based"),
+                "partly performance-based": message("plan.size.partly_performance_based"),
+                "as-on-premises": message("plan.size.as_on_premises")}
+"""Each sizing method's name in both languages."""
+LOAD_NAMES = {"load_15": message("plan.size.load_15"), "load_5": message("plan.size.load_5"),
+              "load_1": message("plan.size.load_1"), "cpu_p95": message("plan.size.cpu_p95")}
+"""Each load measure's name in both languages."""
+NOTES = {"one_probe": message("plan.size.one_probe"),
+         "not_measured": message("plan.size.not_measured")}
+"""How use was measured, when no hypervisor sampled it."""
+NO_TEXT = {"id": "", "en": ""}
+
+
+def _n(value: float) -> Num:
+    """A number in a sizing sentence: up to four decimals, as each language writes them."""
+    return Num(value, 4)
 
 
 def _disk_gb(usage: Usage, a: SiteAssumptions) -> tuple[int, dict[str, str]] | None:
     room = a("disk_headroom")
     if usage.disk_used_mb is not None:
         used = usage.disk_used_mb
-        how = say("disk {used} GB terpakai × cadangan ruang {room}",
-                  "disk {used} GB used × headroom {room}", used=Num(used / 1024, 1), room=room)
+        how = message("plan.size.disk_used", used=Num(used / 1024, 1), room=_n(room))
     elif usage.disk_total_mb is not None:
         share = a("unknown_disk_used_share")
         used = usage.disk_total_mb * share
-        how = say("pemakaian disk tidak diketahui: {share} dari {total} GB tersedia × cadangan "
-                  "ruang {room}",
-                  "disk use unknown: {share} of {total} GB provisioned × headroom {room}",
-                  share=share, total=Num(usage.disk_total_mb / 1024, 1), room=room)
+        how = message("plan.size.disk_unknown", share=_n(share),
+                      total=Num(usage.disk_total_mb / 1024, 1), room=_n(room))
     else:
         return None
     return max(10, math.ceil(used * room / 1024)), how
@@ -148,28 +155,23 @@ def required_size(usage: Usage, a: SiteAssumptions) -> Required | None:
         capped = busy < usage.load
         vcpu = max(1, math.ceil(busy * comfort))
         name = usage.load_name or ""
-        cpu = say("{name} {load}{capped} × faktor kenyamanan {comfort} → {vcpu} vCPU",
-                  "{name_en} {load}{capped_en} × comfort {comfort} → {vcpu} vCPU",
-                  name=LOAD_ID.get(name, name), name_en=LOAD_EN.get(name, name),
-                  load=usage.load,
-                  comfort=comfort, vcpu=vcpu,
-                  capped=f" (dibatasi {usage.cpu_count} CPU)" if capped else "",
-                  capped_en=f" (capped at {usage.cpu_count} CPUs)" if capped else "")
+        cpu = message("plan.size.cpu_load", load=_n(usage.load), comfort=_n(comfort),
+                      vcpu=_n(vcpu),
+                      name=LOAD_NAMES.get(name, name),
+                      capped=message("plan.size.cpu_capped", cpus=usage.cpu_count) if capped
+                      else NO_TEXT)
     elif usage.cpu_count is not None:
         vcpu = usage.cpu_count
-        cpu = say("tanpa data beban: {vcpu} CPU seperti di lokasi",
-                  "no load average: {vcpu} CPU as on premises", vcpu=vcpu)
+        cpu = message("plan.size.cpu_as_on_premises", vcpu=_n(vcpu))
     else:
         return None
     if usage.memory_used_mb is not None:
         memory = max(1, math.ceil(usage.memory_used_mb * comfort / 1024))
-        mem = say("memori {used} GB terpakai × {comfort} → {memory} GB",
-                  "memory {used} GB used × {comfort} → {memory} GB",
-                  used=Num(usage.memory_used_mb / 1024, 1), comfort=comfort, memory=memory)
+        mem = message("plan.size.memory_used", used=Num(usage.memory_used_mb / 1024, 1),
+                      comfort=_n(comfort), memory=_n(memory))
     elif usage.memory_total_mb is not None:
         memory = max(1, math.ceil(usage.memory_total_mb / 1024))
-        mem = say("pemakaian memori tidak diketahui: {memory} GB seperti di lokasi",
-                  "memory use unknown: {memory} GB as on premises", memory=memory)
+        mem = message("plan.size.memory_as_on_premises", memory=_n(memory))
     else:
         return None
     if disk is None:
@@ -177,18 +179,13 @@ def required_size(usage: Usage, a: SiteAssumptions) -> Required | None:
     measured = (usage.load is not None) + (usage.memory_used_mb is not None)
     method = ("performance-based", "partly performance-based", "as-on-premises")[2 - measured]
     if usage.load_name == "cpu_p95":
-        note = say("dari hypervisor, persentil ke-95 atas {n} sampel",
-                   "from the hypervisor, 95th percentile over {n} samples",
-                   n=usage.samples or 0)
+        note = message("plan.size.from_hypervisor", n=_n(usage.samples or 0))
     elif measured:
-        note = say("dari satu kali pemeriksaan (pemakaian saat ini, bukan persentil ke-95)",
-                   "from one probe (current use, not p95)")
+        note = NOTES["one_probe"]
     else:
-        note = say("pemakaian tidak terukur", "no use measured")
-    basis = {"id": f"{METHOD_ID[method]} {note['id']}: {cpu['id']}; {mem['id']}; "
-                   f"{disk[1]['id']} → {disk[0]} GB",
-             "en": f"{method} {note['en']}: {cpu['en']}; {mem['en']}; {disk[1]['en']} → "
-                   f"{disk[0]} GB"}
+        note = NOTES["not_measured"]
+    basis = message("plan.size.basis", method=METHOD_NAMES[method], note=note,
+                    cpu=cpu, memory=mem, disk=disk[1], disk_gb=disk[0])
     return Required(vcpu, memory, disk[0], method, basis, confidence)
 
 

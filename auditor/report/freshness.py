@@ -12,8 +12,8 @@ from typing import Any
 from auditor.bundle.folder import atomic_write_bytes, sha256_file
 from auditor.bundle.results import Results
 from auditor.errors import InputError
+from auditor.messages import LANGUAGES
 from auditor.report import CSV_SEPARATORS, FORMATS
-from auditor.report.messages import LANGUAGES
 
 INDEX_NAME = "reports.json"
 INDEX_FORMAT = "auditor.reports/1"

@@ -7,9 +7,9 @@ from typing import Any, Protocol
 
 import jinja2
 
+from auditor.messages import LANGUAGES, has, say
 from auditor.numbers import number
 from auditor.report import RenderOptions, charts, graph
-from auditor.report.messages import LANGUAGES, MESSAGES, translate
 from auditor.report.view import BundleExtras, build_view
 
 
@@ -34,12 +34,12 @@ def money(value: float | None, lang: str) -> str:
     """Rupiah with the language's thousands separator; None is a dash."""
     if value is None:
         return "—"
-    return translate("money_idr", lang, amount=number(round(value), lang, 0))
+    return say("report.money_idr", lang, amount=number(round(value), lang, 0))
 
 
 def short_money(value: float, lang: str) -> str:
     """Rupiah in millions, for chart labels."""
-    return translate("money_million", lang, amount=number(round(value / 1e6), lang, 0))
+    return say("report.money_million", lang, amount=number(round(value / 1e6), lang, 0))
 
 
 def _environment(autoescape: bool, lang: str) -> jinja2.Environment:
@@ -64,15 +64,15 @@ def _context(results: Mapping[str, Any], lang: str, extras: BundleExtras | None,
     view = build_view(results, lang, extras)
 
     def t(key: str, **values: object) -> str:
-        return translate(key, lang, **values)
+        return say(f"report.{key}", lang, **values)
 
     def domain_name(domain: str) -> str:
-        key = f"domain_{domain}"
-        return t(key) if key in _DOMAIN_KEYS else domain
+        key = f"report.domain_{domain}"
+        return say(key, lang) if has(key) else domain
 
     def cost_item(item: str) -> str:
-        key = f"cost_item_{item}"
-        return t(key) if key in MESSAGES else item
+        key = f"report.cost_item_{item}"
+        return say(key, lang) if has(key) else item
 
     alternate = options.alternate if options else None
     strategies = {p["id"]: p["strategy"] for p in view["rec"]["hosts"]}
@@ -80,17 +80,13 @@ def _context(results: Mapping[str, Any], lang: str, extras: BundleExtras | None,
     return {
         "v": view, "lang": lang, "t": t, "domain_name": domain_name, "cost_item": cost_item,
         "alternate": alternate,
-        "alternate_label": translate("read_in_language", alternate.lang) if alternate else "",
+        "alternate_label": say("report.read_in_language", alternate.lang) if alternate else "",
         "severities": ("critical", "high", "medium", "low"),
         "score_chart": charts.score_chart(view["sites"]),
         "domain_chart": charts.domain_chart(subjects),
         "cost_chart": charts.cost_chart(view["rec"]["costs"], lambda x: short_money(x, lang)),
         "graph": graph.layout(view["rec"]["waves"], view["rec"]["dependencies"], strategies),
     }
-
-
-_DOMAIN_KEYS = {"domain_facility", "domain_host", "domain_web", "domain_data",
-                "domain_operations", "domain_network", "domain_other"}
 
 
 def render_html(results: Mapping[str, Any], lang: str, extras: BundleExtras | None = None,

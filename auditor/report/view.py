@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.bundle.results import Results, number
+from auditor.messages import has, say
 from auditor.numbers import number as number_in
 from auditor.report.costs import cost_view
 from auditor.report.evidence import evidence_text, reason_text
-from auditor.report.messages import MESSAGES, translate
 from auditor.report.values import as_dict, as_list, text_of
 
 STATUS_ORDER = {"fail": 0, "error": 1, "unknown": 2, "waived": 3, "pass": 4, "not_applicable": 5}
@@ -68,7 +68,7 @@ def frameworks_text(raw: Any, lang: str) -> str:
     parts = []
     for name, ids in as_dict(raw).items():
         key = f"framework_{name}"
-        label = translate(key, lang) if key in MESSAGES else str(name)
+        label = say(f"report.{key}", lang) if has(f"report.{key}") else str(name)
         shown = ", ".join(str(i) for i in as_list(ids))
         if shown:
             parts.append(f"{label} {shown}")
@@ -143,7 +143,7 @@ def _confidence(target: Mapping[str, Any], sizing: Mapping[str, Any], lang: str)
     """``high``/``medium``/``low`` in words, or a 1-5 score shown as ``n/5``."""
     for value in (sizing.get("confidence"), target.get("confidence")):
         if value in ("high", "medium", "low"):
-            return translate(f"confidence_{value}", lang)
+            return say(f"report.confidence_{value}", lang)
         score = number(value)
         if score is not None:
             return f"{score:g}/5"
@@ -156,7 +156,7 @@ def _plan_host(raw: Any, lang: str) -> dict[str, Any]:
     sizing = as_dict(p.get("sizing"))
     size = None
     if all(number(target.get(k)) is not None for k in ("vcpu", "memory_gb", "disk_gb")):
-        size = translate("size_value", lang,
+        size = say("report.size_value", lang,
                          **{k: number_in(number(target[f]) or 0.0, lang, 1) for k, f in (
                              ("vcpu", "vcpu"), ("memory", "memory_gb"), ("disk", "disk_gb"))})
     offering = str(target.get("offering") or "")
@@ -202,9 +202,9 @@ def _dep_source(source: str, lang: str) -> str:
     """``connections``, ``application:NAME`` or ``service:ID`` in the report's words."""
     kind, sep, name = source.partition(":")
     key = f"depsource_{kind}"
-    if key not in MESSAGES:
+    if not has(f"report.{key}"):
         return source
-    return translate(key, lang) + (f": {name}" if sep else "")
+    return say(f"report.{key}", lang) + (f": {name}" if sep else "")
 
 
 def _dependencies(raw: Any, lang: str) -> list[dict[str, str]]:

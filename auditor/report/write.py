@@ -12,6 +12,7 @@ from auditor.bundle.folder import Bundle, atomic_write_bytes, make_folder, read_
 from auditor.bundle.results import Results
 from auditor.bundle.yamlfile import load_yaml
 from auditor.errors import AuditorError, InputError
+from auditor.messages import LANGUAGES
 from auditor.report import CONTRACT_FORMATS, CSV_SEPARATORS, FORMATS, Alternate, RenderOptions
 from auditor.report.freshness import (
     REPORT_FILES,
@@ -25,7 +26,6 @@ from auditor.report.freshness import (
     record,
     source_of,
 )
-from auditor.report.messages import LANGUAGES
 from auditor.report.values import as_dict, as_list
 from auditor.report.view import BundleExtras, Evidence
 

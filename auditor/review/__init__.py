@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from auditor.bundle.allowed_signers import AllowedSigner
 from auditor.bundle.folder import atomic_write_bytes
 from auditor.errors import InputError
+from auditor.messages import LANGUAGES
 from auditor.review.inert import inert_copy
 from auditor.review.load import (
     ACCEPTED,
@@ -25,7 +26,6 @@ from auditor.review.load import (
     load_trusted_keys,
     read_bundle,
 )
-from auditor.review.messages import MESSAGES
 from auditor.review.site import render_site, slug
 from auditor.review.store import (
     CSV_NAME,
@@ -40,7 +40,6 @@ if TYPE_CHECKING:
     from auditor.history.append import RoundOutcome, RoundWriter
 
 MAX_REPORT_BYTES = 32 * 1024 * 1024
-LANGUAGES = ("id", "en")
 
 
 @dataclass(frozen=True)
@@ -177,7 +176,7 @@ def _reviewer_inputs(bundles: Sequence[Path], output: Path, lang: str,
                      trusted_keys: Path | None,
                      previous: Path | None) -> tuple[AllowedSigner, ...] | None:
     """Check the reviewer's own inputs (InputError); the trusted keys, when a file is given."""
-    if lang not in LANGUAGES or any(lang not in m for m in MESSAGES.values()):
+    if lang not in LANGUAGES:
         raise InputError(f"language must be one of {', '.join(LANGUAGES)}")
     if not bundles:
         raise InputError("no bundle given; name the bundle folders to review")

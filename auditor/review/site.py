@@ -16,9 +16,10 @@ from typing import Any
 import jinja2
 
 from auditor.bundle.folder import atomic_write_text
+from auditor.messages import has, say
+from auditor.messages.review import PROBLEM_PHRASES_ID
 from auditor.numbers import fixed, rupiah
 from auditor.review.load import ACCEPTED, IDENTICAL, URGENCIES, VERDICTS, BundleReport
-from auditor.review.messages import MESSAGES, problem_text, translate
 from auditor.review.store import Comparison, writing
 
 SORT_SCRIPT = """
@@ -107,6 +108,18 @@ def write_page(path: Path, text: str) -> None:
             raise
 
 
+def problem_text(problem: str, lang: str) -> str:
+    """One problem line of a rejected bundle in ``lang`` (paths and keys kept as they are)."""
+    if lang != "id":
+        return problem
+    kind, sep, rest = problem.partition(": ")
+    if sep and has(f"review.problem_{kind}"):
+        problem = f"{say(f'review.problem_{kind}', lang)}: {rest}"
+    for english, indonesian in PROBLEM_PHRASES_ID:
+        problem = problem.replace(english, indonesian)
+    return problem
+
+
 def _environment(lang: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("auditor.review", "templates"),
@@ -126,20 +139,20 @@ def stale_lines(report: BundleReport, lang: str) -> list[str]:
     for stale in report.stale:
         if stale.spec_changed:
             made, now = stale.labels()
-            key = "stale_spec"
+            key = "review.stale_spec"
         else:
             made, now = stale.made.generated_at or "?", stale.now.generated_at or "?"
-            key = "stale_results"
+            key = "review.stale_results"
         groups.setdefault((key, made, now), []).append(stale.file)
-    return [translate(key if len(files) == 1 else f"{key}_many", lang).format(
-                file=", ".join(files), made=made, now=now)
+    return [say(key if len(files) == 1 else f"{key}_many", lang, file=", ".join(files),
+                made=made, now=now)
             for (key, made, now), files in groups.items()]
 
 
 def _reports(report: BundleReport, slug_: str, lang: str) -> list[dict[str, str]]:
     """Links to the copied reports, the one in the site's language first."""
     links = [{"href": f"{slug_}/{name}", "lang": code,
-              "label": translate(f"lang_{code}", lang) if code else ""}
+              "label": say(f"review.lang_{code}", lang) if code else ""}
              for name, code in report.report_files]
     return sorted(links, key=lambda link: link["lang"] != lang)
 
@@ -162,12 +175,13 @@ def rejection(report: BundleReport, lang: str) -> dict[str, Any]:
     """A rejected bundle for the table: its badge and its reason in ``lang``, then details."""
     trust = str(report.trust)
     if report.duplicate:
-        label = translate("trust_identical" if report.duplicate == IDENTICAL
-                          else "trust_duplicate", lang)
-        why = translate(f"why_duplicate_{report.duplicate}", lang)
+        label = say("review.trust_identical" if report.duplicate == IDENTICAL
+                    else "review.trust_duplicate", lang)
+        why = say(f"review.why_duplicate_{report.duplicate}", lang)
     else:
-        label = translate(f"trust_{trust}", lang)
-        why = translate(f"why_{trust}" if f"why_{trust}" in MESSAGES else "why_other", lang)
+        label = say(f"review.trust_{trust}", lang)
+        why = say(f"review.why_{trust}" if has(f"review.why_{trust}") else "review.why_other",
+                  lang)
     return {"r": report, "trust": trust, "label": label, "why": why}
 
 
@@ -181,7 +195,7 @@ def render_site(output: Path, entries: Sequence[tuple[int, BundleReport]], lang:
     env = _environment(lang)
 
     def t(key: str) -> str:
-        return translate(key, lang)
+        return say(f"review.{key}", lang)
 
     accepted = [(i, r) for i, r in entries if r.trust in ACCEPTED and r.summary is not None]
     rejected = [rejection(r, lang) for _, r in entries if r.trust not in ACCEPTED]

@@ -13,11 +13,11 @@ from typing import Any
 
 import yaml
 
+from auditor import messages
 from auditor.bundle.folder import atomic_write_text, sha256_file
 from auditor.bundle.schemas import load_checked, validate_document
 from auditor.bundle.yamlfile import LocatedDocument, load_yaml
 from auditor.errors import InputError, Problem
-from auditor.spec.assess_messages import TEXT
 from auditor.spec.facility import MAX_EVIDENCE_BYTES
 from auditor.spec.load import Control, Spec
 
@@ -72,12 +72,6 @@ class Question:
         return str(what.get(lang) or what.get("en") or "")
 
 
-def t(key: str, lang: str, **kwargs: object) -> str:
-    """A questionnaire message in the language."""
-    entry = TEXT[key]
-    return (entry.get(lang) or entry["en"]).format(**kwargs)
-
-
 def questions_for(spec: Spec) -> list[Question]:
     """The enabled site controls that carry a question, in spec order."""
     return [Question(c, QuestionType(c.question["type"])) for c in spec.controls
@@ -93,14 +87,14 @@ def parse_value(question: Question, text: str,
             return True
         if text.lower() in NO:
             return False
-        raise ValueError("bad_yes_no")
+        raise ValueError("assess.bad_yes_no")
     if question.kind is QuestionType.NUMBER:
         try:
             number = float(text.replace(",", "."))
         except ValueError:
-            raise ValueError("bad_number") from None
+            raise ValueError("assess.bad_number") from None
         if number != number or number in (float("inf"), float("-inf")) or number < 0:
-            raise ValueError("bad_number")
+            raise ValueError("assess.bad_number")
         return int(number) if number.is_integer() else number
     if question.kind is QuestionType.CHOICE:
         values = [value for value, _ in question.choices]
@@ -108,13 +102,13 @@ def parse_value(question: Question, text: str,
             return values[int(text) - 1]
         if text in values:
             return text
-        raise ValueError("bad_choice")
+        raise ValueError("assess.bad_choice")
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise ValueError("bad_date") from None
+        raise ValueError("assess.bad_date") from None
     if len(text) != 10 or day > (today or date.today()):
-        raise ValueError("bad_date")
+        raise ValueError("assess.bad_date")
     return day.isoformat()
 
 
@@ -200,6 +194,10 @@ class Session:
         self.today = today or date.today()
         self.data = _existing(output, site)
 
+    def _t(self, key: str, **values: object) -> str:
+        """The catalogue's message ``key`` in the session's language."""
+        return messages.say(key, self.lang, **values)
+
     def _prompt(self, label: str, default: str | None) -> str:
         shown = f"{label} [{default}]: " if default not in (None, "") else f"{label}: "
         reply = self.ask(shown).strip()
@@ -207,20 +205,21 @@ class Session:
 
     def _explain(self, question: Question) -> None:
         control = question.control
-        for key, text in (("description", control.description), ("rationale", control.rationale)):
-            self.say(f"  {t(key, self.lang)}: {text.get(self.lang) or text.get('en', '')}")
+        for key, text in (("assess.description", control.description),
+                          ("assess.rationale", control.rationale)):
+            self.say(f"  {self._t(key)}: {text.get(self.lang) or text.get('en', '')}")
         if question.evidence(self.lang):
-            self.say(f"  {t('evidence_expected', self.lang)}: {question.evidence(self.lang)}")
+            self.say(f"  {self._t('assess.evidence_expected')}: {question.evidence(self.lang)}")
 
     def _ask_value(self, question: Question, previous: dict[str, Any] | None) -> Any:
         label = question.control.title.get(self.lang) or question.control.title["en"]
         if question.kind is QuestionType.CHOICE:
             for index, (_, choice) in enumerate(question.choices, 1):
                 self.say(f"  {index}. {choice.get(self.lang) or choice['en']}")
-        hint = {QuestionType.YES_NO: t("yes_no", self.lang),
+        hint = {QuestionType.YES_NO: self._t("assess.yes_no"),
                 QuestionType.NUMBER: question.unit(self.lang),
-                QuestionType.CHOICE: t("choose", self.lang),
-                QuestionType.DATE: t("date", self.lang)}[question.kind]
+                QuestionType.CHOICE: self._t("assess.choose"),
+                QuestionType.DATE: self._t("assess.date")}[question.kind]
         default = None
         if previous is not None and previous.get("value") is not None:
             default = _show(previous["value"])
@@ -238,28 +237,28 @@ class Session:
             try:
                 return parse_value(question, reply, self.today)
             except ValueError as exc:
-                self.say("  " + t(str(exc), self.lang, n=len(question.choices)))
+                self.say("  " + self._t(str(exc), n=len(question.choices)))
 
     def _ask_evidence(self, question: Question, previous: dict[str, Any] | None) -> list[Any]:
         old = list((previous or {}).get("evidence") or [])
         default = ", ".join(str(e["path"] if isinstance(e, dict) else e) for e in old) or None
         what = question.evidence(self.lang) or "-"
         while True:
-            reply = self._prompt(t("evidence", self.lang, what=what), default)
+            reply = self._prompt(self._t("assess.evidence", what=what), default)
             if reply in ("", SKIP):
                 return []
             if reply == default:
                 return old
             paths = [p.strip() for p in reply.split(",") if p.strip()]
             if len(paths) > MAX_EVIDENCE_FILES:
-                self.say("  " + t("too_many", self.lang))
+                self.say("  " + self._t("assess.too_many"))
                 continue
             try:
                 return hash_evidence(paths, Path.cwd(), self.output.parent)
             except FileNotFoundError as exc:
-                self.say("  " + t("no_file", self.lang, path=exc.args[0]))
+                self.say("  " + self._t("assess.no_file", path=exc.args[0]))
             except OverflowError as exc:
-                self.say("  " + t("big_file", self.lang, path=exc.args[0]))
+                self.say("  " + self._t("assess.big_file", path=exc.args[0]))
 
     def _save(self) -> None:
         self.data["answered_at"] = self.today.isoformat()
@@ -269,14 +268,14 @@ class Session:
         """Ask every (unanswered, or every with ``revisit``) question; return the document."""
         answers: dict[str, Any] = self.data["answers"]
         site = self.data["site"]
-        self.say(t("header", self.lang, site=site, n=len(self.questions)))
+        self.say(self._t("assess.header", site=site, n=len(self.questions)))
         done = sum(1 for q in self.questions if q.id in answers)
         if done and not self.revisit:
-            self.say(t("resume", self.lang, done=done, file=self.output))
+            self.say(self._t("assess.resume", done=done, file=self.output))
         by = dict(self.data.get("answered_by") or {})
         if self.revisit or not by.get("name"):
-            for key in ("name", "role"):
-                value = self._prompt(t(key, self.lang), by.get(key))
+            for key, label in (("name", "assess.name"), ("role", "assess.role")):
+                value = self._prompt(self._t(label), by.get(key))
                 if value and value != SKIP:
                     by[key] = value[:200]
             if by:
@@ -290,21 +289,21 @@ class Session:
             self.say(f"[{number}/{len(self.questions)}] {question.id}")
             value = self._ask_value(question, previous)
             if value == SKIP:
-                self.say("  " + t("skipped", self.lang))
+                self.say("  " + self._t("assess.skipped"))
                 continue
             entry: dict[str, Any] = {"value": value}
             evidence = self._ask_evidence(question, previous)
             if evidence:
                 entry["evidence"] = evidence
-            note = self._prompt(t("note", self.lang), (previous or {}).get("note"))
+            note = self._prompt(self._t("assess.note"), (previous or {}).get("note"))
             if note and note != SKIP:
                 entry["note"] = note[:4000]
             answers[question.id] = entry
             self._save()
-            self.say("  " + t("saved", self.lang))
+            self.say("  " + self._t("assess.saved"))
         self._save()
         answered = sum(1 for q in self.questions if q.id in answers)
-        self.say(t("done", self.lang, answered=answered, n=len(self.questions), file=self.output))
+        self.say(self._t("assess.done", answered=answered, n=len(self.questions), file=self.output))
         return self.data
 
 
