@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from auditor.judge.check import CheckOutcome, run_check
+from auditor.check import CheckOutcome, run_check
 from auditor.spec.load import load_spec
 
 TODAY = date(2026, 3, 1)

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from auditor.collect.facility import load_answers
 from auditor.spec.assess import Session, questions_for
-from auditor.spec.facility import load_answers
 from auditor.spec.load import load_spec
 from conftest import REPO
 from pty_terminal import Terminal

@@ -132,7 +132,7 @@ def test_unavailable_transport_is_exit_3_and_never_compliant(tmp_path: Path) -> 
 def test_results_json_is_exactly_the_results_document(example_bundle: Path,
                                                       tmp_path: Path) -> None:
     from auditor.bundle.results import Results
-    from auditor.judge.check import run_check
+    from auditor.check import run_check
     from auditor.spec.load import load_spec
 
     bundle = tmp_path / "copy"

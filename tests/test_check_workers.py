@@ -15,8 +15,8 @@ import yaml
 
 from auditor.bundle.folder import Bundle
 from auditor.bundle.results import Results
+from auditor.check import CheckOutcome, run_check
 from auditor.inventory.load import load_inventory
-from auditor.judge.check import CheckOutcome, run_check
 from auditor.judge.facts import read_facts
 from auditor.judge.hosts import PARALLEL_FROM
 from auditor.judge.stage import judge

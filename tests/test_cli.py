@@ -54,7 +54,7 @@ def test_a_scan_loads_neither_the_check_nor_the_report_nor_the_web_libraries() -
     """What `auditor scan` imports before its first host: its start-up is its pace on few hosts."""
     code = ("import sys, auditor.cli.main, auditor.collect.progress, auditor.collect.scan, "
             "auditor.collect.transports; "
-            "print(' '.join(m for m in ('jinja2', 'requests', 'auditor.judge.check', "
+            "print(' '.join(m for m in ('jinja2', 'requests', 'auditor.check', "
             "'auditor.spec.lint', 'auditor.recommend') if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, cwd=REPO).stdout.split()

@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from auditor.bundle.schemas import validate_data
+from auditor.collect.facility import Answer, FacilityAnswers
 from auditor.judge.evaluate import Scanned, controls_for, judge_scanned, judge_site
 from auditor.model import FindingStatus, HostStatus
-from auditor.spec.facility import Answer, FacilityAnswers
 from auditor.spec.load import Control, Spec, load_spec
 from conftest import REPO
 

@@ -18,7 +18,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from auditor.bundle.schemas import load_schema
-from auditor.judge.check import run_check
+from auditor.check import run_check
 from auditor.spec.load import load_spec
 from conftest import REPO, run_cli
 

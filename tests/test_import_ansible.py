@@ -13,7 +13,7 @@ from auditor.errors import InputError
 from auditor.inventory.importers import IMPORTERS, run_import
 from auditor.inventory.importers.ansible import jump_targets
 from auditor.inventory.importers.ansible_files import expand_pattern
-from auditor.inventory.importers.interface import make_id
+from auditor.inventory.load import make_id
 from import_helpers import DATA, loaded, options, skipped_text
 
 ANSIBLE = DATA / "ansible"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from auditor.bundle.schemas import validate_data
-from auditor.judge.check import CheckOutcome
+from auditor.check import CheckOutcome
 from conftest import run_cli
 from recommend_bundle import FleetHost, check, facts, outbound, plans_by_id, write_bundle
 

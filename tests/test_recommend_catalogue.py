@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from auditor.bundle.folder import Bundle
+from auditor.check import evaluate_bundle
 from auditor.errors import InputError
 from auditor.inventory.load import load_inventory
-from auditor.judge.check import evaluate_bundle
 from auditor.judge.facts import read_facts
 from auditor.judge.stage import judge
 from auditor.paths import schema_path, specs_root

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from auditor.collect.facility import Answer, FacilityAnswers
 from auditor.judge.evaluate import judge_site
 from auditor.model import FindingStatus
-from auditor.spec.facility import Answer, FacilityAnswers
 from auditor.spec.load import load_spec
 
 TODAY = date(2026, 11, 27)

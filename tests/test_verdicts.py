@@ -21,9 +21,9 @@ from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from auditor.bundle.signing import sign_bundle
+from auditor.check import CheckOutcome, run_check
 from auditor.cli.main import cli
 from auditor.errors import InputError
-from auditor.judge.check import CheckOutcome, run_check
 from auditor.review import review
 from auditor.spec.lint import lint_spec
 from auditor.spec.load import load_spec

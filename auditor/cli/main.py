@@ -30,8 +30,8 @@ from auditor.report.console import SEVERITIES
 # loads only its own libraries (a scan needs no Jinja2, a check no paramiko), which keeps
 # the start-up of a scan near that of paramiko alone.
 if TYPE_CHECKING:
+    from auditor.check import CheckOutcome
     from auditor.collect.scan import ScanSummary
-    from auditor.judge.check import CheckOutcome
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -371,7 +371,7 @@ def check_command(bundle: Path, spec_path: Path | None, overlay_path: Path | Non
     non-compliance found (with --fail-on: a failed or unknown finding at or above that
     severity), 3 some hosts were not scanned.
     """
-    from auditor.judge.check import run_check
+    from auditor.check import run_check
     from auditor.report.write import after_check, before_check, is_signed
     from auditor.spec.tailoring import load_tailored_spec
 
@@ -450,7 +450,7 @@ def audit_command(inventory: Path, spec_path: Path | None, overlay_path: Path | 
     non-compliance found (with --fail-on: a failed or unknown finding at or above that
     severity), 2 bad input, 3 some hosts could not be scanned.
     """
-    from auditor.judge.check import run_check
+    from auditor.check import run_check
     from auditor.report.write import parse_formats, write_reports
     from auditor.spec.tailoring import load_tailored_spec
 

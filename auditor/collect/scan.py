@@ -23,6 +23,7 @@ from auditor.bundle.folder import (
     utc_now,
 )
 from auditor.collect.collectors import COLLECTORS, Collector
+from auditor.collect.facility import load_answers
 from auditor.collect.probe import build_probe, parse_output, probe_digest
 from auditor.collect.transports import TRANSPORTS, ProbeRun, ScanOptions, Transport
 from auditor.collect.web import ServiceResult, WebOptions
@@ -30,7 +31,6 @@ from auditor.errors import InputError
 from auditor.inventory.hypervisors import PLATFORMS
 from auditor.inventory.load import Host, Inventory
 from auditor.model import HostStatus
-from auditor.spec.facility import load_answers
 
 FACTS_FORMAT = "auditor.facts/1"
 

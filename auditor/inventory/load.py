@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -10,6 +11,13 @@ from typing import Any
 from auditor.bundle.schemas import load_checked
 from auditor.bundle.yamlfile import LocatedDocument, format_path
 from auditor.errors import InputError, Problem
+
+
+def make_id(name: str) -> str:
+    """A valid inventory id from any name: lower-cased, other characters become '-'."""
+    text = re.sub(r"[^a-z0-9._-]+", "-", name.strip().lower())
+    text = re.sub(r"-{2,}", "-", text).lstrip("._-")[:64].rstrip("-")
+    return text
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from auditor.bundle.folder import read_json
+from auditor.collect.facility import FacilityAnswers
 from auditor.errors import InputError
 from auditor.model import Finding, FindingStatus, HostStatus, Verdict
 from auditor.spec.checks import Compiled, Outcome, Subject, compile_check, show
-from auditor.spec.facility import FacilityAnswers
 from auditor.spec.load import Control, Policy, Spec, VerdictRule
 
 NEVER = "never"

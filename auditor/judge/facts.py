@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from auditor.bundle.folder import Bundle
+from auditor.collect.facility import FacilityAnswers, cooling_answer, load_answers
 from auditor.judge.evaluate import Scanned, load_scanned
-from auditor.recommend.energy import cooling_answer
-from auditor.spec.facility import FacilityAnswers, load_answers
 
 
 class Facts(Protocol):

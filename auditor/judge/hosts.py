@@ -21,10 +21,10 @@ from auditor.judge.evaluate import (
     tally,
 )
 from auditor.judge.facts import Facts
+from auditor.judge.kept import kept_facts
 from auditor.judge.values import HostResult
 from auditor.judge.waivers import apply_waivers
 from auditor.model import HostStatus
-from auditor.recommend.kept import kept_facts
 from auditor.spec.lifecycle import lookup
 from auditor.spec.load import Spec
 

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from auditor.bundle.yamlfile import load_yaml
-from auditor.errors import AuditorError
+from auditor.collect.facility import COOLING_CONTROL
 from auditor.inventory.load import Site
 from auditor.messages import message, say
 from auditor.numbers import number
 from auditor.recommend.catalogue import SiteAssumptions
 
-COOLING_CONTROL = "FAC-COOLING-REDUNDANT"
-"""The facility question whose answer says how the room is cooled."""
 PRECISION_ANSWERS = ("n", "n_plus_1", "2n")
 """Answers to COOLING_CONTROL that mean precision cooling (PUE pue_precision)."""
 TARIFFS = {"P-1": "tariff_p1_idr_per_kwh", "P-2": "tariff_p2_idr_per_kwh"}
@@ -26,20 +21,6 @@ DEFAULT_TARIFF = "P-1"
 def rp(value: float, lang: str) -> str:
     """Rupiah in the language's number format: whole rupiah, cents only below Rp 100.000."""
     return f"Rp {number(value, lang, 2 if value < 100_000 else 0)}"
-
-
-def cooling_answer(facility_file: Path) -> str | None:
-    """The answer to COOLING_CONTROL in a bundle's facility answers, or None (untrusted file)."""
-    if not facility_file.is_file():
-        return None
-    try:
-        data = load_yaml(facility_file).data
-    except (AuditorError, OSError, ValueError):
-        return None
-    answers = data.get("answers") if isinstance(data, Mapping) else None
-    entry = answers.get(COOLING_CONTROL) if isinstance(answers, Mapping) else None
-    value = entry.get("value") if isinstance(entry, Mapping) else None
-    return str(value)[:32] if isinstance(value, str) else None
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from auditor import messages
 from auditor.bundle.folder import atomic_write_text, sha256_file
 from auditor.bundle.schemas import load_checked, validate_document
 from auditor.bundle.yamlfile import LocatedDocument, load_yaml
+from auditor.collect.facility import MAX_EVIDENCE_BYTES
 from auditor.errors import InputError, Problem
-from auditor.spec.facility import MAX_EVIDENCE_BYTES
 from auditor.spec.load import Control, Spec
 
 Ask = Callable[[str], str]

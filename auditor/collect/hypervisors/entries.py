@@ -7,7 +7,7 @@ from typing import Any
 
 from auditor.collect.hypervisors.endpoint import Endpoint
 from auditor.collect.hypervisors.records import Discovery, HostRecord, VmRecord
-from auditor.inventory.importers.interface import make_id
+from auditor.inventory.load import make_id
 
 
 def _virtual(endpoint: Endpoint, record: VmRecord | HostRecord) -> dict[str, Any]:

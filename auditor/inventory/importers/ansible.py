@@ -11,7 +11,8 @@ from typing import Any
 from auditor.errors import InputError
 from auditor.inventory.importers.ansible_files import AnsibleInventory, Vaulted, read_ansible
 from auditor.inventory.importers.builder import ADDRESS_PATTERN, USER_PATTERN, InventoryBuilder
-from auditor.inventory.importers.interface import SECRET_VARS, ImportOptions, ImportResult, make_id
+from auditor.inventory.importers.interface import SECRET_VARS, ImportOptions, ImportResult
+from auditor.inventory.load import make_id
 
 SSH_CONNECTIONS = ("ssh", "paramiko", "paramiko_ssh", "smart", "ansible.builtin.ssh",
                    "ansible.builtin.paramiko_ssh")

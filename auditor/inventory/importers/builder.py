@@ -11,8 +11,8 @@ from auditor.inventory.importers.interface import (
     ImportResult,
     Skipped,
     default_site_id,
-    make_id,
 )
+from auditor.inventory.load import make_id
 
 ADDRESS_PATTERN = re.compile(r"^[A-Za-z0-9.:_\[\]-]{1,253}$")
 USER_PATTERN = re.compile(r"^[A-Za-z0-9._][A-Za-z0-9._-]{0,31}$")

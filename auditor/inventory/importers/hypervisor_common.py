@@ -12,8 +12,8 @@ from auditor.inventory.importers.interface import (
     ImportOptions,
     ImportResult,
     default_site_id,
-    make_id,
 )
+from auditor.inventory.load import make_id
 
 
 def read_endpoint(kind: str, source: str, options: ImportOptions) -> ImportResult:

@@ -147,13 +147,6 @@ class Importer(Protocol):
         ...
 
 
-def make_id(name: str) -> str:
-    """A valid inventory id from any name: lower-cased, other characters become '-'."""
-    text = re.sub(r"[^a-z0-9._-]+", "-", name.strip().lower())
-    text = re.sub(r"-{2,}", "-", text).lstrip("._-")[:64].rstrip("-")
-    return text
-
-
 def default_site_id(options: ImportOptions) -> str:
     """The id of the site unmapped hosts go to."""
     return options.default_site or "site"

@@ -13,8 +13,8 @@ from auditor.inventory.importers.interface import (
     ImportOptions,
     ImportResult,
     NetBoxOptions,
-    make_id,
 )
+from auditor.inventory.load import make_id
 
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 ENDPOINTS = (("device", "api/dcim/devices/"), ("virtual machine",

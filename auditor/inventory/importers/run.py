@@ -22,10 +22,9 @@ from auditor.inventory.importers.interface import (
     ImportResult,
     OrganisationOptions,
     Skipped,
-    make_id,
 )
 from auditor.inventory.importers.merge import merge
-from auditor.inventory.load import load_inventory
+from auditor.inventory.load import load_inventory, make_id
 
 
 @dataclass(frozen=True)

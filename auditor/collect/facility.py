@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from auditor.bundle.folder import sha256_file
 from auditor.bundle.schemas import load_checked
-from auditor.errors import InputError, Problem
+from auditor.bundle.yamlfile import load_yaml
+from auditor.errors import AuditorError, InputError, Problem
 
 MAX_EVIDENCE_BYTES = 512 * 1024 * 1024
 
@@ -90,3 +92,21 @@ def load_answers(path: Path, site_id: str | None = None,
         raise InputError(f"{doc.file}: evidence files are missing", problems)
     return FacilityAnswers(data["site"], answers, dict(data.get("answered_by") or {}),
                            data.get("answered_at"))
+
+
+COOLING_CONTROL = "FAC-COOLING-REDUNDANT"
+"""The facility question whose answer says how the room is cooled."""
+
+
+def cooling_answer(facility_file: Path) -> str | None:
+    """The answer to COOLING_CONTROL in a bundle's facility answers, or None (untrusted file)."""
+    if not facility_file.is_file():
+        return None
+    try:
+        data = load_yaml(facility_file).data
+    except (AuditorError, OSError, ValueError):
+        return None
+    answers = data.get("answers") if isinstance(data, Mapping) else None
+    entry = answers.get(COOLING_CONTROL) if isinstance(answers, Mapping) else None
+    value = entry.get("value") if isinstance(entry, Mapping) else None
+    return str(value)[:32] if isinstance(value, str) else None
