@@ -39,8 +39,8 @@ BROKEN: dict[str, tuple[Change, str, str]] = {
                        "less than the minimum of 0", "summary"),
     "nan": (_set(("hosts", 0, "score"), float("nan")), "not valid at hosts[0].score: NaN and "
             "Infinity are not numbers JSON allows", "hosts"),
-    "infinity": (_set(("recommendation", "hosts", 0, "target", "memory_gb"), float("inf")),
-                 "not valid at recommendation.hosts[0].target.memory_gb: NaN and Infinity",
+    "infinity": (_set(("recommendation", "costs", "current_annual_idr"), float("inf")),
+                 "not valid at recommendation.costs.current_annual_idr: NaN and Infinity",
                  "recommendation"),
     "missing-key": (_drop("sites"), "not valid at the top: missing required key 'sites'", ""),
     "wrong-format": (_set(("format",), "auditor.results/0"), "not a results file of this "
