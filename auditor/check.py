@@ -24,31 +24,26 @@ from auditor.spec.load import Spec
 class CheckOutcome:
     """What the check stage decided: the results document, and facts for the exit code."""
 
-    document: Mapping[str, Any]
-    """results.json as data."""
+    results: Mapping[str, Any]
+    """The whole results document (results.json) as data."""
     scan_incomplete: bool
     compliant: bool
 
     @property
-    def results(self) -> Mapping[str, Any]:
-        """The whole results document (results.json)."""
-        return self.document
-
-    @property
     def summary(self) -> dict[str, Any]:
         """results["summary"]."""
-        summary: dict[str, Any] = self.document["summary"]
+        summary: dict[str, Any] = self.results["summary"]
         return summary
 
     @property
     def sites(self) -> list[dict[str, Any]]:
         """results["sites"]."""
-        sites: list[dict[str, Any]] = self.document["sites"]
+        sites: list[dict[str, Any]] = self.results["sites"]
         return sites
 
     def to_json(self) -> bytes:
         """results.json's bytes, as ``run_check`` writes them."""
-        return Results(self.document).to_json()
+        return Results(self.results).to_json()
 
 
 def spec_data(spec: Spec) -> dict[str, Any]:
@@ -123,7 +118,7 @@ def run_check(out_dir: Path, spec: Spec, today: date | None = None, *,
     gc.disable()
     try:
         outcome = evaluate_bundle(out_dir, spec, today, inventory=inventory, workers=workers)
-        Results(outcome.document).write(Bundle(out_dir).results)
+        Results(outcome.results).write(Bundle(out_dir).results)
     finally:
         if gc_was_enabled:
             gc.enable()

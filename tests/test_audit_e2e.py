@@ -140,7 +140,7 @@ def test_results_json_is_exactly_the_results_document(example_bundle: Path,
     outcome = run_check(bundle, load_spec())
     # One writer: the file is the document, byte for byte.
     written = (bundle / "results.json").read_bytes()
-    assert written == Results(outcome.document).to_json()
+    assert written == Results(outcome.results).to_json()
     document = json.loads(written)
     assert document == json.loads(json.dumps(outcome.results))
     assert document["hosts"] and document["recommendation"]["hosts"]

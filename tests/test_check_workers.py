@@ -68,7 +68,7 @@ def _fleet(root: Path) -> Path:
 
 def _written(outcome: CheckOutcome, root: Path) -> bytes:
     raw = (root / "results.json").read_bytes()
-    assert raw == Results(outcome.document).to_json() == outcome.to_json()
+    assert raw == Results(outcome.results).to_json() == outcome.to_json()
     return re.sub(rb'"generated_at":"[^"]*"', b'"generated_at":""', raw)
 
 
