@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 _ID_SEPARATORS = str.maketrans(",.", ".,")
 
@@ -22,6 +23,8 @@ class Num:
     decimals: int
 
 
+# A plan writes the same few numbers (sizes, prices) for every host of a large fleet.
+@lru_cache(maxsize=4096)
 def number(value: float, lang: str, decimals: int = 4) -> str:
     """``value`` with at most ``decimals`` decimals (trailing zeros dropped) and grouped thousands.
 

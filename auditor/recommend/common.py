@@ -45,7 +45,7 @@ def dig(facts: Mapping[str, Any], *path: str) -> Any:
     """The value at ``path`` in untrusted facts, or None when any step is missing."""
     value: Any = facts
     for key in path:
-        if not isinstance(value, Mapping):
+        if type(value) is not dict and not isinstance(value, Mapping):  # dict: the fast way
             return None
         value = value.get(key)
     return value
