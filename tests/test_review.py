@@ -110,7 +110,7 @@ def national(example_bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     (deep / "results.json").write_text("[" * 100_000 + "]" * 100_000)
     oversized = make_bundle(example_bundle, root / "oversized", base, None)
     with (oversized / "results.json").open("r+b") as handle:
-        handle.truncate(65 * 1024 * 1024)  # sparse: cheap on disk, too big for the review
+        handle.truncate(257 * 1024 * 1024)  # sparse: cheap on disk, too big for the review
     older = vary(base, 3, "14.04", "Pemerintah Kabupaten Contoh 3 (old)")
     older["generated_at"] = "2020-01-01T00:00:00Z"
     duplicate = make_bundle(example_bundle, root / "duplicate-old", older, keys["14.04"])
@@ -132,7 +132,7 @@ def test_review_flags_bad_bundles_and_merges_good_ones(national: dict[str, Any])
     stderr = result.stderr
     assert "tampered: altered: results.json: content differs" in stderr
     assert "unsigned" in stderr and "untrusted" in stderr
-    assert "malformed: results.json is larger than 64 MiB" in stderr
+    assert "malformed: results.json is larger than 256 MiB" in stderr
     assert "malformed: results.json is nested too deeply" in stderr
     assert "duplicate: a newer bundle of organisation 14.04" in stderr
     out = national["out"]

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from auditor.bundle import sshsig
 from auditor.bundle.folder import LOCK_NAME, atomic_write_bytes, sha256_file
 from auditor.bundle.jsonfile import parse_json
+from auditor.bundle.results import Results
 from auditor.errors import InputError
 
 MANIFEST = "manifest.json"
@@ -33,7 +34,6 @@ MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 MAX_FILES = 200_000
 MAX_FILE_BYTES = 1024 * 1024 * 1024
 MAX_KEY_BYTES = 64 * 1024
-MAX_RESULTS_BYTES = 64 * 1024 * 1024
 
 
 class ProblemKind(StrEnum):
@@ -246,24 +246,21 @@ def list_files(root: Path) -> tuple[dict[str, Path], list[BundleProblem]]:
 
 
 def _results_identity(root: Path) -> dict[str, Any]:
-    """Organisation code and spec id/version from results.json, when it is there and sane."""
+    """Organisation code and spec id/version from results.json, when it is there and valid.
+
+    Read by the one reader of results.json (``Results.load``); a bundle without a valid one is
+    still signed, without the identity.
+    """
     path = root / "results.json"
-    try:
-        if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_RESULTS_BYTES:
-            return {}
-        data = parse_json(path.read_bytes(), "results.json")
-    except (OSError, InputError):
+    if path.is_symlink() or not path.is_file():
         return {}
-    identity: dict[str, Any] = {}
-    if not isinstance(data, dict):
-        return identity
-    org = data.get("organisation")
-    if isinstance(org, dict) and isinstance(org.get("code"), str):
-        identity["organisation"] = {"code": org["code"][:64]}
-    spec = data.get("spec")
-    if isinstance(spec, dict) and isinstance(spec.get("id"), str):
-        identity["spec"] = {"id": spec["id"][:200], "version": str(spec.get("version"))[:64]}
-    return identity
+    try:
+        results = Results.load(path, "results.json")
+    except InputError:
+        return {}
+    return {"organisation": {"code": str(results.organisation["code"])[:64]},
+            "spec": {"id": str(results.spec["id"])[:200],
+                     "version": str(results.spec.get("version"))[:64]}}
 
 
 @dataclass(frozen=True)

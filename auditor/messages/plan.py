@@ -20,6 +20,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                               "en": "Virtual machine powered off for {days} days (threshold {threshold} days) and used by no other host: confirm with the application owner, archive, then delete."},
     "plan.host.idle": {"id": "Menganggur: CPU {cpu}% dan memori {memory}% di bawah ambang {cpu_max}%/{memory_max}%; konfirmasi dengan pemilik aplikasi, arsipkan, lalu matikan.",
                        "en": "Idle: CPU {cpu}% and memory {memory}% below the {cpu_max}%/{memory_max}% thresholds; confirm with the application owner, archive, then switch off."},
+    "plan.level": {"id": "{name} ({aside}; Kominfo: {kominfo})", "en": "{name} ({aside}; Kominfo: {kominfo})"},
     "plan.host.classification": {"id": "Data {label}: {reason}", "en": "Data {label}: {reason}"},
     "plan.host.rehost": {"id": "Dipindah apa adanya ke layanan pusat{where}.{refused}",
                          "en": "Moved as it is to a central offering{where}.{refused}"},

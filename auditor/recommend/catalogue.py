@@ -93,9 +93,9 @@ class Catalogue:
         """A level in words, e.g. ``tertutup (closed; Kominfo: Strategis)``."""
         for level in self.scheme:
             if level.level == classification:
-                return {"id": f"{level.name['id']} ({classification}; Kominfo: {level.kominfo})",
-                        "en": f"{level.name['en']} ({level.name['id']}; Kominfo: "
-                              f"{level.kominfo})"}
+                # Indonesian gives the level's code beside its name; English the Indonesian name.
+                return message("plan.level", name=dict(level.name), kominfo=level.kominfo,
+                               aside={"id": classification, "en": level.name["id"]})
         return {"id": classification, "en": classification}
 
     def of_kind(self, kind: str) -> list[Offering]:
