@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from auditor.bundle.folder import sha256_file
 from auditor.bundle.schemas import load_checked
-from auditor.bundle.yamlfile import load_yaml
-from auditor.errors import AuditorError, InputError, Problem
+from auditor.errors import InputError, Problem
 
 MAX_EVIDENCE_BYTES = 512 * 1024 * 1024
+COOLING_CONTROL = "FAC-COOLING-REDUNDANT"
+"""The facility question whose answer says how the room is cooled."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,13 @@ class FacilityAnswers:
     answers: dict[str, Answer] = field(default_factory=dict)
     answered_by: dict[str, str] = field(default_factory=dict)
     answered_at: str | None = None
+
+    @property
+    def cooling(self) -> str | None:
+        """The answer to COOLING_CONTROL (how the room is cooled), or None."""
+        answer = self.answers.get(COOLING_CONTROL)
+        value = answer.value if answer is not None else None
+        return value[:32] if isinstance(value, str) else None
 
     def to_data(self) -> dict[str, Any]:
         """The document as written into the bundle (evidence as hashes)."""
@@ -92,21 +99,3 @@ def load_answers(path: Path, site_id: str | None = None,
         raise InputError(f"{doc.file}: evidence files are missing", problems)
     return FacilityAnswers(data["site"], answers, dict(data.get("answered_by") or {}),
                            data.get("answered_at"))
-
-
-COOLING_CONTROL = "FAC-COOLING-REDUNDANT"
-"""The facility question whose answer says how the room is cooled."""
-
-
-def cooling_answer(facility_file: Path) -> str | None:
-    """The answer to COOLING_CONTROL in a bundle's facility answers, or None (untrusted file)."""
-    if not facility_file.is_file():
-        return None
-    try:
-        data = load_yaml(facility_file).data
-    except (AuditorError, OSError, ValueError):
-        return None
-    answers = data.get("answers") if isinstance(data, Mapping) else None
-    entry = answers.get(COOLING_CONTROL) if isinstance(answers, Mapping) else None
-    value = entry.get("value") if isinstance(entry, Mapping) else None
-    return str(value)[:32] if isinstance(value, str) else None

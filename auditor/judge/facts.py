@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from auditor.bundle.folder import Bundle
-from auditor.collect.facility import FacilityAnswers, cooling_answer, load_answers
+from auditor.collect.facility import FacilityAnswers, load_answers
 from auditor.judge.evaluate import Scanned, load_scanned
 
 
@@ -21,9 +21,6 @@ class Facts(Protocol):
 
     def answers(self, site_id: str) -> FacilityAnswers | None:
         """A site's questionnaire answers, or None when it has none."""
-
-    def cooling(self, site_id: str) -> str | None:
-        """A site's answer to the cooling question, or None."""
 
 
 @dataclass(frozen=True)
@@ -50,10 +47,6 @@ class BundleFacts:
         if not path.is_file():
             return None
         return load_answers(path, site_id, hash_evidence=False)
-
-    def cooling(self, site_id: str) -> str | None:
-        """The cooling answer of the bundle's copy of a site's answers (read leniently)."""
-        return cooling_answer(self.bundle.facility(site_id))
 
 
 def read_facts(bundle: Bundle) -> BundleFacts:

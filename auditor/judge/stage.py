@@ -114,4 +114,4 @@ def judge_one_site(site: Site, facts: Facts, spec: Spec, today: date,
                       score(own, spec.policy.weights),
                       site_verdict(spec.policy, everything, site_score, own),
                       stratum.level if stratum else None, answers is not None, everything,
-                      tuple(own), facts.cooling(site.id))
+                      tuple(own), answers.cooling if answers else None)
