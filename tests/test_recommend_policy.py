@@ -204,16 +204,22 @@ def test_reports_show_repurchase_and_the_formulas_in_both_languages(
 
 
 def test_a_room_that_passes_needs_no_hardening_and_says_so() -> None:
+    from auditor.recommend.common import Strategy
     from auditor.recommend.ownroom import harden
+    from auditor.recommend.sizing import usage_of
+    from auditor.recommend.values import HostPlan
 
-    plan = {"id": "h", "site": "baik", "reason": {"id": "Tetap.", "en": "Stays."},
-            "target": {"offering": "own-room", "kind": "own_room"}, "blockers": []}
+    plan = HostPlan(id="h", site="baik", criticality="medium", strategy=Strategy.RETAIN,
+                    rule="classification", reason={"id": "Tetap.", "en": "Stays."},
+                    target={"offering": "own-room", "kind": "own_room"}, sizing=None,
+                    blockers=(), usage=usage_of({}))
     site = {"id": "baik", "findings": [
         {"control": "FAC-ROOM-DEDICATED", "domain": "facility", "status": "pass",
          "severity": "high"},
         {"control": "DATA-BACKUP", "domain": "data", "status": "fail", "severity": "critical"}]}
     kept = harden(plan, site)
-    assert kept["blockers"] == [] and kept["target"]["remediation"] == []
-    assert "passes every facility control" in kept["reason"]["en"]
+    assert kept.blockers == () and kept.target is not None and kept.target["remediation"] == []
+    assert "passes every facility control" in kept.reason["en"]
     failing = dict(site, findings=[dict(site["findings"][0], status="fail")])
-    assert harden(plan, failing)["target"]["remediation"] == ["FAC-ROOM-DEDICATED"]
+    hardened = harden(plan, failing).target
+    assert hardened is not None and hardened["remediation"] == ["FAC-ROOM-DEDICATED"]

@@ -54,15 +54,15 @@ def test_junk_facts_give_a_plan_or_a_stated_reason(facts_a: dict[str, Any],
     for host, host_facts in zip(inventory.hosts, (facts_a, facts_b), strict=True):
         plan = plan_host(host, {"status": "ok", "findings": []}, host_facts, CATALOGUE,
                          ASSUMPTIONS, set())
-        assert plan["strategy"] in ("rehost", "replatform", "retire", "retain")
-        assert plan["reason"]["en"]
-        if plan["strategy"] in ("rehost", "replatform"):
-            assert plan["target"]["offering"]
-        sizing = plan["sizing"]
+        assert plan.strategy in ("rehost", "replatform", "retire", "retain")
+        assert plan.reason["en"]
+        if plan.strategy in ("rehost", "replatform"):
+            assert plan.target is not None and plan.target["offering"]
+        sizing = plan.sizing
         if sizing is not None:
             assert 1 <= sizing["confidence"] <= 5
             assert sizing["required"]["vcpu"] >= 1
         plans.append(plan)
     waves = plan_waves(plans, edges, 1)
-    moving = sorted(p["id"] for p in plans if p["strategy"] in ("rehost", "replatform"))
+    moving = sorted(p.id for p in plans if p.strategy in ("rehost", "replatform"))
     assert sorted(h for w in waves["waves"] for h in w) == moving

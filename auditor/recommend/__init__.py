@@ -43,7 +43,7 @@ def recommend(inventory: Inventory, judged: Judged, catalogue: Catalogue,
     plans = plan_hosts(inventory, judged, briefs, catalogue, per_site,
                        inbound_of(inventory, edges))
     size = wave_size(inventory, per_site, assumptions, max_wave_size)
-    waves = plan_waves([p.data for p in plans], edges, size)
+    waves = plan_waves(plans, edges, size)
     return Recommendation(
         str(judged.verdict), catalogue, site_plans(judged, briefs, catalogue),
         Waves(waves["waves"], waves["details"], size, waves["cross_wave_links"],
@@ -77,17 +77,13 @@ def plan_hosts(inventory: Inventory, judged: Judged, briefs: Mapping[str, Brief]
     """Every host's plan, its room hardened where it stays, hypervisors kept for their VMs."""
     sites = {s.id: s.to_data() for s in judged.sites}
     by_id = {h.id: h for h in judged.hosts}
-    plans: list[dict[str, Any]] = []
-    usages = []
+    plans: list[HostPlan] = []
     for host in inventory.hosts:
         result = by_id[host.id]
-        usage = usage_of(result.facts)
         plan = plan_host(host, briefs[host.id], result.facts, catalogue, per_site[host.site],
-                         inbound[host.id], usage)
+                         inbound[host.id], usage_of(result.facts))
         plans.append(harden(plan, sites[host.site]))
-        usages.append(usage)
-    return tuple(HostPlan(plan, usage) for plan, usage
-                 in zip(keep_hypervisors_of_staying_vms(plans), usages, strict=True))
+    return tuple(keep_hypervisors_of_staying_vms(plans))
 
 
 def wave_size(inventory: Inventory, per_site: Mapping[str, SiteAssumptions],
@@ -111,12 +107,11 @@ def site_plans(judged: Judged, briefs: Mapping[str, Brief],
 def costs_of(inventory: Inventory, judged: Judged, plans: Sequence[HostPlan],
              per_site: Mapping[str, SiteAssumptions], assumptions: Assumptions) -> Costs:
     """Each site's costs now and after the migration, and the five-year totals."""
-    usages = {p.id: p.usage for p in plans}
-    by_site: dict[str, list[Mapping[str, Any]]] = {s.id: [] for s in inventory.sites}
+    by_site: dict[str, list[HostPlan]] = {s.id: [] for s in inventory.sites}
     for plan in plans:
-        by_site[plan.data["site"]].append(plan.data)
+        by_site[plan.site].append(plan)
     cooling = {s.id: s.cooling for s in judged.sites}
-    sites = tuple(site_costs(site, by_site[site.id], usages, per_site[site.id], cooling[site.id])
+    sites = tuple(site_costs(site, by_site[site.id], per_site[site.id], cooling[site.id])
                   for site in inventory.sites)
     return Costs(sites, five_year_total(sites), assumptions)
 

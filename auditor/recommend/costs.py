@@ -11,7 +11,7 @@ from auditor.numbers import number
 from auditor.recommend.catalogue import SiteAssumptions
 from auditor.recommend.common import MOVING, OFF_SITE, Strategy
 from auditor.recommend.energy import Energy, kwh_formula, rp, site_energy
-from auditor.recommend.sizing import Usage
+from auditor.recommend.values import HostPlan
 
 INPUT_KEYS = ("power_kw", "hardware_value_idr", "maintenance_idr", "staff_fte", "licences_idr",
               "space_idr", "other_idr", "pue", "tariff", "tariff_idr_per_kwh")
@@ -178,43 +178,44 @@ def _link_line(a: SiteAssumptions, off_site: int) -> dict[str, Any]:
         False, a.estimate("link_mbps_per_host", "link_min_mbps", "link_idr_per_mbps_year"))
 
 
-def _offerings(off_site: Sequence[Mapping[str, Any]]) -> tuple[float, Basis]:
-    priced = [p for p in off_site if p["target"] and p["target"].get("price_idr_per_year")]
-    idr = sum(float(p["target"]["price_idr_per_year"]) for p in priced)
+def _offerings(off_site: Sequence[HostPlan]) -> tuple[float, Basis]:
+    priced = [(p.id, p.target) for p in off_site
+              if p.target and p.target.get("price_idr_per_year")]
+    idr = sum(float(target["price_idr_per_year"]) for _, target in priced)
 
     def basis(lang: str) -> str:
-        parts = [f"{p['id']}: {p['target']['offering']} {p['target'].get('flavour') or ''}"
-                 f" {rp(p['target']['price_idr_per_year'], lang)}".replace("  ", " ")
-                 for p in priced]
+        parts = [f"{host}: {target['offering']} {target.get('flavour') or ''}"
+                 f" {rp(target['price_idr_per_year'], lang)}".replace("  ", " ")
+                 for host, target in priced]
         return "; ".join(parts) or say("plan.cost.all_free", lang)
     return idr, basis
 
 
-def site_costs(site: Site, plans: Sequence[Mapping[str, Any]], usages: Mapping[str, Usage],
-               a: SiteAssumptions, cooling: str | None = None) -> dict[str, Any]:
+def site_costs(site: Site, plans: Sequence[HostPlan], a: SiteAssumptions,
+               cooling: str | None = None) -> dict[str, Any]:
     """The cost block of one site: current, after, one-off and the multi-year comparison.
 
     ``cooling`` is the site's answer to the cooling question (it chooses the PUE).
     """
-    cores = sum(usages[p["id"]].cpu_count or 0 for p in plans if p["id"] in usages)
+    cores = sum(p.usage.cpu_count or 0 for p in plans)
     energy = site_energy(site, a, cooling)
     current = current_lines(site, a, len(plans), cores, energy)
-    staying = [p for p in plans if p["strategy"] in (Strategy.RETAIN, None)]
-    moved = [p for p in plans if p["strategy"] in MOVING]
-    off_site = [p for p in plans if p["strategy"] in OFF_SITE]
+    staying = [p for p in plans if p.strategy in (Strategy.RETAIN, None)]
+    moved = [p for p in plans if p.strategy in MOVING]
+    off_site = [p for p in plans if p.strategy in OFF_SITE]
     stay_share = len(staying) / len(plans) if plans else 1.0
     moved_mb = 0.0
     for p in moved:
-        used = usages[p["id"]].disk_used_mb if p["id"] in usages else None
-        if used is None and p.get("target") and p["target"].get("disk_gb"):
-            used = float(p["target"]["disk_gb"]) * 1024
+        used = p.usage.disk_used_mb
+        if used is None and p.target and p.target.get("disk_gb"):
+            used = float(p.target["disk_gb"]) * 1024
         moved_mb += used or 0.0
     after = after_lines(current, a, energy, stay_share, moved_mb / MIB_PER_TB, bool(moved),
                         len(off_site), _offerings(off_site))
     rate = a("migration_rate_idr_per_hour")
-    one_off = []
+    one_off: list[dict[str, Any]] = []
     for strategy in Strategy:
-        count = sum(p["strategy"] == strategy for p in plans)
+        count = sum(p.strategy == strategy for p in plans)
         hours = a(f"migration_hours_{strategy}")
         if count:
             one_off.append({"strategy": strategy, "hosts": count, "hours_per_host": hours,
@@ -231,7 +232,7 @@ def site_costs(site: Site, plans: Sequence[Mapping[str, Any]], usages: Mapping[s
         "current": {"lines": current, "annual_idr": current_idr},
         "after": {"lines": after, "annual_idr": after_idr},
         "one_off": {"lines": one_off, "idr": one_off_idr,
-                    "unplanned_hosts": sum(p["strategy"] is None for p in plans)},
+                    "unplanned_hosts": sum(p.strategy is None for p in plans)},
         "hosts": len(plans), "hosts_staying": len(staying), "stay_share": round(stay_share, 4),
         "hosts_off_site": len(off_site),
         "energy": energy.to_data(),

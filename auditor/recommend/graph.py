@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from auditor.inventory.load import Inventory
 from auditor.messages import LANGUAGES, has, message
 from auditor.recommend.common import CRITICALITY_RANK, MOVING, Strategy, dig
+from auditor.recommend.values import HostPlan
 
 MAX_CONNECTIONS_READ = 5000
 """Connections read per host at most (facts are untrusted)."""
@@ -167,18 +168,18 @@ def _link(e: Mapping[str, Any]) -> str:
     return f"{e['from']}→{e['to']}" + (f":{e['port']}" if e["port"] else "")
 
 
-def plan_waves(plans: Sequence[Mapping[str, Any]], edges: Sequence[Mapping[str, Any]],
+def plan_waves(plans: Sequence[HostPlan], edges: Sequence[Mapping[str, Any]],
                max_size: int) -> dict[str, Any]:
     """Waves of hosts to move: dependent hosts together, low risk first, at most max_size each."""
-    by_id = {p["id"]: p for p in plans}
-    moving = [p["id"] for p in plans if p["strategy"] in MOVING]
+    by_id = {p.id: p for p in plans}
+    moving = [p.id for p in plans if p.strategy in MOVING]
 
     def rank(group: Sequence[str]) -> int:
-        return max(CRITICALITY_RANK.get(by_id[h]["criticality"], 1) for h in group)
+        return max(CRITICALITY_RANK.get(by_id[h].criticality, 1) for h in group)
 
     def risk(group: Sequence[str]) -> tuple[int, int, int]:
-        return (rank(group), sum(by_id[h]["strategy"] == Strategy.REPLATFORM for h in group),
-                sum(len(by_id[h]["blockers"]) for h in group))
+        return (rank(group), sum(by_id[h].strategy == Strategy.REPLATFORM for h in group),
+                sum(len(by_id[h].blockers) for h in group))
 
     groups: list[tuple[list[str], int]] = []   # (hosts, size of the component it came from)
     for comp in sorted(_components(moving, edges),
@@ -205,8 +206,8 @@ def plan_waves(plans: Sequence[Mapping[str, Any]], edges: Sequence[Mapping[str, 
     cross = [dict(e) for e in edges if e["from"] in wave_of and e["to"] in wave_of
              and wave_of[e["from"]] != wave_of[e["to"]]]
     external = [dict(e) | {"stays": e["to"] if e["to"] not in wave_of else e["from"],
-                           "stays_strategy": by_id.get(e["to"] if e["to"] not in wave_of
-                                                       else e["from"], {}).get("strategy")}
+                           "stays_strategy": by_id[e["to"] if e["to"] not in wave_of
+                                                   else e["from"]].strategy}
                 for e in edges if (e["from"] in wave_of) != (e["to"] in wave_of)
                 and e["from"] in by_id and e["to"] in by_id]
     details = [_detail(n, wave, by_id, cross, external, max_size, risk)
@@ -221,7 +222,7 @@ def _stays_as(strategy: str | None) -> dict[str, str]:
     return message(key if strategy and has(key) else "plan.strategy_none")
 
 
-def _detail(n: int, wave: list[list[str]], by_id: Mapping[str, Mapping[str, Any]],
+def _detail(n: int, wave: list[list[str]], by_id: Mapping[str, HostPlan],
             cross: list[dict[str, Any]], external: list[dict[str, Any]], max_size: int,
             risk: Any) -> dict[str, Any]:
     hosts = [h for g in wave for h in g]
@@ -246,6 +247,6 @@ def _detail(n: int, wave: list[list[str]], by_id: Mapping[str, Mapping[str, Any]
             lang: ", ".join(f"{link} ({stays}: {what[lang]})" for link, stays, what in shown)
             for lang in LANGUAGES}))
     return {"number": n + 1, "hosts": hosts, "criticality": crit,
-            "strategies": {s: sum(by_id[h]["strategy"] == s for h in hosts) for s in MOVING},
+            "strategies": {s: sum(by_id[h].strategy == s for h in hosts) for s in MOVING},
             "blockers": blockers, "reasons": reasons, "links_to_other_waves": links,
             "links_to_hosts_staying": outside}

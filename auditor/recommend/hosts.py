@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Set
+from collections.abc import Mapping, Set
+from dataclasses import dataclass, replace
 from typing import Any
 
 from auditor.inventory.load import Host
@@ -13,8 +14,7 @@ from auditor.recommend.catalogue import Catalogue, Offering, Rules, SiteAssumpti
 from auditor.recommend.common import OFF_SITE, Strategy, blocker, dig, number, strings
 from auditor.recommend.general import general_application, repurchase_reason, repurchase_target
 from auditor.recommend.sizing import Required, Usage, fit, required_size, usage_of
-
-Done = Callable[[Strategy, str, dict[str, str], dict[str, Any] | None], dict[str, Any]]
+from auditor.recommend.values import NOT_SCANNED, HostPlan
 
 MANAGED_KINDS = {"web_hosting": "web", "database": "database", "object_storage": None}
 """Managed kinds a replatformed host may land on, and which servers.* list must fit."""
@@ -26,14 +26,14 @@ WHY_REBUILT = {True: message("plan.host.why_eol"), False: message("plan.host.why
 """Why a host is rebuilt: its operating system is past end of life (True), or else its stack."""
 
 
-def _not_scanned(host: Host, result: Mapping[str, Any]) -> dict[str, Any]:
+def _not_scanned(host: Host, result: Mapping[str, Any], usage: Usage) -> HostPlan:
     status = str(result["status"])
     shown = {"id": say(f"report.hoststatus_{status}", "id")
              if has(f"report.hoststatus_{status}") else status, "en": status}
-    return {"id": host.id, "site": host.site, "criticality": host.criticality,
-            "strategy": None, "rule": "not_scanned", "target": None, "sizing": None,
-            "reason": message("plan.host.not_scanned", status=shown),
-            "blockers": [blocker("plan.blocker.not_scanned", status=shown)]}
+    return HostPlan(id=host.id, site=host.site, criticality=host.criticality, strategy=None,
+                    rule=NOT_SCANNED, target=None, sizing=None,
+                    reason=message("plan.host.not_scanned", status=shown),
+                    blockers=(blocker("plan.blocker.not_scanned", status=shown),), usage=usage)
 
 
 def number_id(value: float) -> str:
@@ -97,29 +97,55 @@ def _idle(usage: Usage, a: SiteAssumptions) -> tuple[bool, dict[str, Any]]:
     return idle, data
 
 
+@dataclass(slots=True)
+class _Draft:
+    """What every plan of a scanned host says before its strategy: who it is and what it uses.
+
+    The blockers and the offerings refused by classification grow while the plan is decided.
+    """
+
+    host: Host
+    classification: str
+    utilisation: dict[str, Any]
+    sizing: dict[str, Any] | None
+    usage: Usage
+    runs_on: str | None
+    hypervisor_name: str | None
+    blockers: list[dict[str, Any]]
+    excluded: tuple[str, ...] | None = None
+
+    def done(self, strategy: Strategy, rule: str, reason: dict[str, str],
+             target: dict[str, Any] | None) -> HostPlan:
+        """The plan, decided: its strategy, the rule that chose it, why, and its target."""
+        host = self.host
+        return HostPlan(id=host.id, site=host.site, criticality=host.criticality, role=host.role,
+                        data_classification=self.classification,
+                        classification_stated=host.data_classification is not None,
+                        utilisation=self.utilisation, sizing=self.sizing, runs_on=self.runs_on,
+                        hypervisor_name=self.hypervisor_name,
+                        excluded_by_classification=self.excluded, strategy=strategy, rule=rule,
+                        reason=reason, target=target, blockers=tuple(self.blockers),
+                        usage=self.usage)
+
+
 def _facts_of(host: Host, facts: Mapping[str, Any], classification: str,
-              utilisation: dict[str, Any], sizing: dict[str, Any] | None) -> dict[str, Any]:
-    """What every plan of a scanned host says before its strategy: who it is and what it uses."""
-    plan: dict[str, Any] = {"id": host.id, "site": host.site, "criticality": host.criticality,
-                            "role": host.role, "data_classification": classification,
-                            "classification_stated": host.data_classification is not None,
-                            "utilisation": utilisation, "sizing": sizing}
+              utilisation: dict[str, Any], sizing: dict[str, Any] | None, usage: Usage,
+              blockers: list[dict[str, Any]]) -> _Draft:
+    """The draft of a scanned host's plan, with the hypervisor it runs on or is, if any."""
     runs_on, name = dig(facts, "vm", "hypervisor"), dig(facts, "hypervisor", "name")
-    if isinstance(runs_on, str) and runs_on:
-        plan["runs_on"] = runs_on[:200]
-    if isinstance(name, str) and name:
-        plan["hypervisor_name"] = name[:200]
-    return plan
+    return _Draft(host, classification, utilisation, sizing, usage,
+                  runs_on[:200] if isinstance(runs_on, str) and runs_on else None,
+                  name[:200] if isinstance(name, str) and name else None, blockers)
 
 
 def plan_host(host: Host, result: Mapping[str, Any], facts: Mapping[str, Any],
               catalogue: Catalogue, a: SiteAssumptions, inbound: Set[str],
-              usage: Usage | None = None) -> dict[str, Any]:
+              usage: Usage | None = None) -> HostPlan:
     """The plan for one host: strategy, rule, reason, target, sizing and blockers."""
-    if result["status"] != HostStatus.OK:
-        return _not_scanned(host, result)
-    rules = catalogue.rules
     usage = usage if usage is not None else usage_of(facts)
+    if result["status"] != HostStatus.OK:
+        return _not_scanned(host, result, usage)
+    rules = catalogue.rules
     need = required_size(usage, a)
     blockers: list[dict[str, Any]] = []
     classification = host.data_classification or rules.unclassified_as
@@ -129,35 +155,29 @@ def plan_host(host: Host, result: Mapping[str, Any], facts: Mapping[str, Any],
     utilisation["idle"] = idle
     if idle and inbound:
         utilisation["idle_but_used_by"] = sorted(inbound)
-    plan = _facts_of(host, facts, classification, utilisation,
-                     need.to_data(usage) if need else None)
-
-    def done(strategy: Strategy, rule: str, reason: dict[str, str],
-             target: dict[str, Any] | None) -> dict[str, Any]:
-        return plan | {"strategy": strategy, "rule": rule, "reason": reason, "target": target,
-                       "blockers": blockers}
-
-    kept = _retain_or_retire(done, host, facts, a, inbound, utilisation, rules)
+    draft = _facts_of(host, facts, classification, utilisation,
+                      need.to_data(usage) if need else None, usage, blockers)
+    kept = _retain_or_retire(draft, facts, a, inbound, rules)
     if kept is not None:
         return kept
     replaced = general_application(host, catalogue, classification)
     if replaced is not None:
         offering, what = replaced
-        return done(Strategy.REPURCHASE, "general_application",
-                    repurchase_reason(offering, what), repurchase_target(offering)) | {
-                        "sizing": None}
-    return _move(done, plan, blockers, (host, result, facts), catalogue, classification, need)
+        return replace(draft.done(Strategy.REPURCHASE, "general_application",
+                                  repurchase_reason(offering, what), repurchase_target(offering)),
+                       sizing=None)
+    return _move(draft, (host, result, facts), catalogue, need)
 
 
-def _retain_or_retire(done: Done, host: Host, facts: Mapping[str, Any], a: SiteAssumptions,
-                      inbound: Set[str], utilisation: dict[str, Any], rules: Rules
-                      ) -> dict[str, Any] | None:
+def _retain_or_retire(draft: _Draft, facts: Mapping[str, Any], a: SiteAssumptions,
+                      inbound: Set[str], rules: Rules) -> HostPlan | None:
     """The plan of a host that stays by its role or is retired (hypervisor, off, idle), else None.
 
     A virtual machine powered off long enough is marked so in ``utilisation`` (in place), even
     when another host still uses it and it is not retired.
     """
-    if (host.role or "").lower() in rules.retain_roles:
+    done, utilisation = draft.done, draft.utilisation
+    if (draft.host.role or "").lower() in rules.retain_roles:
         return done(Strategy.RETAIN, "retain_role", rules.retain_reason, None)
     if dig(facts, "virtual", "kind") == "hypervisor":
         return done(Strategy.RETIRE, "hypervisor_host", message("plan.host.hypervisor"), None)
@@ -189,14 +209,14 @@ def _os_blocker(eol: bool, replatform: bool, os_ids: list[str],
     return None
 
 
-def _move(done: Done, plan: dict[str, Any], blockers: list[dict[str, Any]],
-          scanned: tuple[Host, Mapping[str, Any], Mapping[str, Any]], catalogue: Catalogue,
-          classification: str, need: Required | None) -> dict[str, Any]:
+def _move(draft: _Draft, scanned: tuple[Host, Mapping[str, Any], Mapping[str, Any]],
+          catalogue: Catalogue, need: Required | None) -> HostPlan:
     """Rehost or replatform a host onto the cheapest allowed target that fits, if any may hold it.
 
     ``scanned``: the host, its result in results.json and its facts.
     """
     host, result, facts = scanned
+    done, blockers, classification = draft.done, draft.blockers, draft.classification
     eol = _end_of_life(result, facts)
     os_ids = _os_ids(facts)
     vms = catalogue.of_kind("vm")
@@ -213,7 +233,7 @@ def _move(done: Done, plan: dict[str, Any], blockers: list[dict[str, Any]],
         candidates = os_ok or vms
     allowed = [o for o in candidates if o.allows(classification)]
     refused = [o.id for o in candidates if not o.allows(classification)]
-    plan["excluded_by_classification"] = refused
+    draft.excluded = tuple(refused)
     strategy = Strategy.REPLATFORM if replatform else Strategy.REHOST
     rule = "eol" if eol else ("os_not_supported" if replatform else "rehost")
     label = catalogue.label(classification)
@@ -229,8 +249,7 @@ def _move(done: Done, plan: dict[str, Any], blockers: list[dict[str, Any]],
                   "provider": first.provider, "flavour": None, "sizing": "unknown",
                   "price_idr_per_year": first.price_idr_per_year}
         return done(strategy, rule, _reason(strategy, eol, None, refused, label), target)
-    return _place(done, blockers, (strategy, rule), eol, need, allowed, refused, catalogue,
-                  classification)
+    return _place(draft, (strategy, rule), eol, need, allowed, refused, catalogue)
 
 
 def own_room_target(catalogue: Catalogue) -> dict[str, Any]:
@@ -251,9 +270,9 @@ def _reason(strategy: Strategy, eol: bool, target: dict[str, Any] | None, refuse
     return message("plan.host.replatform", why=WHY_REBUILT[eol], where=where, refused=why_class)
 
 
-def _place(done: Done, blockers: list[dict[str, Any]], decided: tuple[Strategy, str], eol: bool,
-           need: Required, allowed: list[Offering], refused: list[str], catalogue: Catalogue,
-           classification: str) -> dict[str, Any]:
+def _place(draft: _Draft, decided: tuple[Strategy, str], eol: bool, need: Required,
+           allowed: list[Offering], refused: list[str], catalogue: Catalogue) -> HostPlan:
+    done, blockers, classification = draft.done, draft.blockers, draft.classification
     options = [(o, t) for o in allowed if (t := fit(o, need)) is not None]
     if not options:
         refused_text = message("plan.blocker.no_offering_fits_refused",
@@ -272,7 +291,7 @@ def _place(done: Done, blockers: list[dict[str, Any]], decided: tuple[Strategy, 
                                         catalogue.label(classification)), target)
 
 
-def keep_hypervisors_of_staying_vms(plans: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def keep_hypervisors_of_staying_vms(plans: list[HostPlan]) -> list[HostPlan]:
     """A hypervisor host retires only once every VM it runs moves or retires.
 
     While one stays (retained, kept in a hardened room, or not planned because it was not
@@ -280,16 +299,16 @@ def keep_hypervisors_of_staying_vms(plans: list[dict[str, Any]]) -> list[dict[st
     """
     staying: dict[str, list[str]] = {}
     for p in plans:
-        on = p.get("runs_on")
-        if on and p["strategy"] not in (*OFF_SITE, Strategy.RETIRE):
-            staying.setdefault(on, []).append(p["id"])
+        on = p.runs_on
+        if on and p.strategy not in (*OFF_SITE, Strategy.RETIRE):
+            staying.setdefault(on, []).append(p.id)
     out = []
     for p in plans:
-        vms = sorted(staying.get(p.get("hypervisor_name") or "", []))
-        if p.get("rule") == "hypervisor_host" and vms:
+        vms = sorted(staying.get(p.hypervisor_name or "", []))
+        if p.rule == "hypervisor_host" and vms:
             shown = ", ".join(vms[:10]) + (" …" if len(vms) > 10 else "")
-            p = p | {"strategy": Strategy.RETAIN, "rule": "hypervisor_with_staying_vms",
-                     "reason": message("plan.host.hypervisor_stays", vms=shown),
-                     "blockers": [*p["blockers"], blocker("plan.blocker.vms_stay", vms=shown)]}
+            p = replace(p, strategy=Strategy.RETAIN, rule="hypervisor_with_staying_vms",
+                        reason=message("plan.host.hypervisor_stays", vms=shown),
+                        blockers=(*p.blockers, blocker("plan.blocker.vms_stay", vms=shown)))
         out.append(p)
     return out

@@ -11,29 +11,68 @@ from auditor.recommend.common import MOVING, Strategy
 from auditor.recommend.sizing import Usage
 from auditor.recommend.urgency import KEEP_OWN_BACKUPS, worst
 
+NOT_SCANNED = "not_scanned"
+"""The rule of a host that was not scanned: it has no strategy, and its plan says less."""
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class HostPlan:
-    """One host's migration plan (strategy, target, size, blockers) and the usage it read."""
+    """One host's migration plan (strategy, target, size, blockers) and the usage it read.
 
-    data: Mapping[str, Any]
-    """The plan as results.json writes it (``recommendation.hosts``)."""
+    Nested values (utilisation, sizing, reason, target, blockers) are results.json fragments.
+    """
+
+    id: str
+    site: str
+    criticality: str
+    strategy: Strategy | None
+    """rehost, replatform, repurchase, retire or retain; None when not planned."""
+    rule: str
+    """Which rule decided the strategy (``not_scanned`` when the host was not scanned)."""
+    reason: Mapping[str, str]
+    """Why, in both languages."""
+    target: Mapping[str, Any] | None
+    sizing: Mapping[str, Any] | None
+    blockers: tuple[Mapping[str, Any], ...]
+    """Each ``{code, text}``."""
     usage: Usage
+    role: str | None = None
+    data_classification: str | None = None
+    """The host's data classification, or the one an unclassified host is taken as."""
+    classification_stated: bool = False
+    utilisation: Mapping[str, Any] | None = None
+    runs_on: str | None = None
+    """The hypervisor a virtual machine runs on, when its facts say."""
+    hypervisor_name: str | None = None
+    """The name a hypervisor host is known by to its virtual machines, when its facts say."""
+    excluded_by_classification: tuple[str, ...] | None = None
+    """Offerings the host's data classification refused, once a move was considered."""
 
     @property
-    def id(self) -> str:
-        """The host's id."""
-        return str(self.data["id"])
+    def scanned(self) -> bool:
+        """Whether the host was scanned (a plan of a host that was not says less)."""
+        return self.rule != NOT_SCANNED
 
-    @property
-    def strategy(self) -> str | None:
-        """rehost, replatform, repurchase, retire or retain; None when not planned."""
-        strategy = self.data["strategy"]
-        return None if strategy is None else str(strategy)
-
-    def to_data(self) -> Mapping[str, Any]:
-        """The plan's entry of results.json."""
-        return self.data
+    def to_data(self) -> dict[str, Any]:
+        """The plan's entry of results.json (``recommendation.hosts``), keys in their order."""
+        if not self.scanned:
+            return {"id": self.id, "site": self.site, "criticality": self.criticality,
+                    "strategy": self.strategy, "rule": self.rule, "target": self.target,
+                    "sizing": self.sizing, "reason": self.reason, "blockers": list(self.blockers)}
+        data: dict[str, Any] = {
+            "id": self.id, "site": self.site, "criticality": self.criticality, "role": self.role,
+            "data_classification": self.data_classification,
+            "classification_stated": self.classification_stated,
+            "utilisation": self.utilisation, "sizing": self.sizing}
+        if self.runs_on is not None:
+            data["runs_on"] = self.runs_on
+        if self.hypervisor_name is not None:
+            data["hypervisor_name"] = self.hypervisor_name
+        if self.excluded_by_classification is not None:
+            data["excluded_by_classification"] = list(self.excluded_by_classification)
+        data.update(strategy=self.strategy, rule=self.rule, reason=self.reason,
+                    target=self.target, blockers=list(self.blockers))
+        return data
 
 
 @dataclass(frozen=True)
@@ -124,4 +163,4 @@ class Recommendation:
         return {"hosts": len(self.hosts), "moving": sum(s in MOVING for s in strategies),
                 "by_strategy": {s: strategies.count(s) for s in Strategy},
                 "unplanned": strategies.count(None),
-                "blockers": sum(len(p.data["blockers"]) for p in self.hosts)}
+                "blockers": sum(len(p.blockers) for p in self.hosts)}
