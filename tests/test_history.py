@@ -76,9 +76,12 @@ def make_results(base: dict[str, Any], code: str, name: str, score: float, verdi
         data["hosts"].append(clone)
         entry = copy.deepcopy(plan)
         entry["id"] = clone["id"]
-        # the example host may be planned for retirement (an idle test machine): no target
-        entry["target"] = entry.get("target") or {"offering": "vm", "kind": "iaas",
-                                                  "sizing": "unknown", "price_idr_per_year": 0}
+        # the example host may be planned for retirement (an idle test machine): no target;
+        # every host here is rehosted onto the catalogue's VM offering, as on a busy machine
+        if not entry.get("target"):
+            entry.update(strategy="rehost", rule="rehost")
+            entry["target"] = {"offering": "pdn-iaas-vm", "kind": "vm", "sizing": "unknown",
+                               "price_idr_per_year": 0}
         entry["target"].update(vcpu=2 * (index + 1), memory_gb=4, disk_gb=500)
         data["recommendation"]["hosts"].append(entry)
     data["recommendation"]["waves"] = [[f"srv-{i}" for i in range(hosts) if i % 2 == w]
